@@ -1,0 +1,88 @@
+// swift-tools-version:6.1
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "drover",
+    products: [
+        .executable(name: "droverd", targets: ["droverd"]),
+        .executable(name: "droverctl", targets: ["droverctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+    ],
+    targets: [
+        // C: what Swift's Glibc module hides (vfork spawn, pidfd, memfd, SCM_CREDENTIALS, prctl).
+        .target(name: "CDroverShim", path: "Sources/CDroverShim"),
+        .systemLibrary(
+            name: "CSystemd",
+            path: "Sources/CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // Pure: configuration model, bind addresses, durations. No syscalls.
+        .target(
+            name: "DroverShared",
+            path: "Sources/Shared",
+            swiftSettings: swiftSettings
+        ),
+        // Pure: the supervision state machine. Events in, actions out.
+        .target(
+            name: "DroverCore",
+            dependencies: ["DroverShared"],
+            path: "Sources/Core",
+            swiftSettings: swiftSettings
+        ),
+        // The daemon: thin shells around the core.
+        .executableTarget(
+            name: "droverd",
+            dependencies: [
+                "DroverCore",
+                "DroverShared",
+                "CDroverShim",
+                "CSystemd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Daemon",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "droverctl",
+            dependencies: [
+                "DroverShared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Ctl",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CoreTests",
+            dependencies: ["DroverCore", "DroverShared"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SharedTests",
+            dependencies: ["DroverShared"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["droverd", "droverctl"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

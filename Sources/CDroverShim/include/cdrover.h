@@ -1,0 +1,77 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+//
+// What Swift's Glibc module hides from droverd: a vfork-based spawn that puts
+// inherited fds at 3.., sets PR_SET_PDEATHSIG and fills in LISTEN_PID with the
+// child's own pid; pidfds; memfds; SCM_CREDENTIALS on a datagram socket; prctl.
+
+#ifndef CDROVER_H
+#define CDROVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/// What to spawn and how. All pointers stay owned by the caller.
+typedef struct cdrover_spawn_options {
+    /// Absolute path of the program (no PATH search happens here).
+    const char *path;
+    /// NULL-terminated argument vector.
+    char *const *argv;
+    /// NULL-terminated environment. Entries listed in `pid_env_indices` must
+    /// end with '=' and are completed with the child's pid (e.g. "LISTEN_PID=").
+    char *const *envp;
+    /// Indices into `envp` of the entries to complete with the child's pid.
+    const int *pid_env_indices;
+    int pid_env_count;
+    /// Descriptors to place at 3, 4, … in this order.
+    const int *fds;
+    int nfds;
+    /// Descriptors for the child's 0, 1 and 2.
+    int stdin_fd;
+    int stdout_fd;
+    int stderr_fd;
+    /// Working directory, or NULL to keep droverd's.
+    const char *cwd;
+    /// Put the child in a new process group of its own.
+    int new_process_group;
+    /// Signal sent to the child when the spawning thread dies (0 = none).
+    int pdeathsig;
+} cdrover_spawn_options;
+
+/// Spawns a child. Returns its pid, or -errno if anything failed before or
+/// during exec (the failed child is reaped here).
+pid_t cdrover_spawn(const cdrover_spawn_options *options);
+
+/// pidfd_open(2); -errno on failure.
+int cdrover_pidfd_open(pid_t pid);
+/// pidfd_send_signal(2); -errno on failure.
+int cdrover_pidfd_send_signal(int pidfd, int sig);
+/// memfd_create(2) with MFD_CLOEXEC, truncated to `size` bytes; -errno on failure.
+int cdrover_memfd(const char *name, size_t size);
+/// Maps `size` bytes of `fd` read-only and shared; NULL on failure.
+const volatile uint64_t *cdrover_map_u64(int fd, size_t size);
+/// Unmaps what cdrover_map_u64 returned.
+void cdrover_unmap(const volatile uint64_t *address, size_t size);
+/// Reads an aligned 64-bit value once.
+uint64_t cdrover_load_u64(const volatile uint64_t *address);
+
+/// Creates a SOCK_DGRAM AF_UNIX socket with SO_PASSCRED bound to `address`
+/// (a path, or "@name" for the abstract namespace). Returns the fd or -errno.
+int cdrover_notify_socket(const char *address);
+/// Receives one datagram without blocking. Returns its length (the text is
+/// NUL-terminated in `buffer`), 0 for an empty one, -EAGAIN when none is
+/// queued, or another -errno. `sender` gets the kernel-attested pid (0 if the
+/// kernel attached none). Any file descriptors sent along are closed.
+ssize_t cdrover_notify_receive(int fd, char *buffer, size_t capacity, pid_t *sender);
+
+/// Marks this process a child subreaper (prctl PR_SET_CHILD_SUBREAPER).
+int cdrover_set_child_subreaper(void);
+/// Number of CPUs in this thread's affinity mask, or -errno.
+int cdrover_affinity_cpu_count(void);
+/// Monotonic clock in nanoseconds (CLOCK_MONOTONIC, like Python's time.monotonic_ns()).
+uint64_t cdrover_monotonic_ns(void);
+
+#endif

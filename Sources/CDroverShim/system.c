@@ -1,0 +1,141 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+//
+// Small system calls and macros that Swift's Glibc module does not expose.
+
+#define _GNU_SOURCE
+#include "cdrover.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+int cdrover_pidfd_open(pid_t pid) {
+    long fd = syscall(SYS_pidfd_open, pid, 0);
+    return fd < 0 ? -errno : (int)fd;
+}
+
+int cdrover_pidfd_send_signal(int pidfd, int sig) {
+    return syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+}
+
+int cdrover_memfd(const char *name, size_t size) {
+    int fd = memfd_create(name, MFD_CLOEXEC);
+    if (fd < 0) return -errno;
+    if (ftruncate(fd, (off_t)size) < 0) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    return fd;
+}
+
+const volatile uint64_t *cdrover_map_u64(int fd, size_t size) {
+    void *address = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+    return address == MAP_FAILED ? NULL : (const volatile uint64_t *)address;
+}
+
+void cdrover_unmap(const volatile uint64_t *address, size_t size) {
+    if (address) munmap((void *)address, size);
+}
+
+uint64_t cdrover_load_u64(const volatile uint64_t *address) {
+    return __atomic_load_n(address, __ATOMIC_RELAXED);
+}
+
+static int unix_address(const char *text, struct sockaddr_un *sun, socklen_t *length) {
+    size_t n = strlen(text);
+    if (n == 0 || n >= sizeof sun->sun_path) return -ENAMETOOLONG;
+    memset(sun, 0, sizeof *sun);
+    sun->sun_family = AF_UNIX;
+    memcpy(sun->sun_path, text, n);
+    if (text[0] == '@') sun->sun_path[0] = '\0';
+    *length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (text[0] == '@' ? 0 : 1));
+    return 0;
+}
+
+int cdrover_notify_socket(const char *address) {
+    struct sockaddr_un sun;
+    socklen_t length;
+    int rc = unix_address(address, &sun, &length);
+    if (rc < 0) return rc;
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -errno;
+    int one = 1;
+    // Large enough for a burst of notifications from many workers.
+    int buffer = 1 << 20;
+    if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) < 0 ||
+        bind(fd, (struct sockaddr *)&sun, length) < 0) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+    return fd;
+}
+
+ssize_t cdrover_notify_receive(int fd, char *buffer, size_t capacity, pid_t *sender) {
+    union {
+        struct cmsghdr align;
+        char bytes[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * 16)];
+    } control;
+    struct iovec iov = {.iov_base = buffer, .iov_len = capacity > 0 ? capacity - 1 : 0};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.bytes;
+    msg.msg_controllen = sizeof control.bytes;
+    ssize_t n;
+    do {
+        n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return -errno;
+    *sender = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != SOL_SOCKET) continue;
+        if (c->cmsg_type == SCM_CREDENTIALS && c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
+            struct ucred cred;
+            memcpy(&cred, CMSG_DATA(c), sizeof cred);
+            *sender = cred.pid;
+        } else if (c->cmsg_type == SCM_RIGHTS) {
+            // BARRIER=1 and FDSTORE=1 send descriptors: close them, or the sender waits.
+            size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t i = 0; i < count; i++) {
+                int passed;
+                memcpy(&passed, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+                close(passed);
+            }
+        }
+    }
+    size_t length = (size_t)n < iov.iov_len ? (size_t)n : iov.iov_len;
+    if (capacity > 0) buffer[length] = '\0';
+    return (ssize_t)length;
+}
+
+int cdrover_set_child_subreaper(void) {
+    return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -errno : 0;
+}
+
+int cdrover_affinity_cpu_count(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) < 0) return -errno;
+    return CPU_COUNT(&set);
+}
+
+uint64_t cdrover_monotonic_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}

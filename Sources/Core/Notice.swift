@@ -1,0 +1,34 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+/// A state change worth telling people about (a log line, an `events` entry).
+public enum Notice: Hashable, Sendable {
+    case workerSpawned(WorkerReference)
+    case workerReady(WorkerReference, bootTime: Duration)
+    case workerStopping(WorkerReference, StopReason)
+    case workerTimedOut(WorkerReference, StopReason, after: Duration)
+    case workerKilled(WorkerReference)
+    /// `failed` is false when droverd asked it to stop (or it announced a clean stop).
+    case workerExited(WorkerReference, ExitStatus, failed: Bool)
+    case spawnFailed(WorkerReference, error: String)
+    case respawnScheduled(pool: String, slot: Int, after: Duration, failures: Int)
+    /// A child droverd did not spawn (an orphan it adopted) was reaped.
+    case orphanReaped(pid: Int32, ExitStatus)
+    /// Every pool reached its size with ready workers for the first time.
+    case started
+    case startupFailed(pool: String, reason: String)
+    case scaled(pool: String, from: Int, to: Int)
+    case rolloutStarted(pool: String, from: Int, to: Int)
+    case rolloutFinished(pool: String, generation: Int, duration: Duration)
+    case rolloutFailed(pool: String, generation: Int, reason: String)
+    case reloadStarted
+    /// `failure` is nil when every pool rolled out.
+    case reloadFinished(failure: String?)
+    case poolAdded(pool: String)
+    case poolRemoved(pool: String)
+    case stopping(StopMode)
+}

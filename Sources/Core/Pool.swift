@@ -1,0 +1,33 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+/// A pool of identical workers and its slots.
+struct Pool: Sendable {
+    /// The configuration new workers are spawned with (the rollout's during a rollout).
+    var configuration: PoolConfiguration
+    /// The generation that serves (the last completed one).
+    var generation: Int
+    /// The next generation number to hand out.
+    var nextGeneration: Int
+    var slots: [Slot]
+    /// Workers being stopped that no longer own a slot.
+    var retiring: [WorkerID] = []
+    var rollout: Rollout?
+    /// Whether any worker of this pool has ever been ready.
+    var everReady = false
+    /// Whether a reload removed the pool (it goes when its workers are gone).
+    var removing = false
+
+    var name: String { configuration.name }
+
+    init(configuration: PoolConfiguration, generation: Int) {
+        self.configuration = configuration
+        self.generation = generation
+        self.nextGeneration = generation + 1
+        self.slots = Array(repeating: Slot(), count: configuration.workers)
+    }
+}

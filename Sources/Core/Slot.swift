@@ -1,0 +1,29 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+/// One place in a pool, numbered from 0 (`DROVER_WORKER_INDEX`).
+///
+/// A slot holds its serving worker and, during a rollout, the new-generation
+/// worker that will replace it once ready.
+struct Slot: Sendable {
+    /// The worker that serves (or will, once it has started) in this slot.
+    var current: WorkerID?
+    /// The new-generation worker being started by a rollout.
+    var incoming: WorkerID?
+    /// Failures in a row (exits that were not asked for, timeouts).
+    var failures = 0
+    /// When the slot respawns after a failure, if it is waiting.
+    var retryAt: Instant?
+    /// How many times this slot's worker was replaced after a failure.
+    var restarts = 0
+    /// How the last worker of this slot ended.
+    var lastExit: ExitStatus?
+    /// Why, in words, when it was not a plain exit.
+    var lastExitReason: String?
+    /// The last stderr lines of the last worker that failed here.
+    var lastTail: [String] = []
+}

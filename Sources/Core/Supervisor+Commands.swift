@@ -1,0 +1,136 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+// MARK: - Commands: scale, reload, restart, stop
+
+extension Supervisor {
+    mutating func run(_ command: Command, from requester: Requester) {
+        switch command {
+        case .scale(let pool, let change): scale(pool: pool, change, from: requester)
+        case .reload: enqueue(.reload, from: requester)
+        case .restart(let pool):
+            if let pool, poolIndex(named: pool).map({ pools[$0].removing }) ?? true {
+                reply(requester, .failure(noSuchPool(pool)))
+            } else {
+                enqueue(.restart(pool: pool), from: requester)
+            }
+        case .stop(let mode):
+            if case .client(let client) = requester { stopRequesters.append(client) }
+            beginStop(mode, exitCode: 0)
+        }
+    }
+
+    private func noSuchPool(_ name: String) -> CommandFailure {
+        let known = pools.filter { !$0.removing }.map(\.name).joined(separator: ", ")
+        return CommandFailure(code: "no_such_pool", message: "no pool named '\(name)' (pools: \(known))")
+    }
+
+    private mutating func scale(pool name: String?, _ change: ScaleChange, from requester: Requester) {
+        guard !isStopping else {
+            reply(requester, .failure(CommandFailure(code: "stopping", message: "droverd is stopping")))
+            return
+        }
+        let index = name.map { poolIndex(named: $0) } ?? pools.firstIndex { !$0.removing }
+        guard let p = index, !pools[p].removing else {
+            reply(requester, .failure(noSuchPool(name ?? "")))
+            return
+        }
+        let old = pools[p].slots.count
+        var target: Int
+        switch change.amount {
+        case .to(let size): target = size
+        case .by(let delta): target = old + delta
+        }
+        if change.floor > 0, target < change.floor { target = max(target, min(old, change.floor)) }
+        guard target >= 0, target <= policy.maxWorkersPerPool else {
+            let message = "cannot scale \(pools[p].name) to \(target) workers (0 to \(policy.maxWorkersPerPool))"
+            reply(requester, .failure(CommandFailure(code: "invalid_argument", message: message)))
+            return
+        }
+        if target != old {
+            resize(pool: p, to: target)
+            notice(.scaled(pool: pools[p].name, from: old, to: target))
+            continueRollout(pool: p)
+        }
+        if case .client(let client) = requester {
+            scaleWaiters.append(ScaleWaiter(client: client, pool: pools[p].name, target: target))
+        }
+        settleScaleWaiters()
+        checkStartupComplete()
+    }
+
+    /// Answers scale requests whose pool has reached (or left) the size they asked for.
+    mutating func settleScaleWaiters() {
+        guard !scaleWaiters.isEmpty else { return }
+        var waiting: [ScaleWaiter] = []
+        for waiter in scaleWaiters {
+            guard let p = poolIndex(named: waiter.pool), !pools[p].removing else {
+                emit(.reply(to: waiter.client, .failure(noSuchPool(waiter.pool))))
+                continue
+            }
+            let size = pools[p].slots.count
+            let ready = readyCount(pools[p])
+            if size != waiter.target {
+                let message = "\(waiter.pool) was scaled to \(size) before reaching \(waiter.target)"
+                emit(.reply(to: waiter.client, .failure(CommandFailure(code: "superseded", message: message))))
+            } else if ready >= size {
+                emit(.reply(to: waiter.client, .success(.scaled(pool: waiter.pool, workers: size, ready: ready))))
+            } else {
+                waiting.append(waiter)
+            }
+        }
+        scaleWaiters = waiting
+    }
+
+    /// Fails the scale requests of a pool in which a worker just failed.
+    mutating func failScaleWaiters(pool: String, because reason: String) {
+        let failing = scaleWaiters.filter { $0.pool == pool }
+        guard !failing.isEmpty else { return }
+        scaleWaiters.removeAll { $0.pool == pool }
+        for waiter in failing {
+            emit(.reply(to: waiter.client, .failure(CommandFailure(code: "worker_failed", message: reason))))
+        }
+    }
+
+    // MARK: Stop
+
+    /// Stops every worker (again, faster, if already stopping), then exits with `exitCode`.
+    mutating func beginStop(_ mode: StopMode, exitCode: Int32) {
+        switch phase {
+        case .exited:
+            return
+        case .stopping(let current, let code):
+            guard current == .graceful else { return }
+            // A second stop request speeds the stop up.
+            phase = .stopping(.quick, exitCode: code)
+            notice(.stopping(.quick))
+            for id in workers.keys.sorted() { stopWorker(id, reason: .shutdown, quick: true) }
+        case .idle, .starting, .running:
+            phase = .stopping(mode, exitCode: exitCode)
+            notice(.stopping(mode))
+            emit(.stopAccepting)
+            emit(.notifySystemd(.stopping))
+            abandonOperations()
+            let failure = CommandFailure(code: "stopping", message: "droverd is stopping")
+            for waiter in scaleWaiters { emit(.reply(to: waiter.client, .failure(failure))) }
+            scaleWaiters = []
+            for p in pools.indices {
+                for s in pools[p].slots.indices { pools[p].slots[s].retryAt = nil }
+            }
+            for id in workers.keys.sorted() { stopWorker(id, reason: .shutdown, quick: mode == .quick) }
+        }
+        checkStopComplete()
+    }
+
+    mutating func checkStopComplete() {
+        guard case .stopping(_, let code) = phase, workers.isEmpty else { return }
+        phase = .exited
+        for client in stopRequesters { emit(.reply(to: client, .success(.stopped))) }
+        stopRequesters = []
+        emit(.exit(code))
+    }
+}

@@ -1,0 +1,155 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+// MARK: - Readiness, notifications, heartbeats, timers, stopping workers
+
+extension Supervisor {
+    mutating func becomeReady(_ id: WorkerID) {
+        guard var worker = workers[id], worker.state == .starting else { return }
+        worker.state = .ready
+        worker.readyAt = now
+        worker.deadline = heartbeatDeadline(for: worker)
+        workers[id] = worker
+        notice(.workerReady(worker.reference, bootTime: now - worker.spawnedAt))
+        guard let p = poolIndex(named: worker.pool) else { return }
+        pools[p].everReady = true
+        let s = worker.slot
+        if s < pools[p].slots.count, pools[p].slots[s].incoming == id {
+            // Surge rollout: the replacement is ready, so the old worker may go.
+            if let old = pools[p].slots[s].current { retire(old, pool: p, reason: .replaced) }
+            pools[p].slots[s].current = id
+            pools[p].slots[s].incoming = nil
+            continueRollout(pool: p)
+        }
+        settleScaleWaiters()
+        checkStartupComplete()
+    }
+
+    /// When a ready worker's heartbeat is next due, if it is checked at all.
+    func heartbeatDeadline(for worker: Worker) -> Instant? {
+        guard worker.state == .ready, let timeout = worker.configuration.heartbeatTimeout else { return nil }
+        if worker.configuration.usesHeartbeatPage {
+            let last = max(worker.lastHeartbeat ?? worker.readyAt ?? now, worker.readyAt ?? now)
+            return last + timeout + policy.heartbeatSlack
+        }
+        guard worker.sendsWatchdog, let last = worker.lastHeartbeat else { return nil }
+        return max(last, worker.readyAt ?? last) + timeout
+    }
+
+    mutating func notified(pid: Int32, _ message: NotifyMessage) {
+        guard let id = workerIDsByPID[pid], var worker = workers[id] else { return }
+        if let status = message.status { worker.statusText = status }
+        if let number = message.errorNumber { worker.errorNumber = number }
+        if message.stopping, worker.stopReason == nil { worker.announcedStopping = true }
+        if message.watchdog {
+            worker.sendsWatchdog = true
+            worker.lastHeartbeat = now
+            if worker.state == .ready { worker.deadline = heartbeatDeadline(for: worker) }
+        }
+        if let extra = message.extendTimeout, worker.state == .starting, let deadline = worker.deadline {
+            worker.deadline = max(deadline, now + extra)
+        }
+        workers[id] = worker
+        if message.ready { becomeReady(id) }
+        if message.watchdogTrigger, worker.stopReason == nil {
+            abort(id, reason: .watchdogTrigger)
+        }
+    }
+
+    mutating func heartbeat(_ id: WorkerID, stamp: Instant) {
+        guard var worker = workers[id], worker.state == .ready else { return }
+        guard stamp > (worker.lastHeartbeat ?? Instant(nanoseconds: 0)) else { return }
+        worker.lastHeartbeat = stamp
+        worker.deadline = heartbeatDeadline(for: worker)
+        workers[id] = worker
+    }
+
+    mutating func output(_ id: WorkerID, lines: [String]) {
+        guard workers[id] != nil else { return }
+        for line in lines { workers[id]!.tail.append(line) }
+    }
+
+    mutating func timerFired() {
+        let due = workers.values.filter { $0.deadline.map { $0 <= now } ?? false }.map(\.id).sorted()
+        for id in due {
+            guard let worker = workers[id], let deadline = worker.deadline, deadline <= now else { continue }
+            switch worker.state {
+            case .spawning: continue
+            case .starting: abort(id, reason: .bootTimeout)
+            case .ready: abort(id, reason: .heartbeatTimeout)
+            case .stopping: kill(id)
+            }
+        }
+        for p in pools.indices {
+            for s in pools[p].slots.indices {
+                guard let retry = pools[p].slots[s].retryAt, retry <= now else { continue }
+                pools[p].slots[s].retryAt = nil
+                spawn(pool: p, slot: s)
+            }
+        }
+    }
+
+    /// A worker that is stuck: SIGABRT (Python prints where), SIGKILL after the abort grace.
+    mutating func abort(_ id: WorkerID, reason: StopReason) {
+        guard var worker = workers[id] else { return }
+        let since = worker.state == .starting ? worker.spawnedAt : (worker.lastHeartbeat ?? worker.readyAt ?? now)
+        notice(.workerTimedOut(worker.reference, reason, after: now - since))
+        worker.state = .stopping
+        worker.stopReason = reason
+        worker.deadline = now + policy.abortGrace
+        workers[id] = worker
+        if let pid = worker.pid { emit(.signal(id, pid: pid, .abort, processGroup: false)) }
+        if reason == .bootTimeout, let p = poolIndex(named: worker.pool), worker.slot < pools[p].slots.count,
+            pools[p].slots[worker.slot].incoming == id
+        {
+            failRollout(
+                pool: p,
+                reason: "\(worker.reference) was not ready within the boot timeout" + tailSuffix(worker)
+            )
+        }
+    }
+
+    /// Asks a worker to stop (or to stop sooner, for a quick stop of a draining worker).
+    mutating func stopWorker(_ id: WorkerID, reason: StopReason, quick: Bool) {
+        guard var worker = workers[id] else { return }
+        let wasStopping = worker.state == .stopping
+        if wasStopping && (!quick || worker.killed || worker.stopReason?.isFailure == true) { return }
+        worker.stopReason = worker.stopReason ?? reason
+        worker.state = .stopping
+        let configuration = worker.configuration
+        let deadline = now + (quick ? policy.quickStopTimeout : configuration.gracefulTimeout)
+        // A boot or heartbeat deadline no longer applies; a kill deadline only ever comes sooner.
+        worker.deadline = wasStopping ? min(worker.deadline ?? deadline, deadline) : deadline
+        workers[id] = worker
+        guard let pid = worker.pid else { return }
+        if !wasStopping { notice(.workerStopping(worker.reference, reason)) }
+        emit(
+            .signal(id, pid: pid, quick ? configuration.quickStopSignal : configuration.stopSignal, processGroup: false)
+        )
+    }
+
+    /// Moves a worker out of its slot into the pool's retiring list and stops it.
+    mutating func retire(_ id: WorkerID, pool p: Int, reason: StopReason) {
+        if !pools[p].retiring.contains(id) { pools[p].retiring.append(id) }
+        stopWorker(id, reason: reason, quick: false)
+    }
+
+    /// The kill deadline of a stopping worker: SIGKILL to its whole process group.
+    mutating func kill(_ id: WorkerID) {
+        guard var worker = workers[id], !worker.killed else { return }
+        worker.killed = true
+        worker.deadline = nil
+        workers[id] = worker
+        notice(.workerKilled(worker.reference))
+        if let pid = worker.pid { emit(.signal(id, pid: pid, .kill, processGroup: true)) }
+    }
+
+    var isQuickStop: Bool {
+        if case .stopping(.quick, _) = phase { return true }
+        return false
+    }
+}

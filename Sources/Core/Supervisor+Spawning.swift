@@ -1,0 +1,189 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+// MARK: - Start, spawn, exit, respawn
+
+extension Supervisor {
+    mutating func start() {
+        guard phase == .idle else { return }
+        phase = .starting
+        for p in pools.indices {
+            for s in pools[p].slots.indices { spawn(pool: p, slot: s) }
+        }
+        checkStartupComplete()
+    }
+
+    /// Spawns a worker for a slot: the rollout's generation (as the slot's incoming
+    /// worker) while the pool rolls out, the serving generation otherwise.
+    mutating func spawn(pool p: Int, slot s: Int) {
+        guard !isStopping else { return }
+        let id = WorkerID(nextWorkerNumber)
+        nextWorkerNumber += 1
+        let generation = pools[p].rollout?.generation ?? pools[p].generation
+        let configuration = pools[p].configuration
+        workers[id] = Worker(
+            id: id,
+            configuration: configuration,
+            slot: s,
+            generation: generation,
+            spawnedAt: now,
+            tail: OutputTail(capacity: policy.tailLines, lineLimit: policy.tailLineBytes)
+        )
+        pools[p].slots[s].retryAt = nil
+        if pools[p].rollout != nil {
+            pools[p].slots[s].incoming = id
+        } else {
+            pools[p].slots[s].current = id
+        }
+        emit(.spawn(SpawnOrder(worker: id, configuration: configuration, slot: s, generation: generation)))
+    }
+
+    mutating func workerSpawned(_ id: WorkerID, pid: Int32) {
+        guard var worker = workers[id], worker.pid == nil else { return }
+        worker.pid = pid
+        workerIDsByPID[pid] = id
+        if let reason = worker.stopReason {
+            // Told to stop before the shell had started it: the deadline is set, the signal is not sent yet.
+            workers[id] = worker
+            let quick = reason == .shutdown && isQuickStop
+            let signal = quick ? worker.configuration.quickStopSignal : worker.configuration.stopSignal
+            notice(.workerStopping(worker.reference, reason))
+            emit(.signal(id, pid: pid, signal, processGroup: false))
+            return
+        }
+        worker.state = .starting
+        worker.deadline = worker.configuration.waitReady ? now + worker.configuration.bootTimeout : nil
+        workers[id] = worker
+        notice(.workerSpawned(worker.reference))
+        if !worker.configuration.waitReady { becomeReady(id) }
+    }
+
+    mutating func workerFailedToSpawn(_ id: WorkerID, error: String) {
+        guard let worker = workers.removeValue(forKey: id) else { return }
+        notice(.spawnFailed(worker.reference, error: error))
+        emit(.release(id))
+        workerGone(worker, status: nil, failed: true, reason: error)
+    }
+
+    mutating func processExited(pid: Int32, status: ExitStatus) {
+        guard let id = workerIDsByPID.removeValue(forKey: pid), let worker = workers.removeValue(forKey: id) else {
+            notice(.orphanReaped(pid: pid, status))
+            return
+        }
+        emit(.release(id))
+        let failed: Bool
+        if let reason = worker.stopReason {
+            failed = reason.isFailure
+        } else {
+            // Exiting unasked is a failure, unless the worker announced a clean stop (e.g. max requests).
+            failed = !(worker.announcedStopping && status.isSuccess)
+        }
+        notice(.workerExited(worker.reference, status, failed: failed))
+        workerGone(worker, status: status, failed: failed, reason: worker.stopReason.map(describe))
+    }
+
+    /// Takes a worker that no longer exists out of its pool and decides what comes next.
+    mutating func workerGone(_ worker: Worker, status: ExitStatus?, failed: Bool, reason: String?) {
+        defer {
+            settleScaleWaiters()
+            checkStopComplete()
+        }
+        guard let p = poolIndex(named: worker.pool) else { return }
+        if let r = pools[p].retiring.firstIndex(of: worker.id) {
+            pools[p].retiring.remove(at: r)
+            removePoolIfEmpty(p)
+            return
+        }
+        let s = worker.slot
+        guard s < pools[p].slots.count else { return }
+        if pools[p].slots[s].incoming == worker.id {
+            pools[p].slots[s].incoming = nil
+            recordExit(pool: p, slot: s, worker: worker, status: status, reason: reason)
+            let why = "\(worker.reference) \(reason ?? status?.description ?? "failed") before it was ready"
+            failRollout(pool: p, reason: why + tailSuffix(worker))
+            return
+        }
+        guard pools[p].slots[s].current == worker.id else { return }
+        pools[p].slots[s].current = nil
+        guard !isStopping, !pools[p].removing else { return }
+        recordExit(pool: p, slot: s, worker: worker, status: status, reason: reason)
+        guard failed else {
+            spawn(pool: p, slot: s)
+            return
+        }
+        slotFailed(pool: p, slot: s, worker: worker, status: status, reason: reason)
+    }
+
+    private mutating func recordExit(pool p: Int, slot s: Int, worker: Worker, status: ExitStatus?, reason: String?) {
+        pools[p].slots[s].lastExit = status
+        pools[p].slots[s].lastExitReason = reason
+        if !worker.tail.lines.isEmpty { pools[p].slots[s].lastTail = worker.tail.lines }
+    }
+
+    private mutating func slotFailed(pool p: Int, slot s: Int, worker: Worker, status: ExitStatus?, reason: String?) {
+        if let readyAt = worker.readyAt, now - readyAt >= policy.backoffResetAfter {
+            pools[p].slots[s].failures = 0
+        }
+        pools[p].slots[s].failures += 1
+        pools[p].slots[s].restarts += 1
+        let failures = pools[p].slots[s].failures
+        failScaleWaiters(
+            pool: pools[p].name,
+            because: "\(worker.reference) \(reason ?? status?.description ?? "failed")"
+        )
+        if phase == .starting, !pools[p].everReady, failures >= policy.startupAttempts {
+            let what = reason ?? status?.description ?? "failed"
+            let message = "no worker became ready after \(failures) attempts; last: \(what)" + tailSuffix(worker)
+            notice(.startupFailed(pool: pools[p].name, reason: message))
+            beginStop(.quick, exitCode: 3)
+            return
+        }
+        let delay = policy.backoff(afterFailures: failures)
+        if delay == .zero {
+            spawn(pool: p, slot: s)
+        } else {
+            pools[p].slots[s].retryAt = now + delay
+            notice(.respawnScheduled(pool: pools[p].name, slot: s, after: delay, failures: failures))
+        }
+    }
+
+    func tailSuffix(_ worker: Worker) -> String {
+        guard let last = worker.tail.lines.last(where: { !$0.allSatisfy(\.isWhitespace) }) else { return "" }
+        return ": \(last)"
+    }
+
+    func describe(_ reason: StopReason) -> String {
+        switch reason {
+        case .bootTimeout: "was not ready within the boot timeout"
+        case .heartbeatTimeout: "stopped sending heartbeats"
+        case .watchdogTrigger: "asked to be killed (WATCHDOG=trigger)"
+        case .replaced: "was replaced"
+        case .scaledDown: "was scaled down"
+        case .rolledBack: "was rolled back"
+        case .poolRemoved: "left with its pool"
+        case .shutdown: "was stopped"
+        }
+    }
+
+    /// A pool removed by a reload goes once its last worker has.
+    mutating func removePoolIfEmpty(_ p: Int) {
+        guard pools[p].removing, pools[p].retiring.isEmpty,
+            pools[p].slots.allSatisfy({ $0.current == nil && $0.incoming == nil })
+        else { return }
+        let name = pools[p].name
+        pools.remove(at: p)
+        notice(.poolRemoved(pool: name))
+    }
+
+    mutating func checkStartupComplete() {
+        guard phase == .starting else { return }
+        guard pools.allSatisfy({ $0.removing || readyCount($0) == $0.slots.count }) else { return }
+        phase = .running
+        notice(.started)
+        emit(.notifySystemd(.ready))
+    }
+}

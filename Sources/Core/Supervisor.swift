@@ -1,0 +1,135 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+/// The supervision core: a state machine that takes events and returns actions.
+///
+/// It knows nothing about processes, sockets or clocks. The shell spawns what it
+/// is told to spawn, reports what happened with ``handle(_:at:)``, performs the
+/// returned actions in order, and calls ``handle(_:at:)`` with
+/// ``SupervisorEvent/timerFired`` at ``nextDeadline``.
+public struct Supervisor: Sendable {
+    enum Phase: Hashable, Sendable {
+        case idle
+        case starting
+        case running
+        case stopping(StopMode, exitCode: Int32)
+        case exited
+    }
+
+    /// The fixed rules (backoff, escalation, limits).
+    public let policy: SupervisorPolicy
+    var pools: [Pool]
+    var workers: [WorkerID: Worker] = [:]
+    var workerIDsByPID: [Int32: WorkerID] = [:]
+    var nextWorkerNumber: UInt64 = 1
+    var phase: Phase = .idle
+    var operation: Operation?
+    var queuedOperations: [Operation] = []
+    var nextOperationID: UInt64 = 1
+    var scaleWaiters: [ScaleWaiter] = []
+    var stopRequesters: [UInt64] = []
+    var lastStatusLine: String?
+    /// The time of the event being handled.
+    var now = Instant(nanoseconds: 0)
+    /// Actions produced by the event being handled.
+    var outbox: [SupervisorAction] = []
+
+    /// A supervisor for these pools (in this order), not yet started.
+    public init(pools: [PoolConfiguration], policy: SupervisorPolicy = SupervisorPolicy()) {
+        self.policy = policy
+        self.pools = pools.map { Pool(configuration: $0, generation: 1) }
+    }
+
+    /// Feeds one event in and returns what to do, in order.
+    public mutating func handle(_ event: SupervisorEvent, at now: Instant) -> [SupervisorAction] {
+        self.now = max(self.now, now)
+        guard phase != .exited else { return [] }
+        switch event {
+        case .start: start()
+        case .spawned(let id, let pid): workerSpawned(id, pid: pid)
+        case .spawnFailed(let id, let error): workerFailedToSpawn(id, error: error)
+        case .exited(let pid, let status): processExited(pid: pid, status: status)
+        case .notified(let pid, let message): notified(pid: pid, message)
+        case .heartbeat(let id, let stamp): heartbeat(id, stamp: stamp)
+        case .output(let id, let lines): output(id, lines: lines)
+        case .timerFired: timerFired()
+        case .command(let command, let requester): run(command, from: requester)
+        case .configurationLoaded(let id, let result): configurationLoaded(id, result)
+        }
+        publishStatusLine()
+        defer { outbox.removeAll(keepingCapacity: true) }
+        return outbox
+    }
+
+    /// The earliest time something is due, or nil when nothing is (then droverd sleeps).
+    public var nextDeadline: Instant? {
+        var earliest: Instant?
+        for worker in workers.values {
+            if let deadline = worker.deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        }
+        for pool in pools {
+            for slot in pool.slots {
+                if let retry = slot.retryAt, earliest.map({ retry < $0 }) ?? true { earliest = retry }
+            }
+        }
+        return earliest
+    }
+
+    /// Workers whose heartbeat page must be read before the next ``SupervisorEvent/timerFired``:
+    /// ready workers with a page whose deadline has come.
+    public func heartbeatReadsDue(at now: Instant) -> [WorkerID] {
+        workers.values.filter { worker in
+            worker.state == .ready && worker.configuration.usesHeartbeatPage
+                && (worker.deadline.map { $0 <= now } ?? false)
+        }.map(\.id).sorted()
+    }
+
+    /// Whether droverd has begun stopping.
+    public var isStopping: Bool {
+        if case .stopping = phase { return true }
+        return phase == .exited
+    }
+
+    // MARK: - Helpers shared by the extensions
+
+    mutating func emit(_ action: SupervisorAction) {
+        outbox.append(action)
+    }
+
+    mutating func notice(_ notice: Notice) {
+        outbox.append(.notice(notice))
+    }
+
+    func poolIndex(named name: String) -> Int? {
+        pools.firstIndex { $0.name == name }
+    }
+
+    func readyCount(_ pool: Pool) -> Int {
+        pool.slots.reduce(0) { count, slot in
+            guard let id = slot.current, let worker = workers[id], worker.state == .ready else { return count }
+            return count + 1
+        }
+    }
+
+    /// The systemd `STATUS=` line: `web: 4/4 ready, gen 3`.
+    var statusLine: String {
+        var parts = pools.filter { !$0.removing }.map { pool in
+            "\(pool.name): \(readyCount(pool))/\(pool.slots.count) ready, gen \(pool.generation)"
+                + (pool.rollout.map { ", rolling out gen \($0.generation)" } ?? "")
+        }
+        if case .stopping(let mode, _) = phase { parts.append("stopping (\(mode.rawValue))") }
+        return parts.joined(separator: "; ")
+    }
+
+    private mutating func publishStatusLine() {
+        guard phase != .idle, phase != .exited else { return }
+        let line = statusLine
+        guard line != lastStatusLine else { return }
+        lastStatusLine = line
+        emit(.notifySystemd(.status(line)))
+    }
+}

@@ -1,0 +1,50 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+/// Something the shell must do, returned by ``Supervisor/handle(_:at:)`` in order.
+public enum SupervisorAction: Sendable {
+    /// Start a worker, then report ``SupervisorEvent/spawned(_:pid:)`` or ``SupervisorEvent/spawnFailed(_:error:)``.
+    case spawn(SpawnOrder)
+    /// Send a signal to a worker (or to its whole process group).
+    case signal(WorkerID, pid: Int32, Signal, processGroup: Bool)
+    /// The worker is gone: free what the shell holds for it (pidfd, heartbeat page, stderr pipe).
+    case release(WorkerID)
+    /// Stop accepting connections: shut the listening sockets droverd bound down for reading.
+    case stopAccepting
+    /// Load the configuration again and answer with ``SupervisorEvent/configurationLoaded(_:_:)``.
+    case loadConfiguration(UInt64)
+    /// Answer a control-socket client.
+    case reply(to: UInt64, Result<CommandOutcome, CommandFailure>)
+    /// Tell observers (logs, `events` streams) what happened.
+    case notice(Notice)
+    /// Tell systemd.
+    case notifySystemd(SystemdNotification)
+    /// Exit with this status; every worker is gone.
+    case exit(Int32)
+}
+
+/// Everything the shell needs to start one worker.
+public struct SpawnOrder: Hashable, Sendable {
+    public var worker: WorkerID
+    public var configuration: PoolConfiguration
+    /// `DROVER_WORKER_INDEX`.
+    public var slot: Int
+    /// `DROVER_GENERATION`.
+    public var generation: Int
+}
+
+/// What droverd tells systemd.
+public enum SystemdNotification: Hashable, Sendable {
+    /// `READY=1`: started, or a reload finished.
+    case ready
+    /// `RELOADING=1` with `MONOTONIC_USEC`.
+    case reloading
+    /// `STOPPING=1`.
+    case stopping
+    /// `STATUS=…`.
+    case status(String)
+}

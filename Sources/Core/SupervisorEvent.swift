@@ -1,0 +1,73 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+/// Something that happened, fed into ``Supervisor/handle(_:at:)``.
+public enum SupervisorEvent: Sendable {
+    /// Begin: spawn every pool.
+    case start
+    /// The shell started a worker the supervisor asked for.
+    case spawned(WorkerID, pid: Int32)
+    /// The shell could not start a worker (e.g. the program does not exist).
+    case spawnFailed(WorkerID, error: String)
+    /// A child exited (any child: unknown pids are orphans and are only reported).
+    case exited(pid: Int32, status: ExitStatus)
+    /// A process sent an `sd_notify` datagram to the workers' notify socket.
+    case notified(pid: Int32, NotifyMessage)
+    /// The stamp a worker last wrote on its heartbeat page.
+    case heartbeat(WorkerID, stamp: Instant)
+    /// Lines a worker wrote to stderr.
+    case output(WorkerID, lines: [String])
+    /// The deadline the supervisor asked for has come.
+    case timerFired
+    /// An operator asked for something (signal or control socket).
+    case command(Command, from: Requester)
+    /// The shell finished loading the configuration for a reload.
+    case configurationLoaded(UInt64, Result<[PoolConfiguration], ConfigurationError>)
+}
+
+/// What an operator can ask for.
+public enum Command: Hashable, Sendable {
+    /// Change a pool's size (nil pool: the first).
+    case scale(pool: String?, ScaleChange)
+    /// Re-read the configuration and roll every pool out to a new generation.
+    case reload
+    /// Roll one pool (or all, for nil) out to a new generation with the same configuration.
+    case restart(pool: String?)
+    /// Stop every worker, then exit.
+    case stop(StopMode)
+}
+
+/// A new pool size, absolute or relative, never below `floor`.
+public struct ScaleChange: Hashable, Sendable {
+    public enum Amount: Hashable, Sendable {
+        case to(Int)
+        case by(Int)
+    }
+
+    public var amount: Amount
+    /// The smallest size this change may reach (TTOU keeps 1 worker, like Gunicorn).
+    public var floor: Int
+
+    public init(_ amount: Amount, floor: Int = 0) {
+        self.amount = amount
+        self.floor = floor
+    }
+}
+
+/// How droverd stops.
+public enum StopMode: String, Hashable, Sendable {
+    /// Drain: in-flight requests finish within the graceful timeout.
+    case graceful
+    /// Stop now: the quick-stop signal and a short deadline.
+    case quick
+}
+
+/// Who asked: a signal (nobody to answer) or a control-socket client.
+public enum Requester: Hashable, Sendable {
+    case signal
+    case client(UInt64)
+}

@@ -1,0 +1,41 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// The supervisor's fixed rules: backoff, escalation delays, limits.
+public struct SupervisorPolicy: Hashable, Sendable {
+    /// Respawn delay after the second failure in a row; it doubles with each further one.
+    /// (The first failure respawns at once.)
+    public var backoffBase: Duration = .milliseconds(100)
+    /// The longest respawn delay.
+    public var backoffCap: Duration = .seconds(30)
+    /// A worker ready for this long resets its slot's failure count.
+    public var backoffResetAfter: Duration = .seconds(10)
+    /// Failures of one slot, before any worker of its pool was ever ready at start-up,
+    /// after which droverd gives up and exits.
+    public var startupAttempts = 3
+    /// Time between the abort signal (SIGABRT, for a stack dump) and SIGKILL.
+    public var abortGrace: Duration = .seconds(1)
+    /// Time a quick stop gives workers before SIGKILL.
+    public var quickStopTimeout: Duration = .seconds(2)
+    /// Allowance for the launcher's stamp interval: a heartbeat page is checked at
+    /// last stamp + timeout + slack, so the kill lands between T and T + slack after the loop blocked.
+    public var heartbeatSlack: Duration = .milliseconds(500)
+    /// Lines of stderr kept per worker.
+    public var tailLines = 20
+    /// Bytes kept of one stderr line.
+    public var tailLineBytes = 512
+    /// The most workers one pool may have.
+    public var maxWorkersPerPool = 10_000
+
+    public init() {}
+
+    /// The respawn delay after `failures` failures in a row.
+    public func backoff(afterFailures failures: Int) -> Duration {
+        guard failures > 1 else { return .zero }
+        let exponent = min(failures - 2, 30)
+        let delay = backoffBase * (1 << exponent)
+        return min(delay, backoffCap)
+    }
+}

@@ -1,0 +1,44 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// Where a worker is in its life.
+public enum WorkerState: String, Hashable, Sendable {
+    /// Asked for, not yet started by the shell.
+    case spawning
+    /// Running, not yet ready (no `READY=1` yet).
+    case starting
+    /// Serving.
+    case ready
+    /// Asked to stop (or killed), waiting for it to exit.
+    case stopping
+}
+
+/// Why the supervisor stops a worker.
+public enum StopReason: String, Hashable, Sendable {
+    /// Replaced by a ready worker of a newer generation.
+    case replaced
+    /// Its slot was removed by a scale down.
+    case scaledDown
+    /// It belonged to a rollout that failed.
+    case rolledBack
+    /// Its pool was removed by a reload.
+    case poolRemoved
+    /// droverd is stopping.
+    case shutdown
+    /// It sent no `READY=1` within the boot timeout.
+    case bootTimeout
+    /// Its heartbeat stopped for longer than the timeout.
+    case heartbeatTimeout
+    /// It sent `WATCHDOG=trigger`.
+    case watchdogTrigger
+
+    /// Whether the stop means the worker failed (and counts towards backoff).
+    public var isFailure: Bool {
+        switch self {
+        case .bootTimeout, .heartbeatTimeout, .watchdogTrigger: true
+        case .replaced, .scaledDown, .rolledBack, .poolRemoved, .shutdown: false
+        }
+    }
+}

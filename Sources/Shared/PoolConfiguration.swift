@@ -1,0 +1,88 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+/// Everything that defines one pool of identical workers.
+public struct PoolConfiguration: Hashable, Sendable {
+    /// The pool's name (`web` when there is only one), passed to workers as `DROVER_POOL`.
+    public var name: String
+    /// What the workers run.
+    public var kind: WorkerKind
+    /// How many workers (slots) the pool keeps.
+    public var workers: Int
+    /// The sockets every worker inherits, at fds 3, 4, … in this order.
+    public var binds: [BindAddress]
+    /// Extra environment variables for the workers, in order.
+    public var environment: [EnvironmentVariable]
+    /// Working directory of the workers, or nil for droverd's own.
+    public var directory: String?
+    /// Whether a worker counts as ready only after it sends `READY=1`.
+    public var waitReady: Bool
+    /// Longest time from spawn to `READY=1` before the worker is killed.
+    public var bootTimeout: Duration
+    /// Longest silence of a ready worker's heartbeat before it is killed; nil disables the check.
+    public var heartbeatTimeout: Duration?
+    /// Longest time a stopping worker may drain before it is killed.
+    public var gracefulTimeout: Duration
+    /// How many new workers a rollout starts before old ones have been replaced; nil means all at once.
+    public var maxSurge: Int?
+    /// The signal that asks a worker to drain and stop.
+    public var stopSignal: Signal
+    /// The signal that asks a worker to stop at once.
+    public var quickStopSignal: Signal
+
+    /// A pool with Drover's defaults.
+    public init(
+        name: String,
+        kind: WorkerKind,
+        workers: Int,
+        binds: [BindAddress],
+        environment: [EnvironmentVariable] = [],
+        directory: String? = nil,
+        waitReady: Bool? = nil,
+        bootTimeout: Duration = .seconds(60),
+        heartbeatTimeout: Duration? = .seconds(30),
+        gracefulTimeout: Duration = .seconds(30),
+        maxSurge: Int? = nil,
+        stopSignal: Signal = .terminate,
+        quickStopSignal: Signal = .interrupt
+    ) {
+        self.name = name
+        self.kind = kind
+        self.workers = workers
+        self.binds = binds
+        self.environment = environment
+        self.directory = directory
+        if let waitReady {
+            self.waitReady = waitReady
+        } else if case .uvicorn = kind {
+            self.waitReady = true
+        } else {
+            self.waitReady = false
+        }
+        self.bootTimeout = bootTimeout
+        self.heartbeatTimeout = heartbeatTimeout
+        self.gracefulTimeout = gracefulTimeout
+        self.maxSurge = maxSurge
+        self.stopSignal = stopSignal
+        self.quickStopSignal = quickStopSignal
+    }
+
+    /// Whether workers get a shared-memory heartbeat page (the launcher writes it).
+    public var usesHeartbeatPage: Bool {
+        if case .uvicorn = kind { return heartbeatTimeout != nil }
+        return false
+    }
+}
+
+/// One `NAME=value` pair of a worker's environment.
+public struct EnvironmentVariable: Hashable, Sendable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}

@@ -1,0 +1,175 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverCore
+import DroverShared
+
+/// Drives a ``Supervisor`` the way the daemon's shell does, with a fake clock and fake pids:
+/// spawn orders are answered with `spawned` at once, timers fire in order as time advances.
+struct Harness {
+    var supervisor: Supervisor
+    var now = Instant(nanoseconds: 1_000_000_000_000)
+    var nextPID: Int32 = 100
+    /// Pids of every worker spawned, by worker.
+    var pids: [WorkerID: Int32] = [:]
+    /// Every action seen, in order.
+    var history: [SupervisorAction] = []
+    /// Error text for spawns that should fail, consumed in order.
+    var failingSpawns: [String] = []
+
+    init(_ pools: [PoolConfiguration], policy: SupervisorPolicy = SupervisorPolicy()) {
+        supervisor = Supervisor(pools: pools, policy: policy)
+    }
+
+    /// Feeds an event, answers spawn orders, and returns every action this caused.
+    @discardableResult
+    mutating func send(_ event: SupervisorEvent) -> [SupervisorAction] {
+        var queue = [event]
+        var produced: [SupervisorAction] = []
+        while !queue.isEmpty {
+            let actions = supervisor.handle(queue.removeFirst(), at: now)
+            produced += actions
+            for case .spawn(let order) in actions {
+                if !failingSpawns.isEmpty {
+                    queue.append(.spawnFailed(order.worker, error: failingSpawns.removeFirst()))
+                } else {
+                    let pid = nextPID
+                    nextPID += 1
+                    pids[order.worker] = pid
+                    queue.append(.spawned(order.worker, pid: pid))
+                }
+            }
+        }
+        history += produced
+        return produced
+    }
+
+    /// Moves the clock forward, firing every timer that comes due on the way, at its time.
+    @discardableResult
+    mutating func advance(_ duration: Duration) -> [SupervisorAction] {
+        let target = now + duration
+        var produced: [SupervisorAction] = []
+        while let deadline = supervisor.nextDeadline, deadline <= target {
+            now = max(now, deadline)
+            produced += send(.timerFired)
+        }
+        now = target
+        return produced
+    }
+
+    @discardableResult
+    mutating func ready(_ pid: Int32) -> [SupervisorAction] {
+        var message = NotifyMessage()
+        message.ready = true
+        return send(.notified(pid: pid, message))
+    }
+
+    @discardableResult
+    mutating func exit(_ pid: Int32, _ status: ExitStatus = .exited(1)) -> [SupervisorAction] {
+        send(.exited(pid: pid, status: status))
+    }
+
+    var status: StatusSnapshot { supervisor.status(at: now) }
+
+    func pool(_ name: String = "web") -> PoolStatus {
+        status.pools.first { $0.name == name }!
+    }
+
+    /// Live worker pids of a pool in a given state, by slot.
+    func pids(_ name: String = "web", state: String) -> [Int32] {
+        pool(name).workers.filter { $0.state == state }.sorted { $0.slot < $1.slot }.compactMap(\.pid)
+    }
+
+    /// Marks every starting worker ready.
+    mutating func readyAll() {
+        for pool in status.pools {
+            for pid in pids(pool.name, state: "starting") { ready(pid) }
+        }
+    }
+
+    /// Makes every stopping worker exit the way a signal it was sent would end it.
+    mutating func exitStopping(_ name: String = "web") {
+        for pid in pids(name, state: "stopping") { exit(pid, .signaled(.terminate, coreDumped: false)) }
+    }
+}
+
+// MARK: - Reading actions
+
+extension Array where Element == SupervisorAction {
+    var spawns: [SpawnOrder] {
+        compactMap { if case .spawn(let order) = $0 { order } else { nil } }
+    }
+
+    var signals: [(pid: Int32, signal: Signal, group: Bool)] {
+        compactMap {
+            if case .signal(_, let pid, let signal, let group) = $0 { (pid, signal, group) } else { nil }
+        }
+    }
+
+    var notices: [Notice] {
+        compactMap { if case .notice(let notice) = $0 { notice } else { nil } }
+    }
+
+    var systemd: [SystemdNotification] {
+        compactMap { if case .notifySystemd(let message) = $0 { message } else { nil } }
+    }
+
+    var systemdWithoutStatus: [SystemdNotification] {
+        systemd.filter { if case .status = $0 { false } else { true } }
+    }
+
+    var replies: [(client: UInt64, result: Result<CommandOutcome, CommandFailure>)] {
+        compactMap { if case .reply(let client, let result) = $0 { (client, result) } else { nil } }
+    }
+
+    var exitCode: Int32? {
+        compactMap { if case .exit(let code) = $0 { code } else { nil } }.first
+    }
+
+    var configurationLoads: [UInt64] {
+        compactMap { if case .loadConfiguration(let id) = $0 { id } else { nil } }
+    }
+
+    var stopsAccepting: Bool {
+        contains { if case .stopAccepting = $0 { true } else { false } }
+    }
+}
+
+extension Result where Failure == CommandFailure {
+    var failureCode: String? {
+        if case .failure(let failure) = self { failure.code } else { nil }
+    }
+}
+
+// MARK: - Pools used by the tests
+
+func uvicornPool(
+    _ name: String = "web",
+    workers: Int = 2,
+    heartbeat: Duration? = nil,
+    maxSurge: Int? = nil
+) -> PoolConfiguration {
+    PoolConfiguration(
+        name: name,
+        kind: .uvicorn(UvicornOptions(app: "main:app")),
+        workers: workers,
+        binds: [BindAddress(.tcp(host: "127.0.0.1", port: 8000))],
+        bootTimeout: .seconds(10),
+        heartbeatTimeout: heartbeat,
+        gracefulTimeout: .seconds(30),
+        maxSurge: maxSurge
+    )
+}
+
+func commandPool(_ name: String = "jobs", workers: Int = 1, waitReady: Bool = false) -> PoolConfiguration {
+    PoolConfiguration(
+        name: name,
+        kind: .command(arguments: ["/bin/sleep", "1000"]),
+        workers: workers,
+        binds: [],
+        waitReady: waitReady,
+        heartbeatTimeout: .seconds(5)
+    )
+}

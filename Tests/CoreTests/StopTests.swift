@@ -1,0 +1,90 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverCore
+import DroverShared
+import Testing
+
+@Suite("Stopping")
+struct StopTests {
+    func runningHarness() -> Harness {
+        var harness = Harness([uvicornPool(workers: 2), commandPool(workers: 1)])
+        harness.send(.start)
+        harness.readyAll()
+        return harness
+    }
+
+    @Test("graceful stop: stop accepting, STOPPING=1, SIGTERM to every worker, exit 0 once all are gone")
+    func graceful() throws {
+        var harness = runningHarness()
+        let actions = harness.send(.command(.stop(.graceful), from: .client(9)))
+        #expect(actions.stopsAccepting)
+        #expect(actions.systemdWithoutStatus == [.stopping])
+        #expect(actions.signals.map(\.signal) == [.terminate, .terminate, .terminate])
+        #expect(actions.exitCode == nil)
+        #expect(harness.status.pools.allSatisfy { $0.state == "stopping" })
+        harness.exitStopping("web")
+        #expect(harness.history.exitCode == nil)
+        let last = harness.exit(harness.pids("jobs", state: "stopping")[0], .exited(0))
+        #expect(last.exitCode == 0)
+        #expect(try last.replies.first?.result.get() == .stopped)
+        // Nothing respawned on the way.
+        #expect(harness.history.spawns.count == 3)
+    }
+
+    @Test("workers that ignore SIGTERM are killed at the graceful timeout")
+    func gracefulTimeout() throws {
+        var harness = runningHarness()
+        harness.send(.command(.stop(.graceful), from: .signal))
+        #expect(harness.advance(.milliseconds(29_999)).signals.isEmpty)
+        let actions = harness.advance(.milliseconds(1))
+        #expect(actions.signals.filter { $0.signal == .kill }.count == 3)
+        #expect(actions.signals.allSatisfy { $0.group })
+    }
+
+    @Test("a second stop request (or QUIT) during a graceful stop speeds it up: quick signal, 2 s deadline")
+    func escalation() throws {
+        var harness = runningHarness()
+        harness.send(.command(.stop(.graceful), from: .signal))
+        harness.advance(.seconds(5))
+        let actions = harness.send(.command(.stop(.graceful), from: .signal))
+        #expect(actions.signals.map(\.signal) == [.interrupt, .interrupt, .interrupt])
+        #expect(actions.notices.contains(.stopping(.quick)))
+        #expect(harness.advance(.seconds(2)).signals.filter { $0.signal == .kill }.count == 3)
+    }
+
+    @Test("quick stop: the quick-stop signal at once")
+    func quick() throws {
+        var harness = runningHarness()
+        let actions = harness.send(.command(.stop(.quick), from: .signal))
+        #expect(actions.signals.map(\.signal) == [.interrupt, .interrupt, .interrupt])
+        #expect(harness.advance(.seconds(2)).signals.filter { $0.signal == .kill }.count == 3)
+    }
+
+    @Test("stopping during a reload answers the reload's clients and spawns nothing more")
+    func stopDuringReload() throws {
+        var harness = runningHarness()
+        let load = harness.send(.command(.reload, from: .client(1))).configurationLoads[0]
+        harness.send(.configurationLoaded(load, .success([uvicornPool(workers: 2), commandPool(workers: 1)])))
+        harness.send(.command(.reload, from: .client(2)))
+        let actions = harness.send(.command(.stop(.graceful), from: .signal))
+        #expect(actions.replies.map(\.client) == [1, 2])
+        #expect(actions.replies.allSatisfy { $0.result.failureCode == "stopping" })
+        let more = harness.ready(harness.pids(state: "stopping")[0])
+        #expect(more.spawns.isEmpty)
+        let refused = harness.send(.command(.scale(pool: "web", ScaleChange(.by(1))), from: .client(3)))
+        #expect(refused.replies.first?.result.failureCode == "stopping")
+    }
+
+    @Test("a crash during a stop is not respawned; stop before start exits at once")
+    func crashDuringStop() throws {
+        var harness = runningHarness()
+        harness.send(.command(.stop(.graceful), from: .signal))
+        let actions = harness.exit(harness.pids("web", state: "stopping")[0], .exited(1))
+        #expect(actions.spawns.isEmpty)
+        var idle = Harness([uvicornPool(workers: 2)])
+        #expect(idle.send(.command(.stop(.graceful), from: .signal)).exitCode == 0)
+    }
+}

@@ -1,0 +1,110 @@
+"""Command-line parsing for drover-worker (argparse; bad arguments exit 2)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+from collections.abc import Sequence
+
+from . import __version__
+
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+def app_spec(value: str) -> str:
+    """Validate APP as ``module:attribute`` (the attribute may be dotted)."""
+    module, sep, attr = value.partition(":")
+    parts = attr.split(".")
+    if not sep or not module or not all(part.isidentifier() for part in parts):
+        raise argparse.ArgumentTypeError(f"expected APP as 'module:attribute', got {value!r}")
+    return value
+
+
+def seconds(value: str) -> float:
+    """A non-negative number of seconds."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {value!r}") from None
+    if not number >= 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"seconds must be finite and >= 0, got {value!r}")
+    return number
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value!r}")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="drover-worker",
+        description="Serve an ASGI app with Uvicorn on sockets inherited from droverd (LISTEN_FDS).",
+    )
+    parser.add_argument("app", metavar="APP", type=app_spec, help="the ASGI app as module:attribute")
+    parser.add_argument("--app-dir", default=".", metavar="DIR", help="directory put first on sys.path (default: .)")
+    parser.add_argument("--factory", action="store_true", help="APP is a callable that returns the ASGI app")
+    parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="log level (default: info)")
+    parser.add_argument(
+        "--access-log",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="log each request to stdout (default: on)",
+    )
+    parser.add_argument(
+        "--keep-alive", type=seconds, default=5.0, metavar="SECONDS", help="idle keep-alive timeout (default: 5)"
+    )
+    parser.add_argument(
+        "--graceful-timeout",
+        type=seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="on shutdown, how long to wait for in-flight requests (default: 30)",
+    )
+    parser.add_argument(
+        "--idle-grace",
+        type=seconds,
+        default=1.0,
+        metavar="SECONDS",
+        help="on SIGTERM, how long idle keep-alive connections stay open for one last request (default: 1)",
+    )
+    parser.add_argument("--http", choices=("auto", "h11", "httptools"), default="auto", help="HTTP implementation")
+    parser.add_argument("--loop", choices=("auto", "asyncio", "uvloop"), default="auto", help="event loop")
+    parser.add_argument("--root-path", default="", metavar="PATH", help="ASGI root_path (mount point behind a proxy)")
+    parser.add_argument(
+        "--proxy-headers",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="trust X-Forwarded-Proto/For from --forwarded-allow-ips (default: on)",
+    )
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default=None,
+        metavar="IPS",
+        help="comma-separated addresses trusted for proxy headers (default: $FORWARDED_ALLOW_IPS or 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--backlog",
+        type=positive_int,
+        default=2048,
+        metavar="N",
+        help="listen() backlog re-applied to the inherited sockets (default: 2048)",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    # Fail here (exit 2), not deep inside uvicorn, when a named implementation is missing.
+    for option, module in (("--http", "httptools"), ("--loop", "uvloop")):
+        chosen = getattr(args, option[2:])
+        if chosen == module and importlib.util.find_spec(module) is None:
+            parser.error(f"{option} {module}: the '{module}' package is not installed")
+    return args

@@ -1,0 +1,76 @@
+"""Liveness signals written from the event loop: the heartbeat stamp or WATCHDOG=1.
+
+droverd passes DROVER_HEARTBEAT_FD, a memfd of at least 8 bytes.  We map its
+first 8 bytes and store time.monotonic_ns() there as a native-endian uint64 with
+a single aligned store.  Because the stamp is written by a task on the event loop,
+a loop blocked by synchronous code stops the stamps and droverd notices.
+
+Without a heartbeat fd, systemd's WATCHDOG_USEC (with WATCHDOG_PID unset or ours)
+makes us send WATCHDOG=1 every WATCHDOG_USEC/2 instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import mmap
+import os
+import time
+from collections.abc import Callable
+
+HEARTBEAT_INTERVAL = 0.1  # seconds; droverd wants a fresh stamp at least every 0.25 s
+
+
+class HeartbeatError(Exception):
+    """DROVER_HEARTBEAT_FD is set but unusable."""
+
+
+class Heartbeat:
+    def __init__(self, fd: int) -> None:
+        try:
+            size = os.fstat(fd).st_size
+            if size < 8:
+                raise HeartbeatError(f"DROVER_HEARTBEAT_FD={fd} is {size} bytes long, need at least 8")
+            os.set_inheritable(fd, False)
+            self._map = mmap.mmap(fd, 8, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+        except OSError as exc:
+            raise HeartbeatError(f"DROVER_HEARTBEAT_FD={fd}: {exc.strerror or exc}") from None
+        self.fd = fd
+        # Offset 0 of a mapping is page aligned: assigning .value is one aligned 8-byte store.
+        self._stamp = ctypes.c_uint64.from_buffer(self._map)
+
+    @classmethod
+    def from_environ(cls) -> Heartbeat | None:
+        value = os.environ.pop("DROVER_HEARTBEAT_FD", None)
+        if not value:
+            return None
+        try:
+            fd = int(value)
+        except ValueError:
+            raise HeartbeatError(f"DROVER_HEARTBEAT_FD={value!r} is not a file descriptor number") from None
+        if fd < 3:
+            raise HeartbeatError(f"DROVER_HEARTBEAT_FD={fd} is a standard stream")
+        return cls(fd)
+
+    def beat(self) -> None:
+        self._stamp.value = time.monotonic_ns()
+
+
+def watchdog_interval_from_environ() -> float | None:
+    """Seconds between WATCHDOG=1 pings (half of WATCHDOG_USEC), or None; removes the variables."""
+    usec = os.environ.pop("WATCHDOG_USEC", None)
+    pid = os.environ.pop("WATCHDOG_PID", None)
+    if pid is not None and pid != str(os.getpid()):
+        return None
+    try:
+        value = int(usec) if usec else 0
+    except ValueError:
+        return None
+    return value / 2_000_000 if value > 0 else None
+
+
+async def pulse(beat: Callable[[], None], interval: float) -> None:
+    """Call beat() from the event loop every interval seconds, forever."""
+    while True:
+        beat()
+        await asyncio.sleep(interval)

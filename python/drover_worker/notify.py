@@ -1,0 +1,59 @@
+"""A minimal sd_notify client: KEY=VALUE lines in one datagram to $NOTIFY_SOCKET.
+
+A leading "/" is a filesystem path, a leading "@" the Linux abstract namespace.
+Without NOTIFY_SOCKET every send is a silent no-op.  Sends never block and never
+raise: droverd going away must not take the worker down.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+logger = logging.getLogger("uvicorn.error")
+
+
+class Notifier:
+    def __init__(self, address: str | None) -> None:
+        self.address = address
+        self._sock: socket.socket | None = None
+        self._warned = False
+        if address is not None:
+            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # close-on-exec by default
+            self._sock.setblocking(False)
+
+    @classmethod
+    def from_environ(cls) -> Notifier:
+        """Read and remove NOTIFY_SOCKET; ignore values we cannot use."""
+        value = os.environ.pop("NOTIFY_SOCKET", "")
+        if value.startswith("/"):
+            return cls(value)
+        if value.startswith("@") and len(value) > 1:
+            return cls("\0" + value[1:])
+        if value:
+            logger.warning("Ignoring NOTIFY_SOCKET=%r: not a path or an @abstract name", value)
+        return cls(None)
+
+    @property
+    def enabled(self) -> bool:
+        return self._sock is not None
+
+    def send(self, *lines: str) -> bool:
+        """Send one datagram made of the given KEY=VALUE lines; True if it went out."""
+        if self._sock is None:
+            return False
+        payload = "\n".join(line.replace("\n", " ") for line in lines).encode()
+        try:
+            self._sock.sendto(payload, self.address)
+        except OSError as exc:
+            if not self._warned:  # once is enough: the supervisor is gone or overloaded
+                self._warned = True
+                logger.warning("sd_notify to %r failed: %s", self.address, exc)
+            return False
+        return True
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None

@@ -1,0 +1,205 @@
+"""DroverServer: uvicorn.Server with droverd's signals, readiness and graceful retirement.
+
+Signals (handled while serving):
+
+* SIGTERM: retire.  Stop accepting at once, answer the next request on every
+  open connection with ``Connection: close``, give idle keep-alive connections
+  ``idle_grace`` seconds for a request that may already be on the wire, then run
+  uvicorn's normal shutdown (in-flight requests get up to the graceful timeout,
+  then lifespan shutdown).  The process then exits 0, not "killed by SIGTERM".
+* SIGINT: quick stop (uvicorn's force_exit): stop accepting, drop connections,
+  skip the grace and the wait.  A second SIGINT kills the process outright.
+* SIGUSR1: "reopen log files"; for now only logged at debug level.
+
+Uvicorn internals used: Server.startup/shutdown/serve, .servers, .started,
+.should_exit, .force_exit, .server_state.connections, .capture_signals (overridden
+so the signal is not re-raised after shutdown), and the protocols' .transport.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import socket
+import threading
+from collections.abc import Callable, Generator, Sequence
+from types import FrameType
+from typing import Any
+
+import uvicorn
+
+from .heartbeat import HEARTBEAT_INTERVAL, Heartbeat, pulse
+from .notify import Notifier
+from .retire import RetireSwitch
+
+logger = logging.getLogger("uvicorn.error")
+
+
+class DroverServer(uvicorn.Server):
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        *,
+        switch: RetireSwitch,
+        notifier: Notifier,
+        heartbeat: Heartbeat | None = None,
+        watchdog_interval: float | None = None,
+        idle_grace: float = 1.0,
+        addresses: Sequence[str] = (),
+    ) -> None:
+        super().__init__(config)
+        self.switch = switch
+        self.notifier = notifier
+        self.heartbeat = heartbeat
+        self.watchdog_interval = watchdog_interval
+        self.idle_grace = idle_grace
+        self.addresses = list(addresses)
+        self.ready = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sockets: list[socket.socket] = []
+        self._stopped_accepting = False
+
+    # -- liveness -----------------------------------------------------------
+
+    def _beat(self) -> None:
+        if self.heartbeat is not None:
+            self.heartbeat.beat()
+        elif self.watchdog_interval is not None:
+            self.notifier.send("WATCHDOG=1")
+
+    def _pulse_interval(self) -> float | None:
+        if self.heartbeat is not None:
+            return HEARTBEAT_INTERVAL
+        if self.watchdog_interval is not None and self.notifier.enabled:
+            return self.watchdog_interval
+        return None
+
+    # -- lifecycle ----------------------------------------------------------
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._sockets = list(sockets or ())
+        interval = self._pulse_interval()
+        beating = self._loop.create_task(pulse(self._beat, interval)) if interval else None
+        try:
+            await super().serve(sockets=sockets)
+        finally:
+            if beating is not None:
+                beating.cancel()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if not self.started or self.should_exit:
+            return  # lifespan startup failed (uvicorn < 0.3x returns), or we were told to stop meanwhile
+        if self.heartbeat is not None:
+            self.heartbeat.beat()
+        where = ", ".join(self.addresses)
+        self.notifier.send("READY=1", f"STATUS=serving on {where}")
+        self.ready = True
+        logger.info("Ready: serving on %s", where)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.switch.begin()
+        self._stop_accepting()
+        if not self.force_exit and self.idle_grace > 0 and self.server_state.connections:
+            await self._idle_grace()
+        if self.force_exit:
+            self._abort_connections()
+        await super().shutdown(sockets=sockets)
+
+    async def _idle_grace(self) -> None:
+        """Let open connections send one last request; stop early once none are left."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.idle_grace
+        while self.server_state.connections and not self.force_exit:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                break
+            await asyncio.sleep(min(0.05, remaining))
+        logger.debug("Idle grace over, %d connection(s) left", len(self.server_state.connections))
+
+    def _stop_accepting(self) -> None:
+        if self._stopped_accepting or not self.started:
+            return  # not listening yet: shutdown() will come back here
+        self._stopped_accepting = True
+        for server in self.servers:
+            server.close()
+        for sock in self._sockets:
+            sock.close()  # already closed (asyncio) or detached (uvloop) by server.close()
+        self.notifier.send("STOPPING=1", "STATUS=stopping" if self.force_exit else "STATUS=retiring")
+
+    def _abort_connections(self) -> None:
+        for connection in list(self.server_state.connections):
+            transport = getattr(connection, "transport", None)
+            if transport is not None:
+                transport.abort()
+
+    # -- signals ------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        handlers: dict[int, Callable[[int, FrameType | None], Any]] = {
+            signal.SIGTERM: self._on_sigterm,
+            signal.SIGINT: self._on_sigint,
+            signal.SIGUSR1: self._on_sigusr1,
+        }
+        previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        # Unlike uvicorn >= 0.29, do not re-raise the captured signal: retiring is a clean exit 0.
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        (self._on_sigint if sig == signal.SIGINT else self._on_sigterm)(sig, frame)
+
+    # The handlers run in the main thread between two bytecodes, possibly in the
+    # middle of event-loop code: they only set flags and hand the rest to the loop.
+
+    def _on_sigterm(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit:
+            self._call_soon(logger.info, "SIGTERM received again: already stopping")
+            return
+        self.switch.begin()  # responses started from now on carry Connection: close
+        self.should_exit = True
+        self._call_soon(self._begin_stop, "SIGTERM")
+
+    def _on_sigint(self, sig: int, frame: FrameType | None) -> None:
+        if self.force_exit:
+            # Second SIGINT: the quick stop is stuck (a blocked loop?); die by the signal now.
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            signal.raise_signal(signal.SIGINT)
+            return
+        self.switch.begin()
+        self.should_exit = True
+        self.force_exit = True
+        self._call_soon(self._begin_stop, "SIGINT")
+
+    def _on_sigusr1(self, sig: int, frame: FrameType | None) -> None:
+        self._call_soon(logger.debug, "SIGUSR1 received: nothing to reopen (logs go to stdout/stderr)")
+
+    def _call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(callback, *args)
+
+    def _begin_stop(self, reason: str) -> None:
+        if self.force_exit:
+            logger.info("%s received: stopping now, not waiting for in-flight requests", reason)
+        else:
+            logger.info(
+                "%s received: retiring; no new connections, open ones may send one last request for %.1fs",
+                reason,
+                self.idle_grace,
+            )
+        self._stop_accepting()
+        if self.force_exit:
+            self._abort_connections()

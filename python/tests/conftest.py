@@ -1,0 +1,98 @@
+"""Fixtures: spawn the real launcher with real sockets, a notify socket and a memfd.
+
+Each worker is a real subprocess (``python -m drover_worker``) whose listening
+sockets land at fds 3, 4, ... through the fdexec.py trampoline; every spawned
+process is killed in teardown.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from workers import Listener, NotifyReceiver, Worker, tcp_listener
+
+HERE = Path(__file__).resolve().parent
+APPS = HERE / "apps"
+FDEXEC = HERE / "fdexec.py"
+PACKAGE_ROOT = HERE.parent
+
+_INHERITED = ("LISTEN_", "NOTIFY_SOCKET", "WATCHDOG_", "DROVER_", "FDEXEC_", "WEB_CONCURRENCY")
+
+
+@pytest.fixture
+def sockdir() -> Iterator[str]:
+    """A short directory for AF_UNIX paths (sun_path is limited to 108 bytes)."""
+    path = tempfile.mkdtemp(prefix="dw-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def spawn(tmp_path: Path, sockdir: str):
+    """spawn(app, *args, listeners=..., notify="path"|"abstract"|None, heartbeat=True, env={}, listen_pid="self")"""
+    workers: list[Worker] = []
+
+    def _spawn(
+        app: str = "hello:app",
+        *args: str,
+        listeners: list[Listener] | None = None,
+        notify: str | None = "path",
+        heartbeat: bool = True,
+        env: dict[str, str] | None = None,
+        listen_pid: str = "self",
+    ) -> Worker:
+        listeners = [tcp_listener()] if listeners is None else listeners
+        child_env = {k: v for k, v in os.environ.items() if not k.startswith(_INHERITED)}
+        child_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), child_env.get("PYTHONPATH")]))
+        child_env["PYTHONUNBUFFERED"] = "1"
+        child_env["FDEXEC_LISTEN"] = ",".join(str(lst.sock.fileno()) for lst in listeners if lst.sock)
+        child_env["FDEXEC_LISTEN_PID"] = listen_pid
+        pass_fds = [lst.sock.fileno() for lst in listeners if lst.sock]
+
+        receiver = NotifyReceiver(notify, sockdir) if notify else None
+        if receiver is not None:
+            child_env["NOTIFY_SOCKET"] = receiver.env_value
+        memfd_map = None
+        memfd = -1
+        if heartbeat:
+            memfd = os.memfd_create("drover-heartbeat")
+            os.ftruncate(memfd, 8)
+            memfd_map = mmap.mmap(memfd, 8)
+            child_env["FDEXEC_HEARTBEAT"] = str(memfd)
+            pass_fds.append(memfd)
+        child_env.update(env or {})
+
+        n = len(workers)
+        stdout_path, stderr_path = tmp_path / f"worker{n}.out", tmp_path / f"worker{n}.err"
+        with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+            proc = subprocess.Popen(
+                [sys.executable, str(FDEXEC), sys.executable, "-m", "drover_worker", *args, app],
+                cwd=APPS,
+                env=child_env,
+                pass_fds=pass_fds,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+            )
+        # The worker is now the only holder of the listening sockets and the memfd.
+        for lst in listeners:
+            if lst.sock is not None:
+                lst.sock.close()
+                lst.sock = None
+        if memfd >= 0:
+            os.close(memfd)
+        worker = Worker(proc, listeners, receiver, stdout_path, stderr_path, memfd_map)
+        workers.append(worker)
+        return worker
+
+    yield _spawn
+    for worker in workers:
+        worker.cleanup()

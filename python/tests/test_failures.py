@@ -1,0 +1,69 @@
+"""Startup failures and their exit statuses: 2 for the environment or arguments, 3 for the app."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from conftest import APPS, PACKAGE_ROOT
+
+
+def test_import_error_exits_3_with_traceback_and_one_line(spawn):
+    worker = spawn("broken_import:app")
+    assert worker.wait_exit() == 3
+    stderr = worker.stderr()
+    assert "Traceback (most recent call last):" in stderr
+    assert 'File "' in stderr and "broken_import.py" in stderr
+    last = stderr.strip().splitlines()[-1]
+    assert last == (
+        "drover-worker: cannot load app 'broken_import:app': "
+        "ModuleNotFoundError: No module named 'drover_test_module_that_does_not_exist'"
+    )
+    assert worker.notify is not None and worker.notify.drain() == []
+
+
+@pytest.mark.parametrize(
+    ("app", "args", "summary"),
+    [
+        ("raw:nope", (), "AttributeError: module 'raw' has no attribute 'nope'"),
+        ("no_such_module:app", (), "ModuleNotFoundError: No module named 'no_such_module'"),
+        ("raw:broken_factory", ("--factory",), "RuntimeError: the factory is broken"),
+    ],
+)
+def test_app_load_failures_exit_3(spawn, app, args, summary):
+    worker = spawn(app, *args)
+    assert worker.wait_exit() == 3
+    assert worker.stderr().strip().splitlines()[-1] == f"drover-worker: cannot load app '{app}': {summary}"
+
+
+def test_lifespan_startup_failure_exits_3(spawn):
+    worker = spawn("failing_lifespan:app")
+    assert worker.wait_exit() == 3
+    stderr = worker.stderr()
+    assert "database is unreachable" in stderr
+    assert "did not start" in stderr.strip().splitlines()[-1]
+    assert worker.notify is not None
+    assert not [m for m in worker.notify.drain() if "READY" in m]
+
+
+def test_no_listen_fds_exits_2(spawn):
+    worker = spawn("hello:app", listeners=[])
+    assert worker.wait_exit() == 2
+    assert worker.stderr() == "drover-worker: no listening sockets: LISTEN_FDS is not set; run me under droverd\n"
+
+
+def test_listen_pid_of_another_process_is_ignored(spawn):
+    worker = spawn("hello:app", listen_pid="1")
+    assert worker.wait_exit() == 2
+    assert "LISTEN_PID=1 is not this process" in worker.stderr()
+
+
+@pytest.mark.parametrize("argv", [[], ["--idle-grace", "-1", "hello:app"], ["--http", "h2", "hello:app"], ["nocolon"]])
+def test_bad_arguments_exit_2(argv):
+    env = {"PYTHONPATH": str(PACKAGE_ROOT), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "drover_worker", *argv], cwd=APPS, env=env, capture_output=True, text=True, timeout=10
+    )
+    assert result.returncode == 2
+    assert "usage: drover-worker" in result.stderr

@@ -1,0 +1,161 @@
+"""Stopping: SIGTERM retires gracefully (zero failed keep-alive requests), SIGINT stops quickly,
+SIGABRT on a blocked loop dumps the Python stacks, SIGUSR1 is harmless."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import time
+
+import pytest
+from workers import Listener, wait_until
+
+IMPLEMENTATIONS = [("uvloop", "httptools"), ("asyncio", "h11")]
+IDS = ["uvloop-httptools", "asyncio-h11"]
+
+
+def assert_not_served(listener: Listener) -> None:
+    """A new connection must be refused (or reset/closed), never queued or answered."""
+    sock = socket.socket(listener.family, socket.SOCK_STREAM)
+    sock.settimeout(3)
+    try:
+        try:
+            sock.connect(listener.address)
+        except ConnectionRefusedError:
+            return
+        # The kernel accepted the connection, so the listening socket is still open somewhere.
+        try:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: test\r\n\r\n")
+            data = sock.recv(1024)
+        except (ConnectionResetError, BrokenPipeError):
+            return
+        except socket.timeout:
+            raise AssertionError("connection queued but never answered: the listening socket was not closed") from None
+        assert data == b"", f"a new connection was served after the stop signal: {data[:80]!r}"
+    finally:
+        sock.close()
+
+
+def test_sigterm_finishes_in_flight_request_and_stops_accepting(spawn):
+    worker = spawn("hello:app")
+    worker.wait_ready()
+    conn = worker.connect()
+    assert conn.get("/").status == 200  # accepted, kept alive
+    conn.send_request("/slow?s=1")
+    sent = time.monotonic()
+    worker.send_signal(signal.SIGTERM)
+
+    worker.notify.wait_for("STOPPING")
+    assert worker.proc.poll() is None, "the worker must still be serving the in-flight request"
+    assert_not_served(worker.listeners[0])
+    assert worker.proc.poll() is None
+
+    response = conn.read_response()
+    assert response.status == 200
+    assert response.body == b"slept 1.0"
+    assert response.closes
+    assert time.monotonic() - sent >= 0.9
+    conn.wait_eof()
+    assert worker.wait_exit() == 0
+    assert "Finished server process" in worker.stderr()
+
+
+@pytest.mark.parametrize(("loop", "http"), IMPLEMENTATIONS, ids=IDS)
+def test_sigterm_answers_one_more_request_on_every_keep_alive_connection(spawn, loop, http):
+    worker = spawn("hello:app", "--loop", loop, "--http", http, "--idle-grace", "5")
+    worker.wait_ready()
+    conns = [worker.connect() for _ in range(20)]
+    for conn in conns:
+        response = conn.get("/")
+        assert response.status == 200 and not response.closes
+
+    worker.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    for conn in conns[:10]:  # right away, racing the signal, as a loaded client would
+        conn.send_request("/")
+    # The rest a little later: by now plain uvicorn would have closed these idle connections.
+    wait_until(lambda: time.monotonic() - signalled >= 0.4, message="0.4 s to pass")
+    for conn in conns[10:]:
+        conn.send_request("/")
+    for conn in conns:
+        response = conn.read_response()  # an EOF or a reset here is the failure this guards against
+        assert response.status == 200
+        assert response.closes
+        conn.wait_eof()
+
+    assert worker.wait_exit() == 0
+    # Every connection answered and closed, so the 5 s grace ended early.
+    assert time.monotonic() - signalled < 4
+
+
+@pytest.mark.parametrize(("loop", "http"), IMPLEMENTATIONS, ids=IDS)
+def test_idle_connections_are_closed_after_the_idle_grace(spawn, loop, http):
+    grace = 1.0
+    worker = spawn("hello:app", "--loop", loop, "--http", http, "--idle-grace", str(grace))
+    worker.wait_ready()
+    silent = worker.connect()  # never sends a byte
+    used = worker.connect()
+    assert used.get("/").status == 200  # answered, so `silent` (queued before it) was accepted too
+
+    worker.send_signal(signal.SIGTERM)
+    signalled = time.monotonic()
+    silent.wait_eof(timeout=grace + 2)
+    elapsed = time.monotonic() - signalled
+    assert grace - 0.2 <= elapsed <= grace + 2, elapsed
+    used.wait_eof(timeout=1)
+    assert worker.wait_exit() == 0
+
+
+def test_sigint_stops_promptly_despite_an_in_flight_request(spawn):
+    worker = spawn("hello:app")
+    worker.wait_ready()
+    slow = worker.connect()
+    assert slow.get("/").status == 200
+    slow.send_request("/slow?s=30")
+    assert worker.connect().get("/").status == 200  # the slow request is being served by now
+
+    sent = time.monotonic()
+    worker.send_signal(signal.SIGINT)
+    assert worker.wait_exit(timeout=5) == 0
+    assert time.monotonic() - sent < 3
+    with pytest.raises(ConnectionError):
+        slow.read_response()
+
+
+def test_sigint_after_sigterm_cuts_the_graceful_wait_short(spawn):
+    worker = spawn("hello:app", "--idle-grace", "0")
+    worker.wait_ready()
+    slow = worker.connect()
+    assert slow.get("/").status == 200
+    slow.send_request("/slow?s=30")
+    assert worker.connect().get("/").status == 200
+
+    worker.send_signal(signal.SIGTERM)
+    worker.notify.wait_for("STOPPING")
+    assert worker.proc.poll() is None  # waiting for /slow (up to the 30 s graceful timeout)
+    sent = time.monotonic()
+    worker.send_signal(signal.SIGINT)
+    assert worker.wait_exit(timeout=5) == 0
+    assert time.monotonic() - sent < 3
+
+
+def test_sigabrt_while_the_loop_is_blocked_dumps_python_stacks(spawn):
+    worker = spawn("blocking:app")
+    worker.wait_ready()
+    worker.connect().send_request("/block?s=30")
+    wait_until(lambda: worker.stamp_age() > 0.5, message="the event loop to block")
+
+    worker.send_signal(signal.SIGABRT)
+    assert worker.wait_exit() == -signal.SIGABRT
+    stderr = worker.stderr()
+    assert "Fatal Python error: Aborted" in stderr
+    assert "in block_the_event_loop" in stderr
+
+
+def test_sigusr1_is_logged_and_harmless(spawn):
+    worker = spawn("hello:app", "--log-level", "debug")
+    worker.wait_ready()
+    worker.send_signal(signal.SIGUSR1)
+    wait_until(lambda: "SIGUSR1 received" in worker.stderr(), timeout=5, message="the SIGUSR1 log line")
+    assert worker.connect().get("/").status == 200
+    assert worker.proc.poll() is None
