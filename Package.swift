@@ -31,9 +31,10 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
-        // Pure: configuration model, bind addresses, durations. No syscalls.
+        // Pure: configuration model and resolution, bind addresses, status shapes. No syscalls.
         .target(
             name: "DroverShared",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Shared",
             swiftSettings: swiftSettings
         ),

@@ -120,6 +120,13 @@ pid_t cdrover_spawn(const cdrover_spawn_options *o) {
             if (dup2(high[i], i) < 0) goto fail;
         }
         cloexec_from(total);
+        if (o->nofile_soft) {
+            struct rlimit limit;
+            if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && o->nofile_soft < limit.rlim_cur) {
+                limit.rlim_cur = o->nofile_soft;
+                setrlimit(RLIMIT_NOFILE, &limit);
+            }
+        }
         if (o->cwd && chdir(o->cwd) < 0) goto fail;
         sigset_t none;
         sigemptyset(&none);

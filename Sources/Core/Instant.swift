@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import DroverShared
+
 /// A point on the monotonic clock (`CLOCK_MONOTONIC`), in nanoseconds.
 ///
 /// The core never reads a clock: the shell passes the time in with every event.
@@ -31,20 +33,4 @@ public struct Instant: Comparable, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(nanoseconds)ns" }
-}
-
-extension Duration {
-    /// Whole nanoseconds, clamped at zero.
-    public var nanoseconds: UInt64 {
-        let (seconds, attoseconds) = components
-        guard seconds >= 0, attoseconds >= 0 || seconds > 0 else { return 0 }
-        let total = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
-        return total >= Double(UInt64.max) ? UInt64.max : UInt64(max(0, total))
-    }
-
-    /// The duration in seconds, as a floating-point number.
-    public var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
 }

@@ -88,6 +88,11 @@ public struct Supervisor: Sendable {
         }.map(\.id).sorted()
     }
 
+    /// The configuration of every pool, as new workers would be spawned now.
+    public var configurations: [PoolConfiguration] {
+        pools.filter { !$0.removing }.map(\.configuration)
+    }
+
     /// Whether droverd has begun stopping.
     public var isStopping: Bool {
         if case .stopping = phase { return true }

@@ -99,3 +99,15 @@ struct StartupTests {
         #expect(harness.pool().workers[0].statusText == "loading models")
     }
 }
+
+@Suite("Start-up notices")
+struct StartupNoticeTests {
+    @Test("`started` and READY=1 come exactly once")
+    func startedOnce() throws {
+        var harness = Harness([commandPool(workers: 2)])
+        harness.send(.start)
+        harness.advance(.seconds(1))
+        #expect(harness.history.notices.filter { $0 == .started }.count == 1)
+        #expect(harness.history.systemdWithoutStatus == [.ready])
+    }
+}

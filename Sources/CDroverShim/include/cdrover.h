@@ -39,6 +39,8 @@ typedef struct cdrover_spawn_options {
     int new_process_group;
     /// Signal sent to the child when the spawning thread dies (0 = none).
     int pdeathsig;
+    /// Soft RLIMIT_NOFILE for the child (0 = inherit droverd's).
+    unsigned long nofile_soft;
 } cdrover_spawn_options;
 
 /// Spawns a child. Returns its pid, or -errno if anything failed before or
@@ -67,11 +69,14 @@ int cdrover_notify_socket(const char *address);
 /// kernel attached none). Any file descriptors sent along are closed.
 ssize_t cdrover_notify_receive(int fd, char *buffer, size_t capacity, pid_t *sender);
 
+/// Raises the soft RLIMIT_NOFILE to the hard limit; returns the previous soft limit (0 on failure).
+unsigned long cdrover_raise_nofile(void);
+/// The process environment (`environ`).
+char **cdrover_environ(void);
+
 /// Marks this process a child subreaper (prctl PR_SET_CHILD_SUBREAPER).
 int cdrover_set_child_subreaper(void);
 /// Number of CPUs in this thread's affinity mask, or -errno.
 int cdrover_affinity_cpu_count(void);
-/// Monotonic clock in nanoseconds (CLOCK_MONOTONIC, like Python's time.monotonic_ns()).
-uint64_t cdrover_monotonic_ns(void);
 
 #endif

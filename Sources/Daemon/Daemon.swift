@@ -1,0 +1,272 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+@preconcurrency import Dispatch
+import DroverCore
+import DroverShared
+import Glibc
+import Logging
+import NIOCore
+
+/// droverd's shell around the supervision core. It runs on one NIO event loop (its executor),
+/// which is also the thread that spawns workers, so `PR_SET_PDEATHSIG` holds for droverd's life.
+///
+/// Signals, notifications and worker output arrive through Dispatch sources and hop onto the
+/// loop; timers are the loop's scheduled tasks. Events go into the core one at a time, and
+/// the actions it returns are carried out in order.
+actor Daemon {
+    nonisolated let loop: any EventLoop
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
+
+    private let options: DaemonOptions
+    private let environment: [String: String]
+    private var configuration: Configuration
+    private var supervisor: Supervisor
+    private let listeners = ListenerSet()
+    private let notify: NotifyListener
+    private let spawner: WorkerSpawner
+    private var processes: [WorkerID: WorkerProcess] = [:]
+    private var workerIDsByPID: [Int32: WorkerID] = [:]
+    private var timer: Scheduled<Void>?
+    private var timerDeadline: Instant?
+    private var pending: [SupervisorEvent] = []
+    private var handling = false
+    private let exitCode: EventLoopPromise<Int32>
+    private var logger: Logger
+    private let systemd = SystemdNotifier()
+    private let ioQueue = DispatchQueue(label: "drover.io")
+
+    /// What droverd keeps of a running worker.
+    struct WorkerProcess {
+        let pid: Int32
+        let heartbeat: HeartbeatPage?
+        let output: OutputPipe
+    }
+
+    init(
+        loop: any EventLoop,
+        options: DaemonOptions,
+        environment: [(String, String)],
+        configuration: Configuration,
+        notify: NotifyListener,
+        fileLimit: UInt
+    ) {
+        self.loop = loop
+        self.options = options
+        self.environment = Dictionary(environment, uniquingKeysWith: { _, last in last })
+        self.configuration = configuration
+        self.supervisor = Supervisor(pools: configuration.pools)
+        self.notify = notify
+        self.spawner = WorkerSpawner(environment: environment, notifyAddress: notify.address, fileLimit: fileLimit)
+        self.exitCode = loop.makePromise(of: Int32.self)
+        self.logger = Self.makeLogger(configuration.logLevel)
+    }
+
+    /// Completes with droverd's exit status once every worker is gone.
+    nonisolated var exitStatus: EventLoopFuture<Int32> { exitCode.futureResult }
+
+    static func makeLogger(_ level: LogLevel) -> Logger {
+        Logger(label: "droverd") { _ in DaemonLogHandler(level: Logger.Level(level)) }
+    }
+
+    // MARK: - Inputs
+
+    /// Binds the sockets, starts listening for notifications, and starts every pool.
+    func start() {
+        do {
+            for listener in try listeners.prepare(configuration.pools.flatMap(\.binds)) {
+                logger.info("Listening at: \(listener.display) (\(getpid()))")
+            }
+        } catch {
+            logger.critical("\(error)")
+            finish(1)
+            return
+        }
+        notify.watch(on: ioQueue) { [loop, self] in
+            loop.execute { self.assumeIsolated { $0.notificationsArrived() } }
+        }
+        logger.info("Starting droverd: \(configuration.pools.map(describe).joined(separator: "; "))")
+        feed(.start)
+    }
+
+    private func describe(_ pool: PoolConfiguration) -> String {
+        let what: String
+        switch pool.kind {
+        case .uvicorn(let options): what = "uvicorn \(options.app)"
+        case .command(let arguments): what = arguments.joined(separator: " ")
+        }
+        return "pool \(pool.name): \(pool.workers) x \(what)"
+    }
+
+    func signal(_ signal: Signal) {
+        switch signal {
+        case .child: reapChildren()
+        case .terminate, .interrupt: feed(.command(.stop(.graceful), from: .signal))
+        case .quit: feed(.command(.stop(.quick), from: .signal))
+        case .hangup: feed(.command(.reload, from: .signal))
+        case .ttyInput: feed(.command(.scale(pool: nil, ScaleChange(.by(1), floor: 1)), from: .signal))
+        case .ttyOutput: feed(.command(.scale(pool: nil, ScaleChange(.by(-1), floor: 1)), from: .signal))
+        case .user1:
+            logger.info("SIGUSR1: passing it on to the workers so they reopen their logs")
+            for pid in workerIDsByPID.keys { _ = kill(pid, SIGUSR1) }
+        default:
+            logger.info("Ignoring \(signal)")
+        }
+    }
+
+    private func notificationsArrived() {
+        receiveNotifications()
+        notify.resume()
+    }
+
+    private func receiveNotifications() {
+        for (pid, message) in notify.receive() { feed(.notified(pid: pid, message)) }
+    }
+
+    private func outputArrived(_ id: WorkerID, _ output: OutputPipe) {
+        defer { output.resume() }
+        guard !output.isClosed else { return }
+        let (lines, ended) = output.drain()
+        if !lines.isEmpty { feed(.output(id, lines: Array(lines.suffix(supervisor.policy.tailLines)))) }
+        if ended { output.close() }
+    }
+
+    private func reapChildren() {
+        var status: Int32 = 0
+        while true {
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid > 0 {
+                if let id = workerIDsByPID[pid], let process = processes[id] {
+                    // Read what it wrote last (a traceback, often) before the core hears of its exit.
+                    let (lines, _) = process.output.drain(limit: 1 << 20)
+                    if !lines.isEmpty { feed(.output(id, lines: Array(lines.suffix(supervisor.policy.tailLines)))) }
+                }
+                feed(.exited(pid: pid, status: ExitStatus(waitStatus: status)))
+            } else if pid < 0 && errno == EINTR {
+                continue
+            } else {
+                return
+            }
+        }
+    }
+
+    private func timerFired() {
+        timer = nil
+        timerDeadline = nil
+        // Datagrams that queued up while droverd was not running (e.g. stopped) count first.
+        receiveNotifications()
+        for id in supervisor.heartbeatReadsDue(at: now) {
+            if let beat = processes[id]?.heartbeat?.lastBeat { feed(.heartbeat(id, stamp: beat)) }
+        }
+        feed(.timerFired)
+    }
+
+    // MARK: - The core
+
+    private var now: Instant { Instant(nanoseconds: NIODeadline.now().uptimeNanoseconds) }
+
+    /// Hands an event to the core and carries out what it says, including the events that causes.
+    private func feed(_ event: SupervisorEvent) {
+        pending.append(event)
+        guard !handling else { return }
+        handling = true
+        while !pending.isEmpty {
+            let next = pending.removeFirst()
+            for action in supervisor.handle(next, at: now) { perform(action) }
+        }
+        handling = false
+        armTimer()
+    }
+
+    private func perform(_ action: SupervisorAction) {
+        switch action {
+        case .spawn(let order): spawn(order)
+        case .signal(_, let pid, let signal, let group): _ = kill(group ? -pid : pid, signal.rawValue)
+        case .release(let id): release(id)
+        case .stopAccepting: listeners.stopAccepting()
+        case .loadConfiguration(let id): pending.append(.configurationLoaded(id, loadConfiguration()))
+        case .reply: break
+        case .notice(let notice): report(notice)
+        case .notifySystemd(let notification): systemd.send(notification)
+        case .exit(let code): finish(code)
+        }
+    }
+
+    private func spawn(_ order: SpawnOrder) {
+        do {
+            let spawned = try spawner.spawn(order, sockets: listeners.fds(for: order.configuration.binds))
+            let id = order.worker
+            let output = spawned.output
+            processes[id] = WorkerProcess(pid: spawned.pid, heartbeat: spawned.heartbeat, output: output)
+            workerIDsByPID[spawned.pid] = id
+            output.watch(on: ioQueue) { [loop, self] in
+                loop.execute { self.assumeIsolated { $0.outputArrived(id, output) } }
+            }
+            pending.append(.spawned(id, pid: spawned.pid))
+        } catch {
+            pending.append(.spawnFailed(order.worker, error: error.description))
+        }
+    }
+
+    private func release(_ id: WorkerID) {
+        guard let process = processes.removeValue(forKey: id) else { return }
+        workerIDsByPID.removeValue(forKey: process.pid)
+        process.output.close()
+    }
+
+    private func loadConfiguration() -> Result<[PoolConfiguration], ConfigurationError> {
+        do {
+            let loaded = try ConfigurationResolver.resolve(options, environment: environment)
+            for listener in try listeners.prepare(loaded.pools.flatMap(\.binds)) {
+                logger.info("Listening at: \(listener.display) (\(getpid()))")
+            }
+            configuration = loaded
+            logger.logLevel = Logger.Level(loaded.logLevel)
+            return .success(loaded.pools)
+        } catch let error as ConfigurationError {
+            return .failure(error)
+        } catch {
+            return .failure(ConfigurationError("\(error)"))
+        }
+    }
+
+    private func report(_ notice: Notice) {
+        let (level, line) = notice.logLine
+        logger.log(level: level, "\(line)")
+        if case .reloadFinished = notice { listeners.retain(supervisor.configurations.flatMap(\.binds)) }
+    }
+
+    private func armTimer() {
+        let next = supervisor.nextDeadline
+        guard next != timerDeadline else { return }
+        timer?.cancel()
+        timer = nil
+        timerDeadline = next
+        guard let next else { return }
+        timer = loop.scheduleTask(deadline: .uptimeNanoseconds(next.nanoseconds)) { [self] in
+            self.assumeIsolated { $0.timerFired() }
+        }
+    }
+
+    private func finish(_ code: Int32) {
+        timer?.cancel()
+        listeners.closeAll()
+        if code == 0 { logger.info("Stopped") }
+        exitCode.succeed(code)
+    }
+}
+
+extension Logger.Level {
+    init(_ level: LogLevel) {
+        switch level {
+        case .trace: self = .trace
+        case .debug: self = .debug
+        case .info: self = .info
+        case .warning: self = .warning
+        case .error: self = .error
+        case .critical: self = .critical
+        }
+    }
+}

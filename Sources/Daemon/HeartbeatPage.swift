@@ -1,0 +1,40 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import CDroverShim
+import DroverCore
+import Glibc
+
+/// A shared-memory page (a memfd) on which a worker's launcher writes a monotonic
+/// timestamp from its event loop; droverd reads it only at the worker's deadline.
+final class HeartbeatPage {
+    static let size = 4096
+    /// The memfd, passed to the worker after its sockets.
+    let fd: Int32
+    private let stamp: UnsafePointer<UInt64>
+
+    init() throws(SpawnError) {
+        let fd = cdrover_memfd("drover-heartbeat", HeartbeatPage.size)
+        guard fd >= 0 else { throw SpawnError("heartbeat page: memfd_create: \(errnoText(-fd))") }
+        guard let mapped = cdrover_map_u64(fd, HeartbeatPage.size) else {
+            let message = errnoText()
+            close(fd)
+            throw SpawnError("heartbeat page: mmap: \(message)")
+        }
+        self.fd = fd
+        self.stamp = UnsafePointer(mapped)
+    }
+
+    /// The worker's last stamp, or nil if it has written none.
+    var lastBeat: Instant? {
+        let value = cdrover_load_u64(stamp)
+        return value == 0 ? nil : Instant(nanoseconds: value)
+    }
+
+    deinit {
+        cdrover_unmap(stamp, HeartbeatPage.size)
+        close(fd)
+    }
+}

@@ -1,0 +1,167 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+import Glibc
+
+/// The listening sockets droverd holds for its workers, one per distinct address.
+///
+/// Sockets are bound once and kept across reloads while any pool uses them; every
+/// worker gets its own copies at fds 3, 4, … when it is spawned.
+final class ListenerSet {
+    struct Listener {
+        let endpoint: BindAddress.Endpoint
+        let fd: Int32
+        /// The path to unlink on close, for a Unix socket droverd created.
+        let ownedPath: String?
+        /// `http://127.0.0.1:8000` or `unix:/run/app.sock`, with the real port for port 0.
+        let display: String
+    }
+
+    private(set) var listeners: [Listener] = []
+    /// Connections backlog, as Gunicorn's default.
+    let backlog: Int32 = 2048
+
+    /// Binds every address not bound yet; returns the new listeners. On error nothing new is kept.
+    func prepare(_ binds: [BindAddress]) throws(ListenerError) -> [Listener] {
+        var added: [Listener] = []
+        for bind in binds
+        where !listeners.contains(where: { $0.endpoint == bind.endpoint })
+            && !added.contains(where: { $0.endpoint == bind.endpoint })
+        {
+            do {
+                added.append(try open(bind))
+            } catch {
+                for listener in added { close(listener) }
+                throw error
+            }
+        }
+        listeners += added
+        return added
+    }
+
+    /// The fds of `binds`, in order (all must have been prepared).
+    func fds(for binds: [BindAddress]) -> [Int32] {
+        binds.compactMap { bind in listeners.first { $0.endpoint == bind.endpoint }?.fd }
+    }
+
+    /// Refuses new connections at once for every worker: shuts the sockets down for reading.
+    /// (Workers keep their copies open until they exit, so closing ours would not be enough.)
+    func stopAccepting() {
+        for listener in listeners { _ = shutdown(listener.fd, Int32(SHUT_RD)) }
+    }
+
+    /// Closes the sockets no pool uses any more.
+    func retain(_ binds: [BindAddress]) {
+        let kept = Set(binds.map(\.endpoint))
+        for listener in listeners where !kept.contains(listener.endpoint) { close(listener) }
+        listeners.removeAll { !kept.contains($0.endpoint) }
+    }
+
+    func closeAll() {
+        for listener in listeners { close(listener) }
+        listeners = []
+    }
+
+    private func close(_ listener: Listener) {
+        _ = Glibc.close(listener.fd)
+        if let path = listener.ownedPath { _ = unlink(path) }
+    }
+
+    // MARK: - Binding
+
+    private func open(_ bind: BindAddress) throws(ListenerError) -> Listener {
+        switch bind.endpoint {
+        case .tcp(let host, let port): try openTCP(bind, host: host, port: port)
+        case .unix(let path): try openUnix(bind, path: path)
+        case .inherited(let name):
+            throw ListenerError(
+                "bind \(bind): no socket named '\(name)' was passed in (LISTEN_FDS); socket activation needs systemd"
+            )
+        }
+    }
+
+    private func openTCP(_ bind: BindAddress, host: String, port: Int) throws(ListenerError) -> Listener {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var result: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &result)
+        guard status == 0, let info = result else {
+            throw ListenerError("bind \(bind): cannot resolve '\(host)': \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(result) }
+        let fd = socket(info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw ListenerError("bind \(bind): socket: \(errnoText())") }
+        var one: Int32 = 1
+        _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard Glibc.bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, listen(fd, backlog) == 0 else {
+            let message = errnoText()
+            _ = Glibc.close(fd)
+            throw ListenerError("bind \(bind): \(message)")
+        }
+        return Listener(endpoint: bind.endpoint, fd: fd, ownedPath: nil, display: "http://" + localAddress(fd, bind))
+    }
+
+    private func localAddress(_ fd: Int32, _ bind: BindAddress) -> String {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let ok = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) == 0 }
+        }
+        guard ok else { return bind.description }
+        var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+        var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))
+        let status = withUnsafePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getnameinfo(
+                    $0,
+                    length,
+                    &host,
+                    socklen_t(host.count),
+                    &service,
+                    socklen_t(service.count),
+                    NI_NUMERICHOST | NI_NUMERICSERV
+                )
+            }
+        }
+        guard status == 0 else { return bind.description }
+        let hostText = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let portText = String(decoding: service.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return hostText.contains(":") ? "[\(hostText)]:\(portText)" : "\(hostText):\(portText)"
+    }
+
+    private func openUnix(_ bind: BindAddress, path: String) throws(ListenerError) -> Listener {
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFSOCK else {
+                throw ListenerError("bind \(bind): \(path) exists and is not a socket")
+            }
+            if UnixSocketAddress.isLive(path) {
+                throw ListenerError("bind \(bind): \(path) is in use by another process")
+            }
+            _ = unlink(path)  // left by a process that is gone
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw ListenerError("bind \(bind): socket: \(errnoText())") }
+        let bound = UnixSocketAddress.withAddress(path) { address, length in Glibc.bind(fd, address, length) == 0 }
+        guard bound, chmod(path, 0o666) == 0, listen(fd, backlog) == 0 else {
+            let message = errnoText()
+            _ = Glibc.close(fd)
+            throw ListenerError("bind \(bind): \(message)")
+        }
+        return Listener(endpoint: bind.endpoint, fd: fd, ownedPath: path, display: "unix:\(path)")
+    }
+}
+
+/// Why a socket could not be bound, in one line.
+struct ListenerError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

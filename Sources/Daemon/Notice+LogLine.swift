@@ -1,0 +1,71 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverCore
+import DroverShared
+import Logging
+
+extension Notice {
+    /// The log level and line for this notice.
+    var logLine: (Logger.Level, String) {
+        switch self {
+        case .workerSpawned(let worker):
+            (.info, "Booting worker \(worker)")
+        case .workerReady(let worker, let bootTime):
+            (.info, "Worker \(worker) ready in \(seconds(bootTime))")
+        case .workerStopping(let worker, let reason):
+            (.debug, "Stopping worker \(worker) (\(reason.rawValue))")
+        case .workerTimedOut(let worker, let reason, let after):
+            switch reason {
+            case .bootTimeout:
+                (.error, "WORKER BOOT TIMEOUT: \(worker) not ready after \(seconds(after)); sending SIGABRT")
+            case .heartbeatTimeout:
+                (.critical, "WORKER TIMEOUT: \(worker) sent no heartbeat for \(seconds(after)); sending SIGABRT")
+            default:
+                (.error, "Worker \(worker) asked to be killed (WATCHDOG=trigger); sending SIGABRT")
+            }
+        case .workerKilled(let worker):
+            (.warning, "Worker \(worker) did not exit in time; sending SIGKILL to its process group")
+        case .workerExited(let worker, let status, let failed):
+            failed
+                ? (.error, "Worker \(worker) exited unexpectedly: \(status)")
+                : (.info, "Worker \(worker) exited: \(status)")
+        case .spawnFailed(let worker, let error):
+            (.error, "Cannot spawn worker \(worker): \(error)")
+        case .respawnScheduled(let pool, let slot, let after, let failures):
+            (.warning, "\(pool)[\(slot)] failed \(failures) times in a row; respawning in \(seconds(after))")
+        case .orphanReaped(let pid, let status):
+            (.debug, "Reaped orphan pid \(pid): \(status)")
+        case .started:
+            (.info, "All pools ready")
+        case .startupFailed(let pool, let reason):
+            (.critical, "Pool \(pool) failed to start: \(reason)")
+        case .scaled(let pool, let from, let to):
+            (.info, "Scaled \(pool) from \(from) to \(to) workers")
+        case .rolloutStarted(let pool, let from, let to):
+            (.info, "Rolling out \(pool): generation \(from) -> \(to)")
+        case .rolloutFinished(let pool, let generation, let duration):
+            (.info, "Rollout of \(pool) generation \(generation) finished in \(seconds(duration))")
+        case .rolloutFailed(let pool, let generation, let reason):
+            (.error, "Rollout of \(pool) generation \(generation) failed; keeping the old workers: \(reason)")
+        case .reloadStarted:
+            (.info, "Reloading")
+        case .reloadFinished(let failure):
+            failure.map { (.error, "Reload failed: \($0)") } ?? (.info, "Reload finished")
+        case .poolAdded(let pool):
+            (.info, "Added pool \(pool)")
+        case .poolRemoved(let pool):
+            (.info, "Removed pool \(pool)")
+        case .stopping(let mode):
+            (.info, mode == .graceful ? "Stopping gracefully" : "Stopping quickly")
+        }
+    }
+
+    private func seconds(_ duration: Duration) -> String {
+        let value = duration.seconds
+        let rounded = (value * 1000).rounded() / 1000
+        return "\(rounded)s"
+    }
+}

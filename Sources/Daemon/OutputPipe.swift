@@ -1,0 +1,123 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+@preconcurrency import Dispatch
+import Glibc
+
+/// The read end of a worker's stderr pipe: droverd forwards complete lines to its own
+/// stderr and hands them to the core, which keeps the last few for `status`.
+///
+/// Everything but the readability callback runs on the daemon's event loop.
+final class OutputPipe: @unchecked Sendable {
+    let fd: Int32
+    private var source: (any DispatchSourceRead)?
+    private var partial: [UInt8] = []
+    private var closed = false
+    /// The longest line kept whole; longer ones are forwarded in pieces.
+    static let maximumLine = 64 * 1024
+
+    init(fd: Int32) {
+        self.fd = fd
+    }
+
+    /// Starts watching; `readable` runs on `queue` and must call ``drain(limit:)`` then ``resume()`` later.
+    func watch(on queue: DispatchQueue, readable: @escaping @Sendable () -> Void) {
+        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+        // libdispatch releases the handler (and so this reference) when the source is cancelled.
+        source.setEventHandler {
+            // Quiet until the loop has read what is there.
+            source.suspend()
+            readable()
+        }
+        let fd = self.fd
+        source.setCancelHandler { Glibc.close(fd) }
+        self.source = source
+        source.resume()
+    }
+
+    /// Re-arms the watch after a readability callback (balances its suspend).
+    func resume() {
+        source?.resume()
+    }
+
+    /// Reads what is there (at most `limit` bytes), forwards complete lines to stderr,
+    /// and returns them. `ended` is true at end of file.
+    func drain(limit: Int = 256 * 1024) -> (lines: [String], ended: Bool) {
+        guard !closed else { return ([], true) }
+        var lines: [String] = []
+        var total = 0
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while total < limit {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 {
+                total += count
+                collect(buffer[0..<count], into: &lines)
+            } else if count == 0 {
+                flushPartial(into: &lines)
+                return (lines, true)
+            } else if errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        return (lines, false)
+    }
+
+    private func collect(_ bytes: ArraySlice<UInt8>, into lines: inout [String]) {
+        var start = bytes.startIndex
+        while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            partial.append(contentsOf: bytes[start...newline])
+            emit(&lines)
+            start = bytes.index(after: newline)
+        }
+        partial.append(contentsOf: bytes[start...])
+        if partial.count >= Self.maximumLine {
+            partial.append(UInt8(ascii: "\n"))
+            emit(&lines)
+        }
+    }
+
+    private func flushPartial(into lines: inout [String]) {
+        guard !partial.isEmpty else { return }
+        partial.append(UInt8(ascii: "\n"))
+        emit(&lines)
+    }
+
+    /// Writes the pending line to stderr and keeps its text.
+    private func emit(_ lines: inout [String]) {
+        partial.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let written = write(2, raw.baseAddress! + offset, raw.count - offset)
+                if written > 0 {
+                    offset += written
+                } else if written < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+        }
+        var text = partial.dropLast()
+        if text.last == UInt8(ascii: "\r") { text = text.dropLast() }
+        lines.append(String(decoding: text, as: UTF8.self))
+        partial.removeAll(keepingCapacity: true)
+    }
+
+    /// Stops watching and closes the pipe (after a pending callback, if one is under way).
+    func close() {
+        guard !closed else { return }
+        closed = true
+        if let source {
+            source.cancel()
+        } else {
+            Glibc.close(fd)
+        }
+    }
+
+    /// Whether ``close()`` was called (a late callback then only resumes, so cancellation completes).
+    var isClosed: Bool { closed }
+}

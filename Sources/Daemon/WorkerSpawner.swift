@@ -1,0 +1,154 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import CDroverShim
+import DroverCore
+import DroverShared
+import Glibc
+
+/// Starts worker processes: sockets at fds 3, 4, …, the heartbeat page after them,
+/// systemd's `LISTEN_*` variables, droverd's own `NOTIFY_SOCKET`, stderr into a pipe.
+struct WorkerSpawner {
+    /// droverd's environment without what belongs to droverd alone (systemd's variables).
+    let baseEnvironment: [(String, String)]
+    /// The workers' `NOTIFY_SOCKET`.
+    let notifyAddress: String
+    /// `/dev/null`, the workers' stdin.
+    let devNull: Int32
+    /// The soft open-files limit droverd started with, restored in workers (droverd raises its own).
+    let fileLimit: UInt
+
+    /// Variables that describe droverd's own relation to systemd; workers get their own values or none.
+    static let withheld: Set<String> = [
+        "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID",
+    ]
+
+    init(environment: [(String, String)], notifyAddress: String, fileLimit: UInt) {
+        baseEnvironment = environment.filter { !Self.withheld.contains($0.0) }
+        self.notifyAddress = notifyAddress
+        self.fileLimit = fileLimit
+        devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+    }
+
+    /// A started worker and what droverd keeps of it.
+    struct Spawned {
+        let pid: Int32
+        let heartbeat: HeartbeatPage?
+        let output: OutputPipe
+    }
+
+    func spawn(_ order: SpawnOrder, sockets: [Int32]) throws(SpawnError) -> Spawned {
+        let configuration = order.configuration
+        let (program, arguments) = command(for: configuration)
+        let path = try ProgramLocator.find(program, path: value(of: "PATH"))
+        let heartbeat = configuration.usesHeartbeatPage ? try HeartbeatPage() : nil
+        var pipeEnds: [Int32] = [0, 0]
+        // Spawning happens on this thread only, so the fds cannot leak before FD_CLOEXEC is set.
+        guard pipe(&pipeEnds) == 0 else { throw SpawnError("stderr pipe: \(errnoText())") }
+        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(pipeEnds[0], F_SETFL, fcntl(pipeEnds[0], F_GETFL) | O_NONBLOCK)
+        defer { close(pipeEnds[1]) }
+
+        let fds = sockets + (heartbeat.map { [$0.fd] } ?? [])
+        var environment = baseEnvironment.filter { name, _ in
+            !configuration.environment.contains { $0.name == name }
+        }
+        environment += configuration.environment.map { ($0.name, $0.value) }
+        environment += [
+            ("DROVER_POOL", configuration.name),
+            ("DROVER_WORKER_INDEX", String(order.slot)),
+            ("DROVER_GENERATION", String(order.generation)),
+            ("LISTEN_FDS", String(sockets.count)),
+            ("LISTEN_FDNAMES", configuration.binds.enumerated().map { $1.name ?? "bind\($0)" }.joined(separator: ":")),
+            ("NOTIFY_SOCKET", notifyAddress),
+        ]
+        if heartbeat != nil {
+            environment.append(("DROVER_HEARTBEAT_FD", String(3 + sockets.count)))
+        } else if let timeout = configuration.heartbeatTimeout {
+            environment.append(("WATCHDOG_USEC", String(timeout.nanoseconds / 1000)))
+        }
+        // Completed with the child's own pid by the shim, as systemd does.
+        var pidSlots = ["LISTEN_PID="]
+        if heartbeat == nil && configuration.heartbeatTimeout != nil { pidSlots.append("WATCHDOG_PID=") }
+
+        let entries = environment.map { "\($0)=\($1)" } + pidSlots
+        let pidIndices = (0..<pidSlots.count).map { Int32(environment.count + $0) }
+        let pid = withCStrings([path] + Array(arguments.dropFirst())) { argv in
+            withCStrings(entries) { envp in
+                pidIndices.withUnsafeBufferPointer { indices in
+                    fds.withUnsafeBufferPointer { fdBuffer in
+                        withOptionalCString(configuration.directory) { directory in
+                            var options = cdrover_spawn_options()
+                            options.path = UnsafePointer(argv[0]!)
+                            options.argv = argv
+                            options.envp = envp
+                            options.pid_env_indices = indices.baseAddress
+                            options.pid_env_count = Int32(indices.count)
+                            options.fds = fdBuffer.baseAddress
+                            options.nfds = Int32(fdBuffer.count)
+                            options.stdin_fd = devNull
+                            options.stdout_fd = 1
+                            options.stderr_fd = pipeEnds[1]
+                            options.cwd = directory
+                            options.new_process_group = 1
+                            options.pdeathsig = SIGKILL
+                            options.nofile_soft = fileLimit
+                            return cdrover_spawn(&options)
+                        }
+                    }
+                }
+            }
+        }
+        guard pid > 0 else {
+            close(pipeEnds[0])
+            throw SpawnError("cannot start \(path): \(errnoText(-pid))")
+        }
+        return Spawned(pid: pid, heartbeat: heartbeat, output: OutputPipe(fd: pipeEnds[0]))
+    }
+
+    /// The program and its arguments (the first argument is the program as written).
+    func command(for configuration: PoolConfiguration) -> (String, [String]) {
+        switch configuration.kind {
+        case .command(let arguments):
+            let expanded = arguments.map { CommandTemplate.expand($0, binds: configuration.binds) }
+            return (expanded[0], expanded)
+        case .uvicorn(let options):
+            var arguments = [
+                options.launcher,
+                "--log-level", options.logLevel,
+                "--keep-alive", format(options.keepAlive),
+                "--graceful-timeout", format(configuration.gracefulTimeout.seconds),
+            ]
+            if let directory = configuration.directory { arguments += ["--app-dir", directory] }
+            if !options.accessLog { arguments.append("--no-access-log") }
+            if options.http != .auto { arguments += ["--http", options.http.rawValue] }
+            arguments.append(options.app)
+            return (options.launcher, arguments)
+        }
+    }
+
+    private func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+
+    private func value(of name: String) -> String? {
+        baseEnvironment.last { $0.0 == name }?.1
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings.
+private func withCStrings<T>(
+    _ strings: [String],
+    _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> T
+) -> T {
+    let pointers = strings.map { strdup($0) } + [nil]
+    defer { for pointer in pointers { free(pointer) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+private func withOptionalCString<T>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+    guard let string else { return body(nil) }
+    return string.withCString { body($0) }
+}

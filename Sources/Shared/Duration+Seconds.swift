@@ -1,0 +1,20 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+extension Duration {
+    /// Whole nanoseconds, clamped at zero.
+    public var nanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        guard seconds >= 0, attoseconds >= 0 || seconds > 0 else { return 0 }
+        let total = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
+        return total >= Double(UInt64.max) ? UInt64.max : UInt64(max(0, total))
+    }
+
+    /// The duration in seconds, as a floating-point number.
+    public var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,62 @@
+"""A tiny HTTP server for `command` workers: it serves on the socket droverd passes
+(LISTEN_FDS, or an fd number given as its first argument) and answers every request
+with its pid and environment facts, one JSON object per response.
+
+Options (environment): FD_SERVER_READY=1 sends READY=1 to NOTIFY_SOCKET once listening.
+"""
+
+import json
+import os
+import socket
+import sys
+
+
+def notify(message: str) -> None:
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        sock.sendto(message.encode(), address)
+
+
+def main() -> None:
+    if len(sys.argv) > 1:
+        fd = int(sys.argv[1])
+    else:
+        assert os.environ.get("LISTEN_PID") == str(os.getpid()), "LISTEN_PID is not my pid"
+        assert int(os.environ["LISTEN_FDS"]) >= 1
+        fd = 3
+    listener = socket.socket(fileno=fd)
+    if os.environ.get("FD_SERVER_READY") == "1":
+        notify("READY=1\nSTATUS=fd server listening")
+    facts = {
+        "pid": os.getpid(),
+        "fd": fd,
+        "listen_fds": os.environ.get("LISTEN_FDS"),
+        "listen_pid": os.environ.get("LISTEN_PID"),
+        "listen_fdnames": os.environ.get("LISTEN_FDNAMES"),
+        "pool": os.environ.get("DROVER_POOL"),
+        "index": os.environ.get("DROVER_WORKER_INDEX"),
+        "generation": os.environ.get("DROVER_GENERATION"),
+        "open_fds": sorted(int(name) for name in os.listdir("/proc/self/fd")),
+    }
+    while True:
+        connection, _ = listener.accept()
+        with connection:
+            request = b""
+            while b"\r\n\r\n" not in request:
+                chunk = connection.recv(4096)
+                if not chunk:
+                    break
+                request += chunk
+            body = json.dumps(facts).encode()
+            connection.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real `droverd` process started by a test, with its stderr (droverd's log and the
+/// workers' stderr) and stdout kept in files the test can wait on.
+final class DroverProcess {
+    let process = Process()
+    let directory: URL
+    private let errorURL: URL
+    private let outputURL: URL
+
+    /// Starts `droverd arguments…` in `directory` with the venv on PATH.
+    init(
+        _ arguments: [String],
+        in directory: URL = Paths.fixtures,
+        environment extra: [String: String] = [:],
+        executable: String = Paths.droverd
+    ) throws {
+        self.directory = directory
+        let logs = try Paths.temporaryDirectory("logs")
+        errorURL = logs.appendingPathComponent("stderr.log")
+        outputURL = logs.appendingPathComponent("stdout.log")
+        _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = Paths.venvBin + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["PYTHONUNBUFFERED"] = "1"
+        environment.removeValue(forKey: "NOTIFY_SOCKET")
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        process.standardError = try FileHandle(forWritingTo: errorURL)
+        process.standardOutput = try FileHandle(forWritingTo: outputURL)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(pid, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// droverd's stderr so far.
+    var log: String { (try? String(contentsOf: errorURL, encoding: .utf8)) ?? "" }
+    /// droverd's stdout so far (the workers' stdout: access logs).
+    var output: String { (try? String(contentsOf: outputURL, encoding: .utf8)) ?? "" }
+
+    /// Waits until droverd's log has at least `count` lines containing `text`; returns the last one.
+    @discardableResult
+    func waitForLog(_ text: String, count: Int = 1, timeout: Double = 20) throws -> String {
+        try waitFor("\(count) log line(s) with '\(text)'\n--- log:\n\(log)", timeout: timeout) {
+            let lines = log.split(separator: "\n").filter { $0.contains(text) }
+            if lines.count >= count { return String(lines[count - 1]) }
+            if !process.isRunning {
+                throw Timeout(
+                    description: "droverd exited (\(process.terminationStatus)) before logging '\(text)'\n\(log)"
+                )
+            }
+            return nil
+        }
+    }
+
+    func logCount(_ text: String) -> Int {
+        log.split(separator: "\n").filter { $0.contains(text) }.count
+    }
+
+    /// The TCP port of the first listening socket, from the `Listening at:` line.
+    func port() throws -> Int {
+        let line = try waitForLog("Listening at: http://")
+        let address = line.components(separatedBy: "http://")[1].split(separator: " ")[0]
+        return Int(address.split(separator: ":").last!)!
+    }
+
+    /// Live worker processes (droverd's children).
+    var workers: [Int32] { childPIDs(of: pid) }
+
+    /// Waits for `count` ready workers, as the log says, and returns the live children.
+    @discardableResult
+    func waitForReady(_ count: Int = 1, timeout: Double = 30) throws -> [Int32] {
+        try waitForLog("ready in", count: count, timeout: timeout)
+        return workers
+    }
+
+    func signal(_ signal: Int32) {
+        kill(pid, signal)
+    }
+
+    /// Waits for droverd to exit and returns its exit status (or 128 + signal).
+    @discardableResult
+    func waitForExit(timeout: Double = 30) throws -> Int32 {
+        try waitFor("droverd to exit\n\(log)", timeout: timeout) { process.isRunning ? nil : true }
+        process.waitUntilExit()
+        return process.terminationReason == .uncaughtSignal
+            ? 128 + process.terminationStatus : process.terminationStatus
+    }
+
+    /// Graceful stop (TERM), then the exit status.
+    @discardableResult
+    func stop(timeout: Double = 40) throws -> Int32 {
+        if process.isRunning { signal(SIGTERM) }
+        return try waitForExit(timeout: timeout)
+    }
+}
+
+/// The pid (first field) a `/pid` response names.
+func workerPID(_ response: HTTPResponse) -> Int32? {
+    Int32(response.body.split(separator: " ").first ?? "")
+}
