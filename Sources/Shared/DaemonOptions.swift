@@ -25,7 +25,11 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     )
     public var bind: [String] = []
 
-    @Option(name: [.short, .long], help: ArgumentHelp("Number of workers. (default: 1)", valueName: "N"))
+    @Option(
+        name: [.short, .long],
+        parsing: .unconditional,
+        help: ArgumentHelp("Number of workers. (default: 1)", valueName: "N")
+    )
     public var workers: String?
 
     @Option(
@@ -35,6 +39,7 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     public var workerClass: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Seconds a ready worker's event loop may stay blocked (no heartbeat) before it is killed; 0 disables. (default: 30)",
             valueName: "SECONDS"
@@ -43,6 +48,7 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     public var timeout: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Seconds a new worker has to become ready before it is killed. (default: 60)",
             valueName: "SECONDS"
@@ -51,6 +57,7 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     public var bootTimeout: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Seconds a stopping worker may finish its requests before it is killed. (default: 30)",
             valueName: "SECONDS"
@@ -59,6 +66,7 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     public var gracefulTimeout: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Seconds an idle keep-alive connection stays open (uvicorn). (default: 5)",
             valueName: "SECONDS"
