@@ -27,21 +27,7 @@ struct DaemonLogHandler: LogHandler {
         if let extra = event.metadata, !extra.isEmpty {
             line += " " + extra.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
-        line += "\n"
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(2, raw.baseAddress! + offset, raw.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
-        }
+        writeAll(2, line + "\n")
     }
 
     private static func label(_ level: Logger.Level) -> String {

@@ -99,20 +99,9 @@ struct Droverd: ParsableCommand {
 let droverVersion = "0.1.0"
 
 func writeError(_ text: String) {
-    write(fd: 2, text)
+    writeAll(2, text)
 }
 
 func writeOut(_ text: String) {
-    write(fd: 1, text)
-}
-
-private func write(fd: Int32, _ text: String) {
-    var bytes = Array(text.utf8)
-    bytes.withUnsafeMutableBytes { raw in
-        var offset = 0
-        while offset < raw.count {
-            let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if written > 0 { offset += written } else if written < 0 && errno == EINTR { continue } else { return }
-        }
-    }
+    writeAll(1, text)
 }

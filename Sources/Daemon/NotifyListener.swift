@@ -15,7 +15,7 @@ final class NotifyListener: @unchecked Sendable {
     /// The address workers send to (`@…` is the abstract namespace).
     let address: String
     private let fd: Int32
-    private var source: (any DispatchSourceRead)?
+    private var watch: ReadWatch?
     private var buffer = [CChar](repeating: 0, count: 4096)
 
     init(address: String) throws(ListenerError) {
@@ -27,18 +27,11 @@ final class NotifyListener: @unchecked Sendable {
 
     /// Starts watching; `readable` runs on `queue` and must call ``receive()`` then ``resume()`` later.
     func watch(on queue: DispatchQueue, readable: @escaping @Sendable () -> Void) {
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        // libdispatch releases the handler (and so this reference) when the source is cancelled.
-        source.setEventHandler {
-            source.suspend()
-            readable()
-        }
-        self.source = source
-        source.resume()
+        watch = ReadWatch(fd: fd, queue: queue, readable: readable)
     }
 
     func resume() {
-        source?.resume()
+        watch?.resume()
     }
 
     /// Every datagram queued now, with the kernel-attested sender pid.

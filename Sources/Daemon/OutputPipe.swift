@@ -12,7 +12,7 @@ import Glibc
 /// Everything but the readability callback runs on the daemon's event loop.
 final class OutputPipe: @unchecked Sendable {
     let fd: Int32
-    private var source: (any DispatchSourceRead)?
+    private var watch: ReadWatch?
     private var partial: [UInt8] = []
     private var closed = false
     /// The longest line kept whole; longer ones are forwarded in pieces.
@@ -24,22 +24,13 @@ final class OutputPipe: @unchecked Sendable {
 
     /// Starts watching; `readable` runs on `queue` and must call ``drain(limit:)`` then ``resume()`` later.
     func watch(on queue: DispatchQueue, readable: @escaping @Sendable () -> Void) {
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        // libdispatch releases the handler (and so this reference) when the source is cancelled.
-        source.setEventHandler {
-            // Quiet until the loop has read what is there.
-            source.suspend()
-            readable()
-        }
         let fd = self.fd
-        source.setCancelHandler { Glibc.close(fd) }
-        self.source = source
-        source.resume()
+        watch = ReadWatch(fd: fd, queue: queue, cancelled: { _ = Glibc.close(fd) }, readable: readable)
     }
 
-    /// Re-arms the watch after a readability callback (balances its suspend).
+    /// Re-arms the watch after a readability callback.
     func resume() {
-        source?.resume()
+        watch?.resume()
     }
 
     /// Reads what is there (at most `limit` bytes), forwards complete lines to stderr,
@@ -88,19 +79,7 @@ final class OutputPipe: @unchecked Sendable {
 
     /// Writes the pending line to stderr and keeps its text.
     private func emit(_ lines: inout [String]) {
-        partial.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(2, raw.baseAddress! + offset, raw.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0 && errno == EINTR {
-                    continue
-                } else {
-                    break
-                }
-            }
-        }
+        partial.withUnsafeBytes { writeAll(2, $0) }
         var text = partial.dropLast()
         if text.last == UInt8(ascii: "\r") { text = text.dropLast() }
         lines.append(String(decoding: text, as: UTF8.self))
@@ -111,8 +90,8 @@ final class OutputPipe: @unchecked Sendable {
     func close() {
         guard !closed else { return }
         closed = true
-        if let source {
-            source.cancel()
+        if let watch {
+            watch.cancel()
         } else {
             Glibc.close(fd)
         }
