@@ -135,6 +135,43 @@ extension Integration {
             #expect(!FileManager.default.fileExists(atPath: path))
         }
 
+        @Test("IPv6: [::1] is bound and served")
+        func ipv6() throws {
+            let drover = try DroverProcess(["-b", "[::1]:0", "testapp:app"])
+            try drover.waitForReady(1)
+            let line = try drover.waitForLog("Listening at: http://[::1]:")
+            let port = Int(line.components(separatedBy: "]:")[1].split(separator: " ")[0])!
+            #expect(try HTTPConnection(port: port, host: "::1").get("/").status == 200)
+            #expect(try drover.stop() == 0)
+        }
+
+        @Test(
+            "as PID 1 in its own PID namespace, droverd reaps orphaned grandchildren and stops cleanly on TERM",
+            .enabled(if: geteuid() == 0, "unshare --pid --mount-proc needs root")
+        )
+        func pidOne() throws {
+            let unshare = try DroverProcess(
+                [
+                    "--pid", "--fork", "--mount-proc", Paths.droverd, "-k", "command", "--log-level", "debug",
+                    "-b", "127.0.0.1:0", "--", Paths.python, "orphan_maker.py",
+                ],
+                executable: "/usr/bin/unshare"
+            )
+            let droverd = try waitFor("droverd under unshare (or unshare failing)") { () -> Int32? in
+                if !unshare.process.isRunning { return -1 }
+                return childPIDs(of: unshare.pid).first
+            }
+            try #require(droverd > 0, "unshare --pid could not run here: \(unshare.log)")
+            try unshare.waitForLog("Listening at: http://127.0.0.1:")
+            #expect(unshare.log.contains("] [1] [INFO] Listening at"))
+            let line = try unshare.waitForLog("orphan pid ")
+            let orphan = line.components(separatedBy: "orphan pid ")[1]
+            try unshare.waitForLog("Reaped orphan pid \(orphan): exit 0")
+            kill(droverd, SIGTERM)
+            #expect(try unshare.waitForExit() == 0)
+            #expect(unshare.log.contains("Stopped"))
+        }
+
         @Test("orphans re-parented to droverd are reaped")
         func orphans() throws {
             let drover = try DroverProcess(

@@ -21,6 +21,14 @@ def notify(message: str) -> None:
         sock.sendto(message.encode(), address)
 
 
+def blocked_signals() -> str:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("SigBlk:"):
+                return line.split()[1]
+    return "?"
+
+
 def main() -> None:
     if len(sys.argv) > 1:
         fd = int(sys.argv[1])
@@ -41,6 +49,8 @@ def main() -> None:
         "index": os.environ.get("DROVER_WORKER_INDEX"),
         "generation": os.environ.get("DROVER_GENERATION"),
         "open_fds": sorted(int(name) for name in os.listdir("/proc/self/fd")),
+        "pgid": os.getpgid(0),
+        "blocked_signals": blocked_signals(),
     }
     while True:
         connection, _ = listener.accept()

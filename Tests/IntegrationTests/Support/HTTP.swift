@@ -28,7 +28,7 @@ final class HTTPConnection {
     let fd: Int32
 
     /// Connects to 127.0.0.1:`port`, or to the Unix socket at `unixPath`.
-    init(port: Int = 0, unixPath: String? = nil, timeout: Double = 30) throws {
+    init(port: Int = 0, host: String = "127.0.0.1", unixPath: String? = nil, timeout: Double = 30) throws {
         if let unixPath {
             fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_un()
@@ -46,12 +46,28 @@ final class HTTPConnection {
                 close(fd)
                 throw HTTPError.connect(code)
             }
+        } else if host.contains(":") {
+            fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in6()
+            address.sin6_family = sa_family_t(AF_INET6)
+            address.sin6_port = in_port_t(UInt16(port).bigEndian)
+            _ = inet_pton(AF_INET6, host, &address.sin6_addr)
+            let result = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size))
+                }
+            }
+            if result != 0 {
+                let code = errno
+                close(fd)
+                throw HTTPError.connect(code)
+            }
         } else {
             fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_addr.s_addr = inet_addr(host)
             let result = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
