@@ -115,11 +115,16 @@ struct WorkerSpawner {
             let expanded = arguments.map { CommandTemplate.expand($0, binds: configuration.binds) }
             return (expanded[0], expanded)
         case .uvicorn(let options):
+            // The launcher must be done before droverd's kill deadline: idle grace for keep-alive
+            // connections, then in-flight requests, then lifespan shutdown, all within the graceful timeout.
+            let graceful = configuration.gracefulTimeout.seconds
+            let idleGrace = min(1, graceful / 4)
             var arguments = [
                 options.launcher,
                 "--log-level", options.logLevel,
                 "--keep-alive", format(options.keepAlive),
-                "--graceful-timeout", format(configuration.gracefulTimeout.seconds),
+                "--idle-grace", format(idleGrace),
+                "--graceful-timeout", format(max(graceful - idleGrace - 0.5, 0.1)),
             ]
             if let directory = configuration.directory { arguments += ["--app-dir", directory] }
             if !options.accessLog { arguments.append("--no-access-log") }

@@ -49,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("app", metavar="APP", type=app_spec, help="the ASGI app as module:attribute")
     parser.add_argument("--app-dir", default=".", metavar="DIR", help="directory put first on sys.path (default: .)")
     parser.add_argument("--factory", action="store_true", help="APP is a callable that returns the ASGI app")
-    parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="log level (default: info)")
+    parser.add_argument(
+        "--log-level", type=str.lower, choices=LOG_LEVELS, default="info", help="log level (default: info)"
+    )
     parser.add_argument(
         "--access-log",
         action=argparse.BooleanOptionalAction,

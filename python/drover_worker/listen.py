@@ -50,7 +50,9 @@ def listen_sockets() -> tuple[list[socket.socket], list[str]]:
         try:
             sock = socket.socket(fileno=fd)  # family, type and protocol are read from the fd
         except OSError as exc:
-            raise ListenError(f"bad listening socket: fd {fd} from LISTEN_FDS is not a socket: {exc.strerror}") from None
+            raise ListenError(
+                f"bad listening socket: fd {fd} from LISTEN_FDS is not a socket: {exc.strerror}"
+            ) from None
         if sock.type != socket.SOCK_STREAM or not sock.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
             sock.detach()  # leave the fd alone
             raise ListenError(f"bad listening socket: fd {fd} from LISTEN_FDS is not a listening stream socket")

@@ -9,7 +9,8 @@ clients learn to reconnect (to another worker) instead of hitting a closed socke
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 Scope = dict[str, Any]
 Message = dict[str, Any]

@@ -92,7 +92,7 @@ class DroverServer(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         if not self.started or self.should_exit:
-            return  # lifespan startup failed (uvicorn < 0.3x returns), or we were told to stop meanwhile
+            return  # lifespan startup failed (uvicorn <= 0.30 returns), or a signal came meanwhile
         if self.heartbeat is not None:
             self.heartbeat.beat()
         where = ", ".join(self.addresses)

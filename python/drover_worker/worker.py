@@ -49,7 +49,7 @@ def run(argv: Sequence[str]) -> int:
     args = parse_args(argv)
 
     try:
-        sockets, _names = listen_sockets()
+        sockets, names = listen_sockets()
     except ListenError as exc:
         return fail(str(exc), EXIT_USAGE)
     notifier = Notifier.from_environ()
@@ -57,9 +57,9 @@ def run(argv: Sequence[str]) -> int:
         heartbeat = Heartbeat.from_environ()
     except HeartbeatError as exc:
         return fail(str(exc), EXIT_USAGE)
-    watchdog_interval = None if heartbeat is not None else watchdog_interval_from_environ()
+    watchdog_interval = watchdog_interval_from_environ()  # read and removed in any case
     if heartbeat is not None:
-        watchdog_interval_from_environ()  # only to remove the variables
+        watchdog_interval = None  # the heartbeat replaces WATCHDOG=1 pings
 
     try:
         app = load_app(args.app, app_dir=os.path.abspath(args.app_dir), factory=args.factory)
@@ -99,7 +99,8 @@ def run(argv: Sequence[str]) -> int:
         idle_grace=args.idle_grace,
         addresses=[describe(sock) for sock in sockets],
     )
-    logging.getLogger("uvicorn.error").info(
+    logger = logging.getLogger("uvicorn.error")
+    logger.info(
         "drover-worker %s (uvicorn %s): pool=%s worker=%s generation=%s",
         __version__,
         uvicorn.__version__,
@@ -107,6 +108,8 @@ def run(argv: Sequence[str]) -> int:
         os.environ.get("DROVER_WORKER_INDEX", "-"),
         os.environ.get("DROVER_GENERATION", "-"),
     )
+    for fd, (name, sock) in enumerate(zip(names, sockets, strict=True), start=3):
+        logger.debug("fd %d (%s): %s", fd, name or "unnamed", describe(sock))
 
     try:
         server.run(sockets=sockets)

@@ -17,12 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from workers import Listener, NotifyReceiver, Worker, tcp_listener
+from workers import APPS, HERE, PACKAGE_ROOT, Listener, NotifyReceiver, Worker, tcp_listener
 
-HERE = Path(__file__).resolve().parent
-APPS = HERE / "apps"
 FDEXEC = HERE / "fdexec.py"
-PACKAGE_ROOT = HERE.parent
 
 _INHERITED = ("LISTEN_", "NOTIFY_SOCKET", "WATCHDOG_", "DROVER_", "FDEXEC_", "WEB_CONCURRENCY")
 
@@ -37,7 +34,8 @@ def sockdir() -> Iterator[str]:
 
 @pytest.fixture
 def spawn(tmp_path: Path, sockdir: str):
-    """spawn(app, *args, listeners=..., notify="path"|"abstract"|None, heartbeat=True, env={}, listen_pid="self")"""
+    """spawn(app, *args, listeners=[...], notify="path"|"abstract"|None, heartbeat=True, env={}, listen_pid="self",
+    keep_listeners=False): start a worker; keep_listeners=True keeps our copies open to hand to another worker."""
     workers: list[Worker] = []
 
     def _spawn(
@@ -48,6 +46,7 @@ def spawn(tmp_path: Path, sockdir: str):
         heartbeat: bool = True,
         env: dict[str, str] | None = None,
         listen_pid: str = "self",
+        keep_listeners: bool = False,
     ) -> Worker:
         listeners = [tcp_listener()] if listeners is None else listeners
         child_env = {k: v for k, v in os.environ.items() if not k.startswith(_INHERITED)}
@@ -82,8 +81,8 @@ def spawn(tmp_path: Path, sockdir: str):
                 stdout=out,
                 stderr=err,
             )
-        # The worker is now the only holder of the listening sockets and the memfd.
-        for lst in listeners:
+        # Normally the worker is now the only holder of the listening sockets and the memfd.
+        for lst in [] if keep_listeners else listeners:
             if lst.sock is not None:
                 lst.sock.close()
                 lst.sock = None

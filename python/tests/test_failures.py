@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import APPS, PACKAGE_ROOT
+from workers import APPS, PACKAGE_ROOT
 
 
 def test_import_error_exits_3_with_traceback_and_one_line(spawn):

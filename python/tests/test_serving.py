@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 
 import pytest
 from workers import tcp_listener, unix_listener
@@ -27,8 +29,6 @@ def test_launcher_variables_are_removed_from_the_app_environment(spawn):
     worker.wait_ready()
     seen = worker.connect().get("/env")
     assert seen.status == 200
-    import json
-
     env = json.loads(seen.body)
     for name in ("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "NOTIFY_SOCKET", "DROVER_HEARTBEAT_FD", "WATCHDOG_USEC"):
         assert env[name] is None, name
@@ -53,6 +53,6 @@ def test_app_dir_and_access_log(spawn, tmp_path):
     worker = spawn("elsewhere:app", "--app-dir", str(tmp_path))
     worker.wait_ready()
     assert worker.connect().get("/logged").status == 200
-    worker.send_signal(2)
+    worker.send_signal(signal.SIGINT)
     assert worker.wait_exit() == 0
     assert '"GET /logged HTTP/1.1" 200' in worker.stdout()

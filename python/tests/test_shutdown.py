@@ -3,12 +3,13 @@ SIGABRT on a blocked loop dumps the Python stacks, SIGUSR1 is harmless."""
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import time
 
 import pytest
-from workers import Listener, wait_until
+from workers import Listener, unix_listener, wait_until
 
 IMPLEMENTATIONS = [("uvloop", "httptools"), ("asyncio", "h11")]
 IDS = ["uvloop-httptools", "asyncio-h11"]
@@ -29,15 +30,16 @@ def assert_not_served(listener: Listener) -> None:
             data = sock.recv(1024)
         except (ConnectionResetError, BrokenPipeError):
             return
-        except socket.timeout:
+        except TimeoutError:
             raise AssertionError("connection queued but never answered: the listening socket was not closed") from None
         assert data == b"", f"a new connection was served after the stop signal: {data[:80]!r}"
     finally:
         sock.close()
 
 
-def test_sigterm_finishes_in_flight_request_and_stops_accepting(spawn):
-    worker = spawn("hello:app")
+@pytest.mark.parametrize(("loop", "http"), IMPLEMENTATIONS, ids=IDS)
+def test_sigterm_finishes_in_flight_request_and_stops_accepting(spawn, loop, http):
+    worker = spawn("hello:app", "--loop", loop, "--http", http)
     worker.wait_ready()
     conn = worker.connect()
     assert conn.get("/").status == 200  # accepted, kept alive
@@ -58,6 +60,17 @@ def test_sigterm_finishes_in_flight_request_and_stops_accepting(spawn):
     conn.wait_eof()
     assert worker.wait_exit() == 0
     assert "Finished server process" in worker.stderr()
+
+
+@pytest.mark.parametrize(("loop", "http"), IMPLEMENTATIONS, ids=IDS)
+def test_retiring_leaves_the_unix_socket_file_alone(spawn, sockdir, loop, http):
+    path = os.path.join(sockdir, "shared.sock")
+    worker = spawn("hello:app", "--loop", loop, "--http", http, listeners=[unix_listener(path)])
+    worker.wait_ready()
+    assert worker.connect().get("/").status == 200
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait_exit() == 0
+    assert os.path.exists(path), "the socket file belongs to droverd and the next workers"
 
 
 @pytest.mark.parametrize(("loop", "http"), IMPLEMENTATIONS, ids=IDS)
@@ -106,8 +119,9 @@ def test_idle_connections_are_closed_after_the_idle_grace(spawn, loop, http):
     assert worker.wait_exit() == 0
 
 
-def test_sigint_stops_promptly_despite_an_in_flight_request(spawn):
-    worker = spawn("hello:app")
+@pytest.mark.parametrize(("loop", "http"), IMPLEMENTATIONS, ids=IDS)
+def test_sigint_stops_promptly_despite_an_in_flight_request(spawn, loop, http):
+    worker = spawn("hello:app", "--loop", loop, "--http", http)
     worker.wait_ready()
     slow = worker.connect()
     assert slow.get("/").status == 200

@@ -16,6 +16,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+APPS = HERE / "apps"
+PACKAGE_ROOT = HERE.parent  # the directory holding drover_worker/
 TIMEOUT = 10.0  # upper bound for any single wait; tests normally finish far sooner
 
 
@@ -28,7 +31,7 @@ class NotifyReceiver:
     def __init__(self, kind: str, directory: str) -> None:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         if kind == "path":
-            path = os.path.join(directory, "notify.sock")
+            path = os.path.join(directory, f"notify-{uuid.uuid4().hex[:8]}.sock")
             self.sock.bind(path)
             self.env_value = path
         else:
@@ -41,7 +44,7 @@ class NotifyReceiver:
         self.sock.settimeout(max(timeout, 0.001))
         try:
             data = self.sock.recv(4096)
-        except (socket.timeout, BlockingIOError):
+        except (TimeoutError, BlockingIOError):
             return None
         message = dict(line.split("=", 1) for line in data.decode().splitlines() if "=" in line)
         self.messages.append(message)
@@ -113,26 +116,10 @@ class Conn:
         for line in lines:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
-        if "content-length" in headers:
-            length = int(headers["content-length"])
-            while len(self.buffer) < length:
-                self._fill()
-            body, self.buffer = self.buffer[:length], self.buffer[length:]
-        else:
-            assert headers.get("transfer-encoding") == "chunked", headers
-            body = b""
-            while True:
-                while b"\r\n" not in self.buffer:
-                    self._fill()
-                size_line, rest = self.buffer.split(b"\r\n", 1)
-                size = int(size_line.split(b";")[0], 16)
-                while len(rest) < size + 2:
-                    self._fill()
-                    rest = self.buffer.split(b"\r\n", 1)[1]
-                body += rest[:size]
-                self.buffer = rest[size + 2 :]
-                if size == 0:
-                    break
+        length = int(headers["content-length"])  # the test apps always send one
+        while len(self.buffer) < length:
+            self._fill()
+        body, self.buffer = self.buffer[:length], self.buffer[length:]
         return Response(int(status_line.split()[1]), headers, body)
 
     def get(self, path: str = "/") -> Response:
@@ -223,12 +210,15 @@ class Worker:
         self.proc.wait(TIMEOUT)
         for conn in self.conns:
             conn.close()
+        for listener in self.listeners:
+            if listener.sock is not None:
+                listener.sock.close()
+                listener.sock = None
         if self.notify is not None:
             self.notify.close()
         if self.heartbeat is not None:
             self.heartbeat.close()
             self.heartbeat = None
-
 
 
 def wait_until(predicate, timeout: float = TIMEOUT, interval: float = 0.01, message: str = "condition"):
