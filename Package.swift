@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // C: what Swift's Glibc module hides (vfork spawn, pidfd, memfd, SCM_CREDENTIALS, prctl).
@@ -31,11 +32,21 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
-        // Pure: configuration model and resolution, bind addresses, status shapes. No syscalls.
+        // Pure: configuration model, bind addresses, status shapes, JSON. No syscalls.
         .target(
             name: "DroverShared",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Shared",
+            swiftSettings: swiftSettings
+        ),
+        // Pure: droverd's configuration from defaults, drover.toml, the environment and flags.
+        .target(
+            name: "DroverConfiguration",
+            dependencies: [
+                "DroverShared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            path: "Sources/Configuration",
             swiftSettings: swiftSettings
         ),
         // Pure: the supervision state machine. Events in, actions out.
@@ -51,6 +62,7 @@ let package = Package(
             dependencies: [
                 "DroverCore",
                 "DroverShared",
+                "DroverConfiguration",
                 "CDroverShim",
                 "CSystemd",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -78,6 +90,15 @@ let package = Package(
         .testTarget(
             name: "SharedTests",
             dependencies: ["DroverShared"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ConfigurationTests",
+            dependencies: [
+                "DroverConfiguration",
+                "DroverShared",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

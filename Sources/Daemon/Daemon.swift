@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 @preconcurrency import Dispatch
+import DroverConfiguration
 import DroverCore
 import DroverShared
 import Glibc
@@ -20,9 +21,9 @@ actor Daemon {
     nonisolated let loop: any EventLoop
     nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
 
-    private let options: DaemonOptions
-    private let environment: [String: String]
+    private let loader: ConfigurationLoader
     private var configuration: Configuration
+    private let errorLog: LogSink
     private var supervisor: Supervisor
     private let listeners = ListenerSet()
     private let notify: NotifyListener
@@ -47,28 +48,38 @@ actor Daemon {
 
     init(
         loop: any EventLoop,
-        options: DaemonOptions,
-        environment: [(String, String)],
+        loader: ConfigurationLoader,
         configuration: Configuration,
         notify: NotifyListener,
+        errorLog: LogSink,
         fileLimit: UInt
     ) {
         self.loop = loop
-        self.options = options
-        self.environment = Dictionary(environment, uniquingKeysWith: { _, last in last })
+        self.loader = loader
         self.configuration = configuration
+        self.errorLog = errorLog
         self.supervisor = Supervisor(pools: configuration.pools)
         self.notify = notify
-        self.spawner = WorkerSpawner(environment: environment, notifyAddress: notify.address, fileLimit: fileLimit)
+        self.spawner = WorkerSpawner(
+            environment: loader.environment,
+            notifyAddress: notify.address,
+            fileLimit: fileLimit,
+            errorLog: errorLog
+        )
         self.exitCode = loop.makePromise(of: Int32.self)
-        self.logger = Self.makeLogger(configuration.logLevel)
+        self.logger = Self.makeLogger(configuration, sink: errorLog)
     }
 
     /// Completes with droverd's exit status once every worker is gone.
     nonisolated var exitStatus: EventLoopFuture<Int32> { exitCode.futureResult }
 
-    static func makeLogger(_ level: LogLevel) -> Logger {
-        Logger(label: "droverd") { _ in DaemonLogHandler(level: Logger.Level(level)) }
+    /// droverd's logger: its level (warnings at least when the error log is turned off), format and sink.
+    static func makeLogger(_ configuration: Configuration, sink: LogSink) -> Logger {
+        var level = configuration.logLevel
+        if configuration.errorLog == .disabled { level = max(level, .warning) }
+        let format = configuration.logFormat
+        return Logger(label: "droverd") { _ in DaemonLogHandler(level: Logger.Level(level), format: format, sink: sink)
+        }
     }
 
     // MARK: - Inputs
@@ -87,7 +98,9 @@ actor Daemon {
         notify.watch(on: ioQueue) { [loop, self] in
             loop.execute { self.assumeIsolated { $0.notificationsArrived() } }
         }
-        logger.info("Starting droverd: \(configuration.pools.map(describe).joined(separator: "; "))")
+        for warning in configuration.warnings { logger.warning("\(warning)") }
+        logger.info("Starting droverd \(droverVersion): \(configuration.pools.map(describe).joined(separator: "; "))")
+        if let file = configuration.file { logger.info("Configuration file: \(file)") }
         feed(.start)
     }
 
@@ -109,7 +122,8 @@ actor Daemon {
         case .ttyInput: feed(.command(.scale(pool: nil, ScaleChange(.by(1), floor: 1)), from: .signal))
         case .ttyOutput: feed(.command(.scale(pool: nil, ScaleChange(.by(-1), floor: 1)), from: .signal))
         case .user1:
-            logger.info("SIGUSR1: passing it on to the workers so they reopen their logs")
+            if let problem = errorLog.reopen() { logger.error("SIGUSR1: \(problem)") }
+            logger.info("SIGUSR1: log files reopened; passing it on to the workers")
             for pid in workerIDsByPID.keys { _ = kill(pid, SIGUSR1) }
         default:
             logger.info("Ignoring \(signal)")
@@ -218,18 +232,38 @@ actor Daemon {
 
     private func loadConfiguration() -> Result<[PoolConfiguration], ConfigurationError> {
         do {
-            let loaded = try ConfigurationResolver.resolve(options, environment: environment)
+            let loaded = try loader.load()
             for listener in try listeners.prepare(loaded.pools.flatMap(\.binds)) {
                 logger.info("Listening at: \(listener.display) (\(getpid()))")
             }
-            configuration = loaded
-            logger.logLevel = Logger.Level(loaded.logLevel)
+            writeOut(StartupLine.json(loaded) + "\n")
+            for warning in loaded.warnings { logger.warning("\(warning)") }
+            let fixed = restartOnlySettings(from: configuration, to: loaded)
+            if !fixed.isEmpty {
+                logger.warning("Reload: \(fixed.joined(separator: ", ")) changed; that takes a restart of droverd")
+            }
+            var effective = loaded
+            effective.errorLog = configuration.errorLog
+            effective.logFormat = configuration.logFormat
+            configuration = effective
+            logger = Self.makeLogger(effective, sink: errorLog)
             return .success(loaded.pools)
         } catch let error as ConfigurationError {
             return .failure(error)
         } catch {
             return .failure(ConfigurationError("\(error)"))
         }
+    }
+
+    /// Settings a reload cannot apply to a running droverd.
+    private func restartOnlySettings(from old: Configuration, to new: Configuration) -> [String] {
+        var changed: [String] = []
+        if old.name != new.name { changed.append("name") }
+        if old.pidFile != new.pidFile { changed.append("pid") }
+        if old.controlSocket != new.controlSocket { changed.append("control_socket") }
+        if old.errorLog != new.errorLog { changed.append("error_logfile") }
+        if old.logFormat != new.logFormat { changed.append("log_format") }
+        return changed
     }
 
     private func report(_ notice: Notice) {

@@ -3,18 +3,23 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import DroverShared
 import Glibc
 import Logging
 
-/// Writes droverd's log lines to stderr in Gunicorn's format, one `write` per line:
-/// `[2026-11-25 10:07:28 +0000] [1234] [INFO] message`.
+/// Writes droverd's log lines to its log sink, in Gunicorn's text format
+/// (`[2026-11-25 10:07:28 +0000] [1234] [INFO] message`) or as one JSON object per line.
 struct DaemonLogHandler: LogHandler {
     var logLevel: Logger.Level
     var metadata: Logger.Metadata = [:]
     private let pid = getpid()
+    private let format: LogFormat
+    private let sink: LogSink
 
-    init(level: Logger.Level) {
+    init(level: Logger.Level, format: LogFormat, sink: LogSink) {
         logLevel = level
+        self.format = format
+        self.sink = sink
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -23,11 +28,26 @@ struct DaemonLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var line = "[\(Self.timestamp())] [\(pid)] [\(Self.label(event.level))] \(event.message)"
-        if let extra = event.metadata, !extra.isEmpty {
-            line += " " + extra.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        switch format {
+        case .text:
+            var line = "[\(Self.timestamp(utc: false))] [\(pid)] [\(Self.label(event.level))] \(event.message)"
+            if let extra = event.metadata, !extra.isEmpty {
+                line += " " + extra.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            }
+            sink.write(line + "\n")
+        case .json:
+            var members: [(String, JSONValue)] = [
+                ("time", .string(Self.timestamp(utc: true))),
+                ("level", .string(Self.label(event.level).lowercased())),
+                ("logger", .string("droverd")),
+                ("pid", .int(Int(pid))),
+                ("message", .string("\(event.message)")),
+            ]
+            for (key, value) in (event.metadata ?? [:]).sorted(by: { $0.key < $1.key }) {
+                members.append((key, .string("\(value)")))
+            }
+            sink.write(JSONValue.object(members).compact + "\n")
         }
-        writeAll(2, line + "\n")
     }
 
     private static func label(_ level: Logger.Level) -> String {
@@ -42,12 +62,18 @@ struct DaemonLogHandler: LogHandler {
         }
     }
 
-    private static func timestamp() -> String {
-        var now = time(nil)
+    /// `2026-11-25 10:07:28 +0000` (local time), or `2026-11-25T10:07:28.123Z` (UTC, for JSON).
+    private static func timestamp(utc: Bool) -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
         var parts = tm()
-        localtime_r(&now, &parts)
+        if utc { gmtime_r(&seconds, &parts) } else { localtime_r(&seconds, &parts) }
         var buffer = [CChar](repeating: 0, count: 64)
-        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S %z", &parts)
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let count = strftime(&buffer, buffer.count, utc ? "%Y-%m-%dT%H:%M:%S" : "%Y-%m-%d %H:%M:%S %z", &parts)
+        let text = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard utc else { return text }
+        let millis = now.tv_nsec / 1_000_000
+        return text + "." + (millis < 10 ? "00" : millis < 100 ? "0" : "") + String(millis) + "Z"
     }
 }

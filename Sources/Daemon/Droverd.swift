@@ -6,6 +6,7 @@
 import ArgumentParser
 import CDroverShim
 @preconcurrency import Dispatch
+import DroverConfiguration
 import DroverShared
 import Glibc
 import NIOCore
@@ -24,8 +25,12 @@ struct Droverd: ParsableCommand {
 
             Signals: TERM/INT graceful stop, QUIT quick stop, HUP reload (surge rollout),
             TTIN/TTOU one worker more/less, USR1 passed on to the workers.
+            Configuration, lowest precedence first: defaults (the uvicorn-gunicorn image's),
+            drover.toml, environment variables, these flags, GUNICORN_CMD_ARGS (Gunicorn's flags),
+            DROVER_ARGS (any of these flags).
             Exit status: 0 stopped, 1 could not run (e.g. bind failed), 2 bad configuration,
-            3 a pool could not start.
+            3 a pool could not start; with --check-config, 0 valid, 1 not; a failing prestart
+            script's own status.
             """,
         version: droverVersion
     )
@@ -50,20 +55,71 @@ struct Droverd: ParsableCommand {
     }
 
     func run() throws {
-        let environment = ProcessEnvironment.current()
-        let configuration: Configuration
-        do {
-            configuration = try ConfigurationResolver.resolve(
-                options,
-                environment: Dictionary(environment, uniquingKeysWith: { _, last in last })
-            )
-        } catch {
-            writeError("droverd: \(error)\n")
-            throw ExitCode(2)
+        var environment = ProcessEnvironment.current()
+        let original = Dictionary(environment, uniquingKeysWith: { _, last in last })
+        let failureStatus: Int32 = options.checkConfig ? 1 : 2
+        func fail(_ message: String, status: Int32? = nil) -> ExitCode {
+            writeError("droverd: \(message)\n")
+            return ExitCode(status ?? failureStatus)
         }
-        if let directory = configuration.directory, chdir(directory) != 0 {
-            writeError("droverd: --chdir: \(directory): \(String(cString: strerror(errno)))\n")
-            throw ExitCode(2)
+
+        // Where things are: the app directory, and a configuration file named by -c or DROVER_CONF.
+        let locations: ConfigurationResolver.Locations
+        do {
+            locations = try ConfigurationResolver.locations(options: options, environment: original)
+        } catch {
+            throw fail(error.message)
+        }
+        var explicitFile = locations.explicitFile
+        if let file = explicitFile, !file.path.hasPrefix("/") {
+            explicitFile = (currentDirectory() + "/" + file.path, file.by)
+        }
+        if let directory = locations.directory, chdir(directory) != 0 {
+            throw fail("--chdir: \(directory): \(errnoText())")
+        }
+        var loader = ConfigurationLoader(options: options, environment: environment, explicitFile: explicitFile)
+
+        if options.checkConfig {
+            do {
+                let configuration = try loader.load()
+                writeOut(configuration.report.compact + "\n")
+                for warning in configuration.warnings { writeError("droverd: warning: \(warning)\n") }
+                throw ExitCode(0)
+            } catch let error as ConfigurationError {
+                throw fail(error.message)
+            }
+        }
+
+        // The prestart script is sourced before anything else; what it exports counts.
+        do {
+            let file = try loader.readFile()
+            let prestart = try ConfigurationResolver.prestart(loader.inputs(file: file))
+            environment = try Prestart.run(prestart, environment: environment)
+        } catch let error as ConfigurationError {
+            throw fail(error.message)
+        } catch let failure as Prestart.Failure {
+            throw ExitCode(failure.status)
+        }
+        loader.environment = environment
+
+        let configuration: Configuration
+        let errorLog: LogSink
+        do {
+            configuration = try loader.load()
+            errorLog = try LogSink(configuration.errorLog)
+        } catch {
+            throw fail(error.message)
+        }
+        if configuration.reload {
+            throw fail("--reload: the development mode (watching the app's files) is not available yet")
+        }
+        writeOut(StartupLine.json(configuration) + "\n")
+
+        let pidFile = configuration.pidFile.map { PIDFile(path: $0) }
+        do {
+            try pidFile?.write()
+        } catch {
+            throw fail(error.description, status: 1)
         }
         let fileLimit = cdrover_raise_nofile()
         if getpid() != 1 { _ = cdrover_set_child_subreaper() }
@@ -72,17 +128,17 @@ struct Droverd: ParsableCommand {
         do {
             notify = try NotifyListener(address: "@drover/\(configuration.name)/\(getpid())/notify")
         } catch {
-            writeError("droverd: \(error)\n")
-            throw ExitCode(1)
+            pidFile?.remove()
+            throw fail(error.description, status: 1)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let daemon = Daemon(
             loop: loop,
-            options: options,
-            environment: environment,
+            loader: loader,
             configuration: configuration,
             notify: notify,
+            errorLog: errorLog,
             fileLimit: UInt(fileLimit)
         )
         loop.execute { daemon.assumeIsolated { $0.start() } }
@@ -91,8 +147,15 @@ struct Droverd: ParsableCommand {
         }
         let code = try daemon.exitStatus.wait()
         withExtendedLifetime(signals) {}
+        pidFile?.remove()
         Glibc.exit(code)
     }
+}
+
+private func currentDirectory() -> String {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    guard getcwd(&buffer, buffer.count) != nil else { return "." }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
 }
 
 /// The version droverd and droverctl report.

@@ -6,20 +6,23 @@
 @preconcurrency import Dispatch
 import Glibc
 
-/// The read end of a worker's stderr pipe: droverd forwards complete lines to its own
-/// stderr and hands them to the core, which keeps the last few for `status`.
+/// The read end of a worker's stderr pipe: droverd forwards complete lines to its error
+/// log and hands them to the core, which keeps the last few for `status`.
 ///
 /// Everything but the readability callback runs on the daemon's event loop.
 final class OutputPipe: @unchecked Sendable {
     let fd: Int32
+    /// Where complete lines are forwarded (droverd's error log).
+    private let sink: LogSink
     private var watch: ReadWatch?
     private var partial: [UInt8] = []
     private var closed = false
     /// The longest line kept whole; longer ones are forwarded in pieces.
     static let maximumLine = 64 * 1024
 
-    init(fd: Int32) {
+    init(fd: Int32, sink: LogSink) {
         self.fd = fd
+        self.sink = sink
     }
 
     /// Starts watching; `readable` runs on `queue` and must call ``drain(limit:)`` then ``resume()`` later.
@@ -77,9 +80,9 @@ final class OutputPipe: @unchecked Sendable {
         emit(&lines)
     }
 
-    /// Writes the pending line to stderr and keeps its text.
+    /// Writes the pending line to the error log and keeps its text.
     private func emit(_ lines: inout [String]) {
-        partial.withUnsafeBytes { writeAll(2, $0) }
+        partial.withUnsafeBytes { sink.write($0) }
         var text = partial.dropLast()
         if text.last == UInt8(ascii: "\r") { text = text.dropLast() }
         lines.append(String(decoding: text, as: UTF8.self))

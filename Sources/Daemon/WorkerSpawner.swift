@@ -19,16 +19,19 @@ struct WorkerSpawner {
     let devNull: Int32
     /// The soft open-files limit droverd started with, restored in workers (droverd raises its own).
     let fileLimit: UInt
+    /// Where the workers' stderr is forwarded.
+    let errorLog: LogSink
 
     /// Variables that describe droverd's own relation to systemd; workers get their own values or none.
     static let withheld: Set<String> = [
         "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID",
     ]
 
-    init(environment: [(String, String)], notifyAddress: String, fileLimit: UInt) {
+    init(environment: [(String, String)], notifyAddress: String, fileLimit: UInt, errorLog: LogSink) {
         baseEnvironment = environment.filter { !Self.withheld.contains($0.0) }
         self.notifyAddress = notifyAddress
         self.fileLimit = fileLimit
+        self.errorLog = errorLog
         devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
     }
 
@@ -105,7 +108,7 @@ struct WorkerSpawner {
             close(pipeEnds[0])
             throw SpawnError("cannot start \(path): \(errnoText(-pid))")
         }
-        return Spawned(pid: pid, heartbeat: heartbeat, output: OutputPipe(fd: pipeEnds[0]))
+        return Spawned(pid: pid, heartbeat: heartbeat, output: OutputPipe(fd: pipeEnds[0], sink: errorLog))
     }
 
     /// The program and its arguments (the first argument is the program as written).
@@ -122,13 +125,24 @@ struct WorkerSpawner {
             var arguments = [
                 options.launcher,
                 "--log-level", options.logLevel,
+                "--log-format", options.logFormat.rawValue,
+                "--access-logfile", options.accessLog.description,
                 "--keep-alive", format(options.keepAlive),
                 "--idle-grace", format(idleGrace),
                 "--graceful-timeout", format(max(graceful - idleGrace - 0.5, 0.1)),
             ]
             if let directory = configuration.directory { arguments += ["--app-dir", directory] }
-            if !options.accessLog { arguments.append("--no-access-log") }
             if options.http != .auto { arguments += ["--http", options.http.rawValue] }
+            if let certificate = options.certificate {
+                arguments += ["--ssl-certfile", certificate.certificate, "--ssl-keyfile", certificate.key]
+            }
+            if let maxRequests = options.maxRequests {
+                // Jitter spreads the recycling of workers started together.
+                let limit =
+                    maxRequests + (options.maxRequestsJitter > 0 ? Int.random(in: 0...options.maxRequestsJitter) : 0)
+                arguments += ["--limit-max-requests", String(limit)]
+            }
+            if options.factory { arguments.append("--factory") }
             arguments.append(options.app)
             return (options.launcher, arguments)
         }

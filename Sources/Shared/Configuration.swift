@@ -9,25 +9,81 @@ public struct Configuration: Hashable, Sendable {
     public var name: String
     /// The pools, in order; the first is the one TTIN/TTOU scale.
     public var pools: [PoolConfiguration]
-    /// droverd's log level.
+    /// droverd's log level (the workers get it too).
     public var logLevel: LogLevel
+    /// Text or JSON log lines.
+    public var logFormat: LogFormat
+    /// Where droverd's log and the workers' stderr go.
+    public var errorLog: LogTarget
     /// The directory droverd changes to before anything else, if any.
     public var directory: String?
-    /// Where each value came from, by key: `default`, `--workers`, …
+    /// The pid file droverd writes, if any.
+    public var pidFile: String?
+    /// The control socket path given by `--control-socket`, if any.
+    public var controlSocket: String?
+    /// The prestart script (sourced before start-up).
+    public var prestart: String
+    /// The configuration file that was read, if any.
+    public var file: String?
+    /// Development mode: restart the workers when the app's files change.
+    public var reload: Bool
+    /// Where each value came from, by key: `default`, `flag:--workers`, `env:WEB_CONCURRENCY`,
+    /// `file:drover.toml:3`, …
     public var sources: [String: String]
+    /// Things worth a warning at start-up (e.g. a Gunicorn variable Drover does not use).
+    public var warnings: [String]
+    /// The seed image's inputs, for its one-line JSON at start-up.
+    public var seed: SeedSummary
 
     public init(
         name: String,
         pools: [PoolConfiguration],
         logLevel: LogLevel,
-        directory: String?,
-        sources: [String: String]
+        logFormat: LogFormat = .text,
+        errorLog: LogTarget = .standard,
+        directory: String? = nil,
+        pidFile: String? = nil,
+        controlSocket: String? = nil,
+        prestart: String = "prestart.sh",
+        file: String? = nil,
+        reload: Bool = false,
+        sources: [String: String] = [:],
+        warnings: [String] = [],
+        seed: SeedSummary = SeedSummary()
     ) {
         self.name = name
         self.pools = pools
         self.logLevel = logLevel
+        self.logFormat = logFormat
+        self.errorLog = errorLog
         self.directory = directory
+        self.pidFile = pidFile
+        self.controlSocket = controlSocket
+        self.prestart = prestart
+        self.file = file
+        self.reload = reload
         self.sources = sources
+        self.warnings = warnings
+        self.seed = seed
+    }
+}
+
+/// The seed image's own inputs that its start-up JSON line reports as given.
+public struct SeedSummary: Hashable, Sendable {
+    /// `HOST`, as given (default `0.0.0.0`).
+    public var host: String
+    /// `PORT`, as given (default `80`), a string as in the seed.
+    public var port: String
+    /// `WORKERS_PER_CORE` (default 1.0).
+    public var workersPerCore: Double
+    /// `MAX_WORKERS` as a number, if set.
+    public var maxWorkers: Int?
+
+    public init(host: String = "0.0.0.0", port: String = "80", workersPerCore: Double = 1, maxWorkers: Int? = nil) {
+        self.host = host
+        self.port = port
+        self.workersPerCore = workersPerCore
+        self.maxWorkers = maxWorkers
     }
 }
 

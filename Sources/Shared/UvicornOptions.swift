@@ -14,31 +14,62 @@ public struct UvicornOptions: Hashable, Sendable {
 
     /// The app as `module:attribute`.
     public var app: String
+    /// Whether the attribute is a factory to call (`module:create_app()`).
+    public var factory: Bool
     /// The launcher program, found on `PATH` when not absolute.
     public var launcher: String
     /// Seconds an idle keep-alive connection stays open.
     public var keepAlive: Double
     /// Uvicorn's log level (`critical` … `trace`).
     public var logLevel: String
-    /// Whether Uvicorn writes an access log line per request (to stdout).
-    public var accessLog: Bool
+    /// Where the access log goes (`-` is stdout).
+    public var accessLog: LogTarget
+    /// Text or JSON log lines.
+    public var logFormat: LogFormat
     /// The HTTP implementation.
     public var http: HTTPImplementation
+    /// TLS certificate and key files, if the workers serve HTTPS.
+    public var certificate: TLSFiles?
+    /// Requests after which a worker retires (and is replaced); nil for never.
+    public var maxRequests: Int?
+    /// Up to this many requests are added at random to `maxRequests`, per worker.
+    public var maxRequestsJitter: Int
 
     /// Options with Drover's defaults for `app`.
     public init(
         app: String,
+        factory: Bool = false,
         launcher: String = "drover-worker",
         keepAlive: Double = 5,
         logLevel: String = "info",
-        accessLog: Bool = true,
-        http: HTTPImplementation = .auto
+        accessLog: LogTarget = .standard,
+        logFormat: LogFormat = .text,
+        http: HTTPImplementation = .auto,
+        certificate: TLSFiles? = nil,
+        maxRequests: Int? = nil,
+        maxRequestsJitter: Int = 0
     ) {
         self.app = app
+        self.factory = factory
         self.launcher = launcher
         self.keepAlive = keepAlive
         self.logLevel = logLevel
         self.accessLog = accessLog
+        self.logFormat = logFormat
         self.http = http
+        self.certificate = certificate
+        self.maxRequests = maxRequests
+        self.maxRequestsJitter = maxRequestsJitter
+    }
+}
+
+/// A TLS certificate and its private key.
+public struct TLSFiles: Hashable, Sendable {
+    public var certificate: String
+    public var key: String
+
+    public init(certificate: String, key: String) {
+        self.certificate = certificate
+        self.key = key
     }
 }

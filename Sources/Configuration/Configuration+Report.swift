@@ -1,0 +1,63 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+extension Configuration {
+    /// The effective configuration and each value's source, as `--check-config` prints it
+    /// (and the control socket's `config` verb answers): `{"config": {…}, "sources": {…}}`.
+    public var report: JSONValue {
+        let config: [(String, JSONValue)] = [
+            ("name", .string(name)),
+            ("file", file.map(JSONValue.string) ?? .null),
+            ("chdir", directory.map(JSONValue.string) ?? .null),
+            ("pid", pidFile.map(JSONValue.string) ?? .null),
+            ("control_socket", controlSocket.map(JSONValue.string) ?? .null),
+            ("prestart", .string(prestart)),
+            ("log_level", .string(logLevel.rawValue)),
+            ("log_format", .string(logFormat.rawValue)),
+            ("error_logfile", .string(errorLog.description)),
+            ("reload", .bool(reload)),
+            ("pools", .array(pools.map(Self.report))),
+        ]
+        let sortedSources = sources.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }
+        return .object([("config", .object(config)), ("sources", .object(sortedSources))])
+    }
+
+    private static func report(_ pool: PoolConfiguration) -> JSONValue {
+        var members: [(String, JSONValue)] = [("name", .string(pool.name))]
+        switch pool.kind {
+        case .uvicorn(let options):
+            members += [
+                ("kind", .string(pool.kind.name)),
+                ("app", .string(options.app + (options.factory ? "()" : ""))),
+                ("launcher", .string(options.launcher)),
+                ("keep_alive", number(options.keepAlive)),
+                ("access_logfile", .string(options.accessLog.description)),
+                ("certfile", options.certificate.map { .string($0.certificate) } ?? .null),
+                ("keyfile", options.certificate.map { .string($0.key) } ?? .null),
+                ("max_requests", .int(options.maxRequests ?? 0)),
+                ("max_requests_jitter", .int(options.maxRequestsJitter)),
+            ]
+        case .command(let arguments):
+            members += [("kind", .string("command")), ("command", .array(arguments.map(JSONValue.string)))]
+        }
+        members += [
+            ("workers", .int(pool.workers)),
+            ("bind", .array(pool.binds.map { .string(($0.name.map { "\($0)=" } ?? "") + $0.description) })),
+            ("env", .object(pool.environment.map { ($0.name, .string($0.value)) })),
+            ("timeout", number(pool.heartbeatTimeout?.seconds ?? 0)),
+            ("boot_timeout", number(pool.bootTimeout.seconds)),
+            ("graceful_timeout", number(pool.gracefulTimeout.seconds)),
+            ("wait_ready", .bool(pool.waitReady)),
+            ("max_surge", pool.maxSurge.map(JSONValue.int) ?? .null),
+        ]
+        return .object(members)
+    }
+
+    private static func number(_ value: Double) -> JSONValue {
+        value == value.rounded() ? .int(Int(value)) : .double(value)
+    }
+}

@@ -1,0 +1,180 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+import TOMLKit
+
+/// A parsed `drover.toml`: top-level settings (defaults for every pool) and `[pools.NAME]` tables.
+///
+/// Unknown keys and wrong types are errors naming the file, the line and the key.
+public struct ConfigurationFile: Sendable {
+    /// The path as given or found (used in messages).
+    public let path: String
+    let settings: Layer
+    let pools: [PoolTable]
+
+    /// One `[pools.NAME]` table.
+    struct PoolTable: Sendable {
+        let name: String
+        let line: Int?
+        let settings: Layer
+    }
+
+    /// Parses the text of the file at `path`.
+    public init(path: String, text: String) throws(ConfigurationError) {
+        self.path = path
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError("\(path):\(error.source.begin.line): invalid TOML: \(error.description)")
+        } catch {
+            throw ConfigurationError("\(path): invalid TOML: \(error)")
+        }
+        let locator = TOMLKeyLocator(text)
+        var settings: Layer = [:]
+        var pools: [PoolTable] = []
+        for key in table.keys {
+            let line = locator.line(of: [key])
+            if key == "pools" {
+                guard let poolsTable = table[key]?.table else {
+                    throw ConfigurationError("\(path):\(line ?? 0): pools: expected tables [pools.NAME]")
+                }
+                for name in poolsTable.keys {
+                    pools.append(try Self.pool(name, poolsTable[name]!, path: path, locator: locator))
+                }
+                continue
+            }
+            guard let setting = Setting(rawValue: key), Setting.fileKeys.contains(setting) else {
+                throw Self.unknownKey(key, path: path, line: line, known: Setting.fileKeys.map(\.rawValue) + ["pools"])
+            }
+            settings[setting] = try Self.entry(table[key]!, setting: setting, path: path, line: line)
+        }
+        self.settings = settings
+        self.pools = pools.sorted { ($0.line ?? .max, $0.name) < ($1.line ?? .max, $1.name) }
+    }
+
+    private static func pool(
+        _ name: String,
+        _ value: any TOMLValueConvertible,
+        path: String,
+        locator: TOMLKeyLocator
+    ) throws(ConfigurationError) -> PoolTable {
+        let line = locator.line(of: ["pools", name])
+        guard let table = value.table else {
+            throw ConfigurationError("\(path):\(line ?? 0): pools.\(name): expected a table [pools.\(name)]")
+        }
+        guard BindAddress.isValidName(Substring(name)) else {
+            throw ConfigurationError(
+                "\(path):\(line ?? 0): pools.\(name): a pool name may use letters, digits, '_', '-', '.'"
+            )
+        }
+        var settings: Layer = [:]
+        for key in table.keys {
+            let keyLine = locator.line(of: ["pools", name, key])
+            let setting = key == "kind" ? Setting.workerClass : Setting(rawValue: key)
+            guard let setting, setting == .workerClass || Setting.poolKeys.contains(setting) else {
+                throw unknownKey(
+                    "pools.\(name).\(key)",
+                    path: path,
+                    line: keyLine,
+                    known: Setting.poolKeys.map(\.rawValue) + ["kind"],
+                    key: key
+                )
+            }
+            settings[setting] = try entry(
+                table[key]!,
+                setting: setting,
+                path: path,
+                line: keyLine,
+                prefix: "pools.\(name)."
+            )
+        }
+        return PoolTable(name: name, line: line, settings: settings)
+    }
+
+    private static func entry(
+        _ value: any TOMLValueConvertible,
+        setting: Setting,
+        path: String,
+        line: Int?,
+        prefix: String = ""
+    ) throws(ConfigurationError) -> Entry {
+        let source = ValueSource.file(path: path, line: line)
+        func wrong(_ expected: String) -> ConfigurationError {
+            let type = value.type.description
+            let article = "aeiou".contains(type.first ?? "x") ? "an" : "a"
+            return ConfigurationError(
+                "\(source.culprit(prefix + setting.rawValue)): expected \(expected), got \(article) \(type)"
+            )
+        }
+        let raw: RawValue
+        switch value.type {
+        case .string: raw = .text(value.string!)
+        case .int: raw = .integer(value.int!)
+        case .double: raw = .number(value.double!)
+        case .bool: raw = .boolean(value.bool!)
+        case .array:
+            var strings: [String] = []
+            for element in value.array! {
+                guard let string = element.string else { throw wrong("a list of strings") }
+                strings.append(string)
+            }
+            raw = .list(strings)
+        case .table:
+            guard setting == .env else { throw wrong(expectation(setting)) }
+            var variables: [EnvironmentVariableEntry] = []
+            let table = value.table!
+            for name in table.keys.sorted() {
+                guard let text = table[name]?.string else {
+                    throw ConfigurationError("\(source.culprit(prefix + "env.\(name)")): expected a string")
+                }
+                variables.append(EnvironmentVariableEntry(name: name, value: text))
+            }
+            raw = .table(variables)
+        default:
+            throw wrong(expectation(setting))
+        }
+        return Entry(value: raw, source: source)
+    }
+
+    private static func expectation(_ setting: Setting) -> String {
+        switch setting {
+        case .env: "a table of strings"
+        case .bind, .command: "a list of strings"
+        default: "a value"
+        }
+    }
+
+    private static func unknownKey(
+        _ name: String,
+        path: String,
+        line: Int?,
+        known: [String],
+        key: String? = nil
+    ) -> ConfigurationError {
+        let bare = key ?? name
+        let suggestion = known.min { distance($0, bare) < distance($1, bare) }.flatMap {
+            distance($0, bare) <= 2 ? " (did you mean '\($0)'?)" : nil
+        }
+        let location = line.map { "\(path):\($0)" } ?? path
+        return ConfigurationError("\(location): unknown key '\(name)'" + (suggestion ?? ""))
+    }
+
+    /// Levenshtein distance, for "did you mean".
+    private static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}

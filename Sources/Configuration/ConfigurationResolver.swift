@@ -1,0 +1,237 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+/// What the configuration is made of. Everything that touches the system (reading the file,
+/// counting CPUs, looking for `main.py`) has happened before, so resolving is a pure function.
+public struct ConfigurationInputs: Sendable {
+    /// The command line.
+    public var options: DaemonOptions
+    public var environment: [String: String]
+    /// The configuration file, if one was found and read.
+    public var file: ConfigurationFile?
+    /// CPUs this process may use (see ``CPUBudget``).
+    public var cores: Int
+    /// Whether a path relative to the app directory names a regular file (for `main.py` detection).
+    public var fileExists: @Sendable (String) -> Bool
+
+    public init(
+        options: DaemonOptions,
+        environment: [String: String],
+        file: ConfigurationFile? = nil,
+        cores: Int = 1,
+        fileExists: @escaping @Sendable (String) -> Bool = { _ in false }
+    ) {
+        self.options = options
+        self.environment = environment
+        self.file = file
+        self.cores = cores
+        self.fileExists = fileExists
+    }
+}
+
+/// Resolves droverd's configuration from, lowest precedence first: built-in defaults (the seed
+/// image's), the configuration file, the environment (the seed's variables), the command line,
+/// `GUNICORN_CMD_ARGS` (Gunicorn's flags only) and `DROVER_ARGS`.
+public enum ConfigurationResolver {
+    /// The app directory and the configuration file to read, known before the file is read.
+    public struct Locations: Hashable, Sendable {
+        /// `--chdir`, if given.
+        public var directory: String?
+        /// The file named by `-c` or `DROVER_CONF`, with who named it (it must exist).
+        public var explicitFile: (path: String, by: String)?
+
+        public static func == (lhs: Locations, rhs: Locations) -> Bool {
+            lhs.directory == rhs.directory && lhs.explicitFile?.path == rhs.explicitFile?.path
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(directory)
+            hasher.combine(explicitFile?.path)
+        }
+    }
+
+    /// Files looked for in the app directory when no file is named.
+    public static let defaultFiles = ["drover.toml", "app/drover.toml"]
+
+    public static func locations(
+        options: DaemonOptions,
+        environment: [String: String]
+    ) throws(ConfigurationError) -> Locations {
+        let merged = try commandLayers(options: options, environment: environment, file: nil, detectedModule: nil)
+            .merged
+        let directory = try merged[.chdir].map { entry throws(ConfigurationError) in
+            try ValueParser.text(entry, "chdir")
+        }
+        if let directory, directory.isEmpty { throw ConfigurationError("--chdir: the directory is empty") }
+        let file = try merged[.config].map { entry throws(ConfigurationError) in
+            (try ValueParser.text(entry, "config"), entry.source.culprit("config"))
+        }
+        return Locations(directory: directory, explicitFile: file)
+    }
+
+    /// The prestart script to source (relative paths are in the app directory).
+    public static func prestart(_ inputs: ConfigurationInputs) throws(ConfigurationError) -> String {
+        let merged = try commandLayers(
+            options: inputs.options,
+            environment: inputs.environment,
+            file: inputs.file,
+            detectedModule: nil
+        ).merged
+        return try merged[.prestart].map { entry throws(ConfigurationError) in try ValueParser.text(entry, "prestart") }
+            ?? "prestart.sh"
+    }
+
+    /// Every source's values, merged: the highest precedence wins for each setting.
+    static func commandLayers(
+        options: DaemonOptions,
+        environment: [String: String],
+        file: ConfigurationFile?,
+        detectedModule: String?
+    ) throws(ConfigurationError) -> (merged: Layer, seed: SeedSummary, warnings: [String]) {
+        let (environmentLayer, seed, warnings) = SeedEnvironment.layer(environment, detectedModule: detectedModule)
+        var layers = [file?.settings ?? [:], environmentLayer, OptionsLayer.layer(options, origin: .commandLine)]
+        if let text = environment["GUNICORN_CMD_ARGS"], !text.isEmpty {
+            layers.append(try OptionsLayer.gunicornLayer(text))
+        }
+        if let text = environment["DROVER_ARGS"], !text.isEmpty {
+            layers.append(
+                OptionsLayer.layer(
+                    try OptionsLayer.parse(variable: "DROVER_ARGS", text),
+                    origin: .variable("DROVER_ARGS")
+                )
+            )
+        }
+        var merged: Layer = [:]
+        for layer in layers { merged.merge(layer) { _, higher in higher } }
+        return (merged, seed, warnings)
+    }
+
+    /// The validated configuration.
+    public static func resolve(_ inputs: ConfigurationInputs) throws(ConfigurationError) -> Configuration {
+        let detected = SeedEnvironment.detectedModule(fileExists: inputs.fileExists)
+        let (merged, seedInputs, warnings) = try commandLayers(
+            options: inputs.options,
+            environment: inputs.environment,
+            file: inputs.file,
+            detectedModule: detected
+        )
+        var builder = PoolBuilder(cores: inputs.cores, detectedModule: detected)
+        var sources: [String: String] = [:]
+        for (setting, entry) in merged where setting != .env {
+            sources[setting.rawValue] = entry.source.description
+        }
+
+        let name =
+            try merged[.name].map { entry throws(ConfigurationError) in try ValueParser.text(entry, "name") }
+            ?? "drover"
+        guard BindAddress.isValidName(Substring(name)) else {
+            throw ConfigurationError(
+                "\(merged[.name]!.source.culprit("name")): '\(name)' may only use letters, digits, '_', '-' and '.'"
+            )
+        }
+        let logLevel = try Self.logLevel(merged[.logLevel])
+        let logFormat = try Self.logFormat(merged[.logFormat])
+        let errorLog =
+            try merged[.errorLogfile].map { entry throws(ConfigurationError) in
+                LogTarget(try ValueParser.text(entry, "error_logfile"))
+            } ?? .standard
+        func optionalText(_ setting: Setting) throws(ConfigurationError) -> String? {
+            guard let entry = merged[setting] else { return nil }
+            let text = try ValueParser.text(entry, setting.rawValue)
+            guard !text.isEmpty else {
+                throw ConfigurationError("\(entry.source.culprit(setting.rawValue)): empty value")
+            }
+            return text
+        }
+
+        var pools: [PoolConfiguration] = []
+        if let file = inputs.file, !file.pools.isEmpty {
+            for table in file.pools {
+                let pool = try builder.pool(
+                    name: table.name,
+                    global: merged,
+                    own: table.settings,
+                    logLevel: logLevel,
+                    logFormat: logFormat,
+                    errorLog: errorLog
+                )
+                pools.append(pool)
+                for (setting, entry) in table.settings {
+                    sources["pools.\(table.name).\(setting == .workerClass ? "kind" : setting.rawValue)"] =
+                        entry.source.description
+                }
+            }
+        } else {
+            pools.append(
+                try builder.pool(
+                    name: "web",
+                    global: merged,
+                    own: nil,
+                    logLevel: logLevel,
+                    logFormat: logFormat,
+                    errorLog: errorLog
+                )
+            )
+        }
+        sources.merge(builder.sources) { explicit, _ in explicit }
+        for setting in Setting.fileKeys where setting != .env && sources[setting.rawValue] == nil {
+            sources[setting.rawValue] = ValueSource.builtIn(nil).description
+        }
+
+        let workersPerCore =
+            try merged[.workersPerCore].map { entry throws(ConfigurationError) in
+                try ValueParser.number(entry, "workers_per_core")
+            } ?? 1
+        let maxWorkers = try merged[.maxWorkers].map { entry throws(ConfigurationError) in
+            try ValueParser.integer(entry, "max_workers", range: 0...10_000)
+        }
+        return Configuration(
+            name: name,
+            pools: pools,
+            logLevel: logLevel,
+            logFormat: logFormat,
+            errorLog: errorLog,
+            directory: try optionalText(.chdir),
+            pidFile: try optionalText(.pid),
+            controlSocket: try optionalText(.controlSocket),
+            prestart: try optionalText(.prestart) ?? "prestart.sh",
+            file: inputs.file?.path,
+            reload: try merged[.reload].map { entry throws(ConfigurationError) in
+                try ValueParser.boolean(entry, "reload")
+            } ?? false,
+            sources: sources,
+            warnings: warnings,
+            seed: SeedSummary(
+                host: seedInputs.host,
+                port: seedInputs.port,
+                workersPerCore: workersPerCore,
+                maxWorkers: maxWorkers
+            )
+        )
+    }
+
+    private static func logLevel(_ entry: Entry?) throws(ConfigurationError) -> LogLevel {
+        guard let entry else { return .info }
+        let text = try ValueParser.text(entry, "log_level").lowercased()
+        let aliases = ["warn": LogLevel.warning, "fatal": .critical]
+        guard let level = LogLevel(rawValue: text) ?? aliases[text] else {
+            throw ConfigurationError(
+                "\(entry.source.culprit("log_level")): '\(text)' is not one of critical, error, warning, info, debug, trace"
+            )
+        }
+        return level
+    }
+
+    private static func logFormat(_ entry: Entry?) throws(ConfigurationError) -> LogFormat {
+        guard let entry else { return .text }
+        let text = try ValueParser.text(entry, "log_format")
+        guard let format = LogFormat(rawValue: text.lowercased()) else {
+            throw ConfigurationError("\(entry.source.culprit("log_format")): '\(text)' is not text or json")
+        }
+        return format
+    }
+}

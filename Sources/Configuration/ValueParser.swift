@@ -1,0 +1,133 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+/// Turns one raw value into a typed one; errors start with the culprit
+/// (`--workers: …`, `WEB_CONCURRENCY: …`, `drover.toml:3: workers: …`).
+enum ValueParser {
+    static func integer(_ entry: Entry, _ key: String, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let culprit = entry.source.culprit(key)
+        let value: Int
+        switch entry.value {
+        case .integer(let number): value = number
+        case .text(let text):
+            guard let number = Int(text.trimmingWhitespace()) else {
+                throw ConfigurationError("\(culprit): '\(text)' is not a whole number")
+            }
+            value = number
+        default: throw ConfigurationError("\(culprit): expected a whole number")
+        }
+        guard range.contains(value) else {
+            throw ConfigurationError(
+                "\(culprit): \(value) is out of range (\(range.lowerBound) to \(range.upperBound))"
+            )
+        }
+        return value
+    }
+
+    static func number(_ entry: Entry, _ key: String) throws(ConfigurationError) -> Double {
+        let culprit = entry.source.culprit(key)
+        switch entry.value {
+        case .integer(let number): return Double(number)
+        case .number(let number) where number.isFinite: return number
+        case .text(let text):
+            let trimmed = text.trimmingWhitespace()
+            guard let number = Double(trimmed), number.isFinite, !trimmed.lowercased().contains("n") else {
+                throw ConfigurationError("\(culprit): '\(text)' is not a number")
+            }
+            return number
+        default: throw ConfigurationError("\(culprit): expected a number")
+        }
+    }
+
+    /// A non-negative number of seconds, at most a day (`2`, `0.5`).
+    static func seconds(_ entry: Entry, _ key: String, allowZero: Bool = true) throws(ConfigurationError) -> Duration {
+        let culprit = entry.source.culprit(key)
+        let value: Double
+        do {
+            value = try number(entry, key)
+        } catch {
+            if case .text(let text) = entry.value {
+                throw ConfigurationError("\(culprit): '\(text)' is not a number of seconds")
+            }
+            throw ConfigurationError("\(culprit): expected a number of seconds")
+        }
+        guard value >= 0, value <= 86_400, allowZero || value > 0 else {
+            let lower = allowZero ? "0" : "more than 0"
+            throw ConfigurationError("\(culprit): \(format(value)) is out of range (\(lower) to 86400 seconds)")
+        }
+        return .milliseconds(Int64((value * 1000).rounded()))
+    }
+
+    static func text(_ entry: Entry, _ key: String) throws(ConfigurationError) -> String {
+        guard case .text(let text) = entry.value else {
+            throw ConfigurationError("\(entry.source.culprit(key)): expected a string")
+        }
+        return text
+    }
+
+    static func list(_ entry: Entry, _ key: String) throws(ConfigurationError) -> [String] {
+        switch entry.value {
+        case .list(let items): return items
+        case .text(let text): return [text]
+        default: throw ConfigurationError("\(entry.source.culprit(key)): expected a list of strings")
+        }
+    }
+
+    static func boolean(_ entry: Entry, _ key: String) throws(ConfigurationError) -> Bool {
+        switch entry.value {
+        case .boolean(let value): return value
+        case .text(let text) where ["true", "1", "yes", "on"].contains(text.lowercased()): return true
+        case .text(let text) where ["false", "0", "no", "off"].contains(text.lowercased()): return false
+        default: throw ConfigurationError("\(entry.source.culprit(key)): expected true or false")
+        }
+    }
+
+    /// `module:attribute` or `module:factory()`, both dotted Python names.
+    static func appModule(_ text: String, culprit: String) throws(ConfigurationError) -> (app: String, factory: Bool) {
+        var app = text
+        var factory = false
+        if app.hasSuffix("()") {
+            app.removeLast(2)
+            factory = true
+        }
+        let parts = app.split(separator: ":", omittingEmptySubsequences: false)
+        func isDottedName(_ part: Substring) -> Bool {
+            !part.isEmpty
+                && part.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { name in
+                    guard let first = name.first, first == "_" || first.isLetter else { return false }
+                    return name.allSatisfy { $0 == "_" || $0.isLetter || $0.isNumber }
+                }
+        }
+        guard parts.count == 2, isDottedName(parts[0]), isDottedName(parts[1]) else {
+            throw ConfigurationError("\(culprit): '\(text)' is not MODULE:VARIABLE (e.g. main:app)")
+        }
+        return (app, factory)
+    }
+
+    /// `{fd}`, `{fd:N}` and `{fd:NAME}` in a command must name one of its sockets.
+    static func placeholders(in arguments: [String], binds: [BindAddress], culprit: String) throws(ConfigurationError) {
+        for argument in arguments {
+            for placeholder in CommandTemplate.placeholders(in: argument) {
+                guard CommandTemplate.socketIndex(placeholder, binds: binds) != nil else {
+                    throw ConfigurationError(
+                        "\(culprit): '\(argument)': {\(placeholder)} names no socket (\(binds.count) bound)"
+                    )
+                }
+            }
+        }
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+}

@@ -1,0 +1,109 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import CDroverShim
+import DroverShared
+import Glibc
+
+/// The seed image's prestart step: the script is *sourced* by `sh` (with `set -e`), so the
+/// variables it exports become droverd's environment, and the workers'. Messages are the seed's.
+enum Prestart {
+    /// Why start-up stops: the script failed with this status.
+    struct Failure: Error {
+        let status: Int32
+    }
+
+    /// Runs the script at `path` if it is a regular file; returns the environment after it.
+    static func run(_ path: String, environment: [(String, String)]) throws(Failure) -> [(String, String)] {
+        writeOut("Checking for script in \(path)\n")
+        guard SystemFacts.isRegularFile(path) else {
+            writeOut("There is no script \(path)\n")
+            return environment
+        }
+        writeOut("Running script \(path)\n")
+        var ends: [Int32] = [0, 0]
+        guard pipe(&ends) == 0 else { throw Failure(status: 1) }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        // The script's own output goes to droverd's; the environment after it comes back on fd 3.
+        let script = "set -e; . \"$1\"; exec env -0 >&3"
+        let argv = ["/bin/sh", "-c", script, "prestart", path]
+        let envp = environment.map { "\($0)=\($1)" }
+        let pid = spawn(argv: argv, environment: envp, extraFD: ends[1])
+        close(ends[1])
+        guard pid > 0 else {
+            close(ends[0])
+            writeError("droverd: prestart \(path): cannot run /bin/sh: \(errnoText(-pid))\n")
+            throw Failure(status: 1)
+        }
+        let output = readAll(ends[0])
+        close(ends[0])
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exit = ExitStatus(waitStatus: status)
+        guard exit.isSuccess else {
+            writeError("droverd: prestart script \(path) failed: \(exit)\n")
+            if case .exited(let code) = exit { throw Failure(status: code) }
+            throw Failure(status: 1)
+        }
+        return merge(environment, after: output)
+    }
+
+    /// The environment `env -0` printed, minus what `sh` itself adds.
+    static func merge(_ before: [(String, String)], after output: [UInt8]) -> [(String, String)] {
+        let shellOwn: Set<String> = ["SHLVL", "_", "PWD", "OLDPWD"]
+        var result: [(String, String)] = []
+        for entry in output.split(separator: 0) {
+            let text = String(decoding: entry, as: UTF8.self)
+            guard let equals = text.firstIndex(of: "=") else { continue }
+            let name = String(text[..<equals])
+            guard !shellOwn.contains(name) else { continue }
+            result.append((name, String(text[text.index(after: equals)...])))
+        }
+        for (name, value) in before where shellOwn.contains(name) { result.append((name, value)) }
+        return result
+    }
+
+    private static func spawn(argv: [String], environment: [String], extraFD: Int32) -> pid_t {
+        let argvPointers = argv.map { strdup($0) } + [nil]
+        let envPointers = environment.map { strdup($0) } + [nil]
+        defer {
+            for pointer in argvPointers { free(pointer) }
+            for pointer in envPointers { free(pointer) }
+        }
+        let fds = [extraFD]
+        return argvPointers.withUnsafeBufferPointer { argvBuffer in
+            envPointers.withUnsafeBufferPointer { envBuffer in
+                fds.withUnsafeBufferPointer { fdBuffer in
+                    var options = cdrover_spawn_options()
+                    options.path = UnsafePointer(argvBuffer[0]!)
+                    options.argv = argvBuffer.baseAddress
+                    options.envp = envBuffer.baseAddress
+                    options.fds = fdBuffer.baseAddress
+                    options.nfds = 1
+                    options.stdin_fd = 0
+                    options.stdout_fd = 1
+                    options.stderr_fd = 2
+                    options.pdeathsig = SIGKILL
+                    return cdrover_spawn(&options)
+                }
+            }
+        }
+    }
+
+    private static func readAll(_ fd: Int32) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count > 0 {
+                bytes += buffer[0..<count]
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                return bytes
+            }
+        }
+    }
+}

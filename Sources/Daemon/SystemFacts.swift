@@ -1,0 +1,47 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import CDroverShim
+import DroverConfiguration
+import Glibc
+
+/// What the configuration needs to know about this machine, read from it.
+enum SystemFacts {
+    /// CPUs this process may use: affinity and cgroup quota (``CPUBudget``).
+    static func cores() -> Int {
+        let affinity = Int(cdrover_affinity_cpu_count())
+        return CPUBudget.cores(
+            affinity: affinity > 0 ? affinity : 1,
+            procSelfCgroup: readTextFile("/proc/self/cgroup"),
+            read: readTextFile
+        )
+    }
+
+    /// Whether `path` is a regular file.
+    static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+    }
+}
+
+/// The contents of a small text file, or nil if it cannot be read.
+func readTextFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 16_384)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count > 0 {
+            bytes += buffer[0..<count]
+            if bytes.count > 16 << 20 { return nil }
+        } else if count == 0 {
+            return String(decoding: bytes, as: UTF8.self)
+        } else if errno != EINTR {
+            return nil
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import ArgumentParser
+import DroverConfiguration
+import DroverShared
+import Testing
+
+@Suite("Precedence: defaults < file < environment < flags < GUNICORN_CMD_ARGS < DROVER_ARGS")
+struct PrecedenceTests {
+    let toml = "workers = 3\nlog_level = \"error\"\ntimeout = 50\n"
+
+    @Test("each source beats the one below it, and the sources say who won")
+    func ladder() throws {
+        var configuration = try resolve(toml: toml)
+        #expect(configuration.web.workers == 3)
+        #expect(configuration.sources["workers"] == "file:drover.toml:1")
+        #expect(configuration.web.heartbeatTimeout == .seconds(50))
+
+        configuration = try resolve(environment: ["WEB_CONCURRENCY": "4"], toml: toml)
+        #expect(configuration.web.workers == 4)
+        #expect(configuration.sources["workers"] == "env:WEB_CONCURRENCY")
+
+        configuration = try resolve(["-w", "5"], environment: ["WEB_CONCURRENCY": "4"], toml: toml)
+        #expect(configuration.web.workers == 5)
+        #expect(configuration.sources["workers"] == "flag:--workers")
+
+        configuration = try resolve(
+            ["-w", "5"],
+            environment: ["WEB_CONCURRENCY": "4", "GUNICORN_CMD_ARGS": "--workers 6"],
+            toml: toml
+        )
+        #expect(configuration.web.workers == 6)
+        #expect(configuration.sources["workers"] == "env:GUNICORN_CMD_ARGS --workers")
+
+        configuration = try resolve(
+            ["-w", "5"],
+            environment: ["WEB_CONCURRENCY": "4", "GUNICORN_CMD_ARGS": "--workers 6", "DROVER_ARGS": "-w 7"],
+            toml: toml
+        )
+        #expect(configuration.web.workers == 7)
+        #expect(configuration.sources["workers"] == "env:DROVER_ARGS --workers")
+        // Untouched values keep their own sources.
+        #expect(configuration.logLevel == .error)
+        #expect(configuration.sources["log_level"] == "file:drover.toml:2")
+        #expect(configuration.sources["graceful_timeout"] == "default")
+    }
+
+    @Test("the last source replaces the bind list; it does not add to it")
+    func bindsReplace() throws {
+        let configuration = try resolve(
+            ["-b", "127.0.0.1:1", "-b", "127.0.0.1:2"],
+            environment: ["BIND": "0.0.0.0:8080", "DROVER_ARGS": "--bind unix:/tmp/a.sock"]
+        )
+        #expect(configuration.web.binds == [BindAddress(.unix(path: "/tmp/a.sock"))])
+    }
+
+    @Test("an explicit worker count beats WORKERS_PER_CORE from any source")
+    func explicitCount() throws {
+        let configuration = try resolve(environment: ["WORKERS_PER_CORE": "8"], toml: "workers = 3\n", cores: 4)
+        #expect(configuration.web.workers == 3)
+        let automatic = try resolve(environment: ["WORKERS_PER_CORE": "3"], toml: "workers_per_core = 2\n", cores: 2)
+        #expect(automatic.web.workers == 6)
+    }
+
+    @Test("DROVER_ARGS takes any flag, quoted like a shell; GUNICORN_CMD_ARGS only Gunicorn's")
+    func argumentVariables() throws {
+        let configuration = try resolve(environment: [
+            "DROVER_ARGS": #"--boot-timeout 9 --name 'my-app' -b "unix:/tmp/x y.sock""#
+        ])
+        #expect(configuration.web.bootTimeout == .seconds(9))
+        #expect(configuration.web.binds == [BindAddress(.unix(path: "/tmp/x y.sock"))])
+        #expect(
+            resolveError(environment: ["DROVER_ARGS": "--name 'my app"]) == "DROVER_ARGS: unterminated single quote"
+        )
+        #expect(
+            resolveError(environment: ["GUNICORN_CMD_ARGS": "--boot-timeout 9"])
+                == "GUNICORN_CMD_ARGS: --boot-timeout is not a Gunicorn flag; put it in DROVER_ARGS"
+        )
+        #expect(
+            resolveError(environment: ["GUNICORN_CMD_ARGS": "--preload"]).hasPrefix(
+                "GUNICORN_CMD_ARGS: Unknown option '--preload'"
+            )
+        )
+        #expect(
+            resolveError(environment: ["GUNICORN_CMD_ARGS": "-c /app/gunicorn_conf.py"])
+                .contains("Drover reads a TOML file (drover.toml), not Gunicorn's Python configuration")
+        )
+        // Gunicorn ignores a positional app in GUNICORN_CMD_ARGS; so does Drover.
+        #expect(try resolve(environment: ["GUNICORN_CMD_ARGS": "other:app --keep-alive 2"]).uvicorn.app == "main:app")
+        #expect(try resolve(environment: ["GUNICORN_CMD_ARGS": "other:app --keep-alive 2"]).uvicorn.keepAlive == 2)
+    }
+
+    @Test("the config file location: -c beats DROVER_CONF; --chdir from the command line")
+    func locations() throws {
+        let options = try DaemonOptions.parse(["-c", "a.toml", "--chdir", "/srv/app"])
+        let locations = try ConfigurationResolver.locations(options: options, environment: ["DROVER_CONF": "b.toml"])
+        #expect(locations.explicitFile?.path == "a.toml")
+        #expect(locations.explicitFile?.by == "--config")
+        #expect(locations.directory == "/srv/app")
+        let fromEnvironment = try ConfigurationResolver.locations(
+            options: try DaemonOptions.parse([]),
+            environment: ["DROVER_CONF": "b.toml"]
+        )
+        #expect(fromEnvironment.explicitFile?.path == "b.toml")
+        #expect(fromEnvironment.explicitFile?.by == "DROVER_CONF")
+        #expect(
+            try ConfigurationResolver.locations(options: try DaemonOptions.parse([]), environment: [:]).explicitFile
+                == nil
+        )
+        #expect(ConfigurationResolver.defaultFiles == ["drover.toml", "app/drover.toml"])
+    }
+}
