@@ -45,6 +45,7 @@ extension Supervisor {
         if let status = message.status { worker.statusText = status }
         if let number = message.errorNumber { worker.errorNumber = number }
         if message.stopping, worker.stopReason == nil { worker.announcedStopping = true }
+        let stopsByItself = message.stopping && worker.stopReason == nil && worker.state == .ready
         if message.watchdog {
             worker.sendsWatchdog = true
             worker.lastHeartbeat = now
@@ -54,6 +55,7 @@ extension Supervisor {
             worker.deadline = max(deadline, now + extra)
         }
         workers[id] = worker
+        if stopsByItself { recycle(id) }
         if message.ready { becomeReady(id) }
         if message.watchdogTrigger, worker.stopReason == nil {
             abort(id, reason: .watchdogTrigger)
@@ -90,6 +92,26 @@ extension Supervisor {
                 pools[p].slots[s].retryAt = nil
                 spawn(pool: p, slot: s)
             }
+        }
+    }
+
+    /// A ready worker that stops by itself (its maximum number of requests, say) drains while its
+    /// replacement starts: it leaves its slot at once, so capacity does not dip for its whole drain.
+    mutating func recycle(_ id: WorkerID) {
+        guard var worker = workers[id], let p = poolIndex(named: worker.pool), !isStopping else { return }
+        let s = worker.slot
+        guard s < pools[p].slots.count, pools[p].slots[s].current == id else { return }
+        worker.state = .stopping
+        worker.stopReason = .recycled
+        worker.deadline = now + worker.configuration.gracefulTimeout
+        workers[id] = worker
+        notice(.workerStopping(worker.reference, .recycled))
+        pools[p].slots[s].current = nil
+        pools[p].retiring.append(id)
+        if pools[p].rollout != nil {
+            continueRollout(pool: p)
+        } else {
+            spawn(pool: p, slot: s)
         }
     }
 

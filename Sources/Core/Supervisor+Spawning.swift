@@ -166,6 +166,7 @@ extension Supervisor {
         case .rolledBack: "was rolled back"
         case .poolRemoved: "left with its pool"
         case .shutdown: "was stopped"
+        case .recycled: "stopped by itself and was replaced"
         }
     }
 

@@ -33,12 +33,14 @@ public enum StopReason: String, Hashable, Sendable {
     case heartbeatTimeout
     /// It sent `WATCHDOG=trigger`.
     case watchdogTrigger
+    /// It said `STOPPING=1` by itself (e.g. after its maximum number of requests) and was replaced.
+    case recycled
 
     /// Whether the stop means the worker failed (and counts towards backoff).
     public var isFailure: Bool {
         switch self {
         case .bootTimeout, .heartbeatTimeout, .watchdogTrigger: true
-        case .replaced, .scaledDown, .rolledBack, .poolRemoved, .shutdown: false
+        case .replaced, .scaledDown, .rolledBack, .poolRemoved, .shutdown, .recycled: false
         }
     }
 }

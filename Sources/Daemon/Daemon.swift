@@ -101,6 +101,7 @@ actor Daemon {
         for warning in configuration.warnings { logger.warning("\(warning)") }
         logger.info("Starting droverd \(droverVersion): \(configuration.pools.map(describe).joined(separator: "; "))")
         if let file = configuration.file { logger.info("Configuration file: \(file)") }
+        logger.debug("Configuration: \(configuration.report.compact)")
         feed(.start)
     }
 

@@ -12,6 +12,8 @@ import Glibc
 /// worker gets its own copies at fds 3, 4, … when it is spawned.
 final class ListenerSet {
     struct Listener {
+        /// What it is shared by (see ``ListenerSet/key(_:)``).
+        let key: BindAddress
         let endpoint: BindAddress.Endpoint
         let fd: Int32
         /// The path to unlink on close, for a Unix socket droverd created.
@@ -27,10 +29,7 @@ final class ListenerSet {
     /// Binds every address not bound yet; returns the new listeners. On error nothing new is kept.
     func prepare(_ binds: [BindAddress]) throws(ListenerError) -> [Listener] {
         var added: [Listener] = []
-        for bind in binds
-        where !listeners.contains(where: { $0.endpoint == bind.endpoint })
-            && !added.contains(where: { $0.endpoint == bind.endpoint })
-        {
+        for bind in binds where !(listeners + added).contains(where: { $0.key == Self.key(bind) }) {
             do {
                 added.append(try open(bind))
             } catch {
@@ -44,7 +43,13 @@ final class ListenerSet {
 
     /// The fds of `binds`, in order (all must have been prepared).
     func fds(for binds: [BindAddress]) -> [Int32] {
-        binds.compactMap { bind in listeners.first { $0.endpoint == bind.endpoint }?.fd }
+        binds.compactMap { bind in listeners.first { $0.key == Self.key(bind) }?.fd }
+    }
+
+    /// Pools that name the same address share its socket; every port-0 bind is a socket of its own.
+    static func key(_ bind: BindAddress) -> BindAddress {
+        if case .tcp(_, 0) = bind.endpoint { return bind }
+        return BindAddress(bind.endpoint)
     }
 
     /// Refuses new connections at once for every worker: shuts the sockets down for reading.
@@ -55,9 +60,9 @@ final class ListenerSet {
 
     /// Closes the sockets no pool uses any more.
     func retain(_ binds: [BindAddress]) {
-        let kept = Set(binds.map(\.endpoint))
-        for listener in listeners where !kept.contains(listener.endpoint) { close(listener) }
-        listeners.removeAll { !kept.contains($0.endpoint) }
+        let kept = Set(binds.map(Self.key))
+        for listener in listeners where !kept.contains(listener.key) { close(listener) }
+        listeners.removeAll { !kept.contains($0.key) }
     }
 
     func closeAll() {
@@ -103,7 +108,13 @@ final class ListenerSet {
             _ = Glibc.close(fd)
             throw ListenerError("bind \(bind): \(message)")
         }
-        return Listener(endpoint: bind.endpoint, fd: fd, ownedPath: nil, display: "http://" + localAddress(fd, bind))
+        return Listener(
+            key: Self.key(bind),
+            endpoint: bind.endpoint,
+            fd: fd,
+            ownedPath: nil,
+            display: "http://" + localAddress(fd, bind)
+        )
     }
 
     private func localAddress(_ fd: Int32, _ bind: BindAddress) -> String {
@@ -153,7 +164,7 @@ final class ListenerSet {
             _ = Glibc.close(fd)
             throw ListenerError("bind \(bind): \(message)")
         }
-        return Listener(endpoint: bind.endpoint, fd: fd, ownedPath: path, display: "unix:\(path)")
+        return Listener(key: Self.key(bind), endpoint: bind.endpoint, fd: fd, ownedPath: path, display: "unix:\(path)")
     }
 }
 

@@ -28,7 +28,8 @@ enum Prestart {
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
         // The script's own output goes to droverd's; the environment after it comes back on fd 3.
         let script = "set -e; . \"$1\"; exec env -0 >&3"
-        let argv = ["/bin/sh", "-c", script, "prestart", path]
+        // `.` looks a name without a slash up on PATH: make it a path.
+        let argv = ["/bin/sh", "-c", script, "prestart", path.contains("/") ? path : "./" + path]
         let envp = environment.map { "\($0)=\($1)" }
         let pid = spawn(argv: argv, environment: envp, extraFD: ends[1])
         close(ends[1])

@@ -67,9 +67,33 @@ struct RespawnTests {
         #expect(actions.spawns.count == 1)
     }
 
-    @Test("a worker that announced STOPPING=1 and exits 0 is replaced without counting a failure")
-    func announcedStop() throws {
+    @Test("a ready worker that says STOPPING=1 by itself is replaced at once, surge first, without a failure")
+    func recycledWorker() throws {
         var harness = runningHarness(workers: 1)
+        let pid = harness.pool().workers[0].pid!
+        var actions = harness.send(.notified(pid: pid, NotifyMessage(parsing: "STOPPING=1")))
+        // The replacement starts while the old worker drains; nothing is signalled.
+        #expect(actions.spawns.map(\.slot) == [0])
+        #expect(actions.signals.isEmpty)
+        #expect(harness.pool().running == 2)
+        actions = harness.exit(pid, .exited(0))
+        #expect(actions.spawns.isEmpty)
+        #expect(actions.notices.contains { if case .workerExited(_, _, failed: false) = $0 { true } else { false } })
+        #expect(harness.pool().workers[0].restarts == 0)
+        // One that hangs while draining is killed after the graceful timeout.
+        harness.readyAll()
+        let next = harness.pool().workers[0].pid!
+        harness.send(.notified(pid: next, NotifyMessage(parsing: "STOPPING=1")))
+        harness.readyAll()
+        let killed = harness.advance(.seconds(30)).signals
+        #expect(killed.map(\.signal) == [.kill])
+        #expect(killed.map(\.pid) == [next])
+    }
+
+    @Test("a starting worker that announced STOPPING=1 and exits 0 is replaced without counting a failure")
+    func announcedStop() throws {
+        var harness = Harness([uvicornPool(workers: 1)])
+        harness.send(.start)
         let pid = harness.pool().workers[0].pid!
         harness.send(.notified(pid: pid, NotifyMessage(parsing: "STOPPING=1")))
         let actions = harness.exit(pid, .exited(0))

@@ -7,16 +7,18 @@ import importlib.util
 from collections.abc import Sequence
 
 from . import __version__
+from .loader import parse_app_spec
+from .logs import LOG_FORMATS, STDOUT
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
 def app_spec(value: str) -> str:
-    """Validate APP as ``module:attribute`` (the attribute may be dotted)."""
-    module, sep, attr = value.partition(":")
-    parts = attr.split(".")
-    if not sep or not module or not all(part.isidentifier() for part in parts):
-        raise argparse.ArgumentTypeError(f"expected APP as 'module:attribute', got {value!r}")
+    """Validate APP as ``module:attribute`` or ``module:factory()`` (the attribute may be dotted)."""
+    try:
+        parse_app_spec(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return value
 
 
@@ -41,22 +43,60 @@ def positive_int(value: str) -> int:
     return number
 
 
+class AccessLogSwitch(argparse.Action):
+    """--access-log / --no-access-log: --no-access-log is --access-logfile ""; --access-log undoes it (to stdout)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, **kwargs)  # type: ignore[arg-type]
+
+    def format_usage(self) -> str:
+        return " | ".join(self.option_strings)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        if option_string is not None and option_string.startswith("--no-"):
+            setattr(namespace, self.dest, "")
+        elif not getattr(namespace, self.dest):
+            setattr(namespace, self.dest, STDOUT)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="drover-worker",
         description="Serve an ASGI app with Uvicorn on sockets inherited from droverd (LISTEN_FDS).",
     )
-    parser.add_argument("app", metavar="APP", type=app_spec, help="the ASGI app as module:attribute")
+    parser.add_argument(
+        "app", metavar="APP", type=app_spec, help="the ASGI app as module:attribute, or module:factory() for a factory"
+    )
     parser.add_argument("--app-dir", default=".", metavar="DIR", help="directory put first on sys.path (default: .)")
     parser.add_argument("--factory", action="store_true", help="APP is a callable that returns the ASGI app")
     parser.add_argument(
         "--log-level", type=str.lower, choices=LOG_LEVELS, default="info", help="log level (default: info)"
     )
     parser.add_argument(
+        "--log-format",
+        type=str.lower,
+        choices=LOG_FORMATS,
+        default="text",
+        help="text (Uvicorn's lines) or json (one JSON object per line) (default: text)",
+    )
+    parser.add_argument(
+        "--access-logfile",
+        default=STDOUT,
+        metavar="TARGET",
+        help="access log: '-' for stdout, '' for none, else a file appended to and reopened on SIGUSR1 (default: -)",
+    )
+    parser.add_argument(
         "--access-log",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="log each request to stdout (default: on)",
+        "--no-access-log",
+        dest="access_logfile",
+        action=AccessLogSwitch,
+        help="--no-access-log is --access-logfile ''; --access-log turns it back on, to stdout",
     )
     parser.add_argument(
         "--keep-alive", type=seconds, default=5.0, metavar="SECONDS", help="idle keep-alive timeout (default: 5)"
@@ -97,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="listen() backlog re-applied to the inherited sockets (default: 2048)",
     )
+    parser.add_argument(
+        "--limit-max-requests",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="retire (as on SIGTERM) after serving N requests (default: no limit)",
+    )
+    parser.add_argument("--ssl-certfile", default=None, metavar="PATH", help="serve TLS with this certificate (PEM)")
+    parser.add_argument("--ssl-keyfile", default=None, metavar="PATH", help="the certificate's private key (PEM)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -109,4 +158,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         chosen = getattr(args, option[2:])
         if chosen == module and importlib.util.find_spec(module) is None:
             parser.error(f"{option} {module}: the '{module}' package is not installed")
+    # One plain line without the usage, like the launcher's other messages (droverd reads them).
+    if args.ssl_certfile is not None and args.ssl_keyfile is None:
+        parser.exit(2, "drover-worker: --ssl-certfile needs --ssl-keyfile: give both or neither\n")
+    if args.ssl_keyfile is not None and args.ssl_certfile is None:
+        parser.exit(2, "drover-worker: --ssl-keyfile needs --ssl-certfile: give both or neither\n")
     return args

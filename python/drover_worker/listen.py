@@ -62,13 +62,14 @@ def listen_sockets() -> tuple[list[socket.socket], list[str]]:
     return sockets, names[:count]
 
 
-def describe(sock: socket.socket) -> str:
-    """A short human-readable address, e.g. http://127.0.0.1:8000 or unix:/run/app.sock."""
+def describe(sock: socket.socket, *, tls: bool = False) -> str:
+    """A short human-readable address, e.g. http://127.0.0.1:8000 (https:// with tls) or unix:/run/app.sock."""
     address = sock.getsockname()
+    scheme = "https" if tls else "http"
     if sock.family == socket.AF_INET:
-        return f"http://{address[0]}:{address[1]}"
+        return f"{scheme}://{address[0]}:{address[1]}"
     if sock.family == socket.AF_INET6:
-        return f"http://[{address[0]}]:{address[1]}"
+        return f"{scheme}://[{address[0]}]:{address[1]}"
     if sock.family == socket.AF_UNIX:
         if isinstance(address, bytes):
             address = address.decode(errors="replace")

@@ -7,21 +7,48 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from typing import Any, NamedTuple
+
+
+class AppSpec(NamedTuple):
+    module: str
+    attributes: list[str]
+    called: bool  # written module:create_app(), Gunicorn style: the attribute is a factory
+
+
+def parse_app_spec(value: str) -> AppSpec:
+    """Split ``module:attr.path`` or ``module:attr.path()``; ValueError (with a reason) otherwise.
+
+    Arguments inside the parentheses (Gunicorn evaluates them) are not supported.
+    """
+    module, sep, attr = value.partition(":")
+    called = False
+    if attr.endswith(")") and "(" in attr:
+        attr, _, inside = attr[:-1].partition("(")
+        if inside.strip():
+            raise ValueError(
+                f"APP {value!r}: arguments to the app factory are not supported; "
+                f"write '{module}:{attr}()' for a factory that takes no arguments"
+            )
+        called = True
+    parts = attr.split(".")
+    if not sep or not module or not all(part.isidentifier() for part in parts):
+        raise ValueError(f"expected APP as 'module:attribute' or 'module:factory()', got {value!r}")
+    return AppSpec(module, parts, called)
 
 
 def load_app(spec: str, *, app_dir: str, factory: bool) -> Any:
-    """Import ``module:attr.path`` with app_dir first on sys.path; call it if factory.
+    """Import ``module:attr.path`` with app_dir first on sys.path; call it if factory or ``module:attr()``.
 
     Any exception (ImportError, SyntaxError, AttributeError, errors raised by the
     module or the factory) propagates to the caller unchanged.
     """
-    module_name, _, attr_path = spec.partition(":")
+    parsed = parse_app_spec(spec)
     sys.path.insert(0, app_dir)
-    obj: Any = importlib.import_module(module_name)
-    for name in attr_path.split("."):
+    obj: Any = importlib.import_module(parsed.module)
+    for name in parsed.attributes:
         obj = getattr(obj, name)
-    if factory:
+    if factory or parsed.called:
         obj = obj()
     if not callable(obj):
         raise TypeError(f"{spec} is a {type(obj).__name__}, not an ASGI application")

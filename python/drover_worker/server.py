@@ -9,11 +9,16 @@ Signals (handled while serving):
   then lifespan shutdown).  The process then exits 0, not "killed by SIGTERM".
 * SIGINT: quick stop (uvicorn's force_exit): stop accepting, drop connections,
   skip the grace and the wait.  A second SIGINT kills the process outright.
-* SIGUSR1: "reopen log files"; for now only logged at debug level.
+* SIGUSR1: reopen the access log file (logrotate renames it, then sends USR1);
+  without an access log file only logged at debug level.
+
+Uvicorn's own ``limit_max_requests`` ends main_loop(), after which _serve() calls
+our shutdown(): the worker retires exactly as on SIGTERM, STOPPING=1 included.
 
 Uvicorn internals used: Server.startup/shutdown/serve, .servers, .started,
 .should_exit, .force_exit, .server_state.connections, .capture_signals (overridden
-so the signal is not re-raised after shutdown), and the protocols' .transport.
+so the signal is not re-raised after shutdown), _serve() calling shutdown() once
+main_loop() returns, and the protocols' .transport.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any
 import uvicorn
 
 from .heartbeat import HEARTBEAT_INTERVAL, Heartbeat, pulse
+from .logs import AccessFileHandler
 from .notify import Notifier
 from .retire import RetireSwitch
 
@@ -48,6 +54,7 @@ class DroverServer(uvicorn.Server):
         watchdog_interval: float | None = None,
         idle_grace: float = 1.0,
         addresses: Sequence[str] = (),
+        access_file: AccessFileHandler | None = None,
     ) -> None:
         super().__init__(config)
         self.switch = switch
@@ -56,6 +63,7 @@ class DroverServer(uvicorn.Server):
         self.watchdog_interval = watchdog_interval
         self.idle_grace = idle_grace
         self.addresses = list(addresses)
+        self.access_file = access_file
         self.ready = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sockets: list[socket.socket] = []
@@ -101,6 +109,11 @@ class DroverServer(uvicorn.Server):
         logger.info("Ready: serving on %s", where)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if not self.should_exit:  # no signal: main_loop() ended on uvicorn's limit_max_requests
+            logger.info(
+                "Request limit reached: retiring; no new connections, open ones may send one last request for %.1fs",
+                self.idle_grace,
+            )
         self.switch.begin()
         self._stop_accepting()
         if not self.force_exit and self.idle_grace > 0 and self.server_state.connections:
@@ -182,7 +195,7 @@ class DroverServer(uvicorn.Server):
         self._call_soon(self._begin_stop, "SIGINT")
 
     def _on_sigusr1(self, sig: int, frame: FrameType | None) -> None:
-        self._call_soon(logger.debug, "SIGUSR1 received: nothing to reopen (logs go to stdout/stderr)")
+        self._call_soon(self._reopen_logs)
 
     def _call_soon(self, callback: Callable[..., Any], *args: Any) -> None:
         loop = self._loop
@@ -190,6 +203,22 @@ class DroverServer(uvicorn.Server):
             return
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(callback, *args)
+
+    def _reopen_logs(self) -> None:
+        handler = self.access_file
+        if handler is None:
+            logger.debug("SIGUSR1 received: nothing to reopen (no access log file)")
+            return
+        try:
+            handler.reopen()
+        except OSError as exc:
+            logger.error(
+                "SIGUSR1 received: cannot reopen the access log %s: %s; still writing to the old file",
+                handler.path,
+                exc.strerror or exc,
+            )
+            return
+        logger.info("SIGUSR1 received: reopened the access log %s", handler.path)
 
     def _begin_stop(self, reason: str) -> None:
         if self.force_exit:

@@ -1,7 +1,8 @@
 """Wire the pieces together: arguments, inherited sockets, app, uvicorn, exit status.
 
 Exit status: 0 after a retirement or quick stop, 2 for bad arguments or a bad
-environment (no LISTEN_FDS, unusable heartbeat fd), 3 when the app cannot be
+environment (no LISTEN_FDS, unusable heartbeat fd, access log file or TLS
+certificate that cannot be read), 3 when the app cannot be
 loaded or does not start (import error, factory error, lifespan startup failure).
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import ssl
 import sys
 import traceback
 from collections.abc import Sequence
@@ -22,6 +24,7 @@ from .cli import parse_args
 from .heartbeat import Heartbeat, HeartbeatError, watchdog_interval_from_environ
 from .listen import ListenError, describe, listen_sockets
 from .loader import load_app
+from .logs import STDOUT, access_file_handler, force_access_level, log_config, open_access_log
 from .notify import Notifier
 from .retire import RetireMiddleware, RetireSwitch
 from .server import DroverServer
@@ -44,6 +47,23 @@ def _ignore_sigusr1(sig: int, frame: FrameType | None) -> None:
     """Before serving starts, a log-reopen request is simply ignored (instead of killing us)."""
 
 
+def _encrypted_key() -> bytes:
+    """Password callback: never prompt on a terminal for an encrypted key."""
+    raise ValueError("the private key is encrypted, which is not supported")
+
+
+def check_tls(certfile: str, keyfile: str) -> str | None:
+    """Load the certificate and key once up front; a one-line reason if they are unusable."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(certfile, keyfile, password=_encrypted_key)
+    except OSError as exc:  # includes ssl.SSLError
+        return exc.strerror or str(exc)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def run(argv: Sequence[str]) -> int:
     signal.signal(signal.SIGUSR1, _ignore_sigusr1)
     args = parse_args(argv)
@@ -61,6 +81,16 @@ def run(argv: Sequence[str]) -> int:
     if heartbeat is not None:
         watchdog_interval = None  # the heartbeat replaces WATCHDOG=1 pings
 
+    access_stream = None
+    if args.access_logfile not in (STDOUT, ""):
+        try:
+            access_stream = open_access_log(args.access_logfile)
+        except OSError as exc:
+            return fail(f"--access-logfile {args.access_logfile}: {exc.strerror or exc}", EXIT_USAGE)
+    tls = args.ssl_certfile is not None
+    if tls and (reason := check_tls(args.ssl_certfile, args.ssl_keyfile)) is not None:
+        return fail(f"--ssl-certfile {args.ssl_certfile} --ssl-keyfile {args.ssl_keyfile}: {reason}", EXIT_USAGE)
+
     try:
         app = load_app(args.app, app_dir=os.path.abspath(args.app_dir), factory=args.factory)
     except (Exception, SystemExit) as exc:
@@ -73,15 +103,22 @@ def run(argv: Sequence[str]) -> int:
         http=args.http,
         lifespan="auto",
         log_level=args.log_level,
-        access_log=args.access_log,
+        log_config=log_config(
+            access_target=args.access_logfile, log_format=args.log_format, access_stream=access_stream
+        ),
+        access_log=args.access_logfile != "",
         timeout_keep_alive=args.keep_alive,
         timeout_graceful_shutdown=args.graceful_timeout,
         root_path=args.root_path,
         proxy_headers=args.proxy_headers,
         forwarded_allow_ips=args.forwarded_allow_ips,
         backlog=args.backlog,
+        limit_max_requests=args.limit_max_requests,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
         workers=1,  # ignore WEB_CONCURRENCY: droverd runs the pool
     )
+    force_access_level()  # uvicorn.Config() just set it to --log-level
     try:
         config.load()  # wraps the app (proxy headers, ASGI2 adapter, ...) without importing anything
     except (Exception, SystemExit) as exc:
@@ -97,7 +134,8 @@ def run(argv: Sequence[str]) -> int:
         heartbeat=heartbeat,
         watchdog_interval=watchdog_interval,
         idle_grace=args.idle_grace,
-        addresses=[describe(sock) for sock in sockets],
+        addresses=[describe(sock, tls=tls) for sock in sockets],
+        access_file=access_file_handler(),
     )
     logger = logging.getLogger("uvicorn.error")
     logger.info(
@@ -109,7 +147,7 @@ def run(argv: Sequence[str]) -> int:
         os.environ.get("DROVER_GENERATION", "-"),
     )
     for fd, (name, sock) in enumerate(zip(names, sockets, strict=True), start=3):
-        logger.debug("fd %d (%s): %s", fd, name or "unnamed", describe(sock))
+        logger.debug("fd %d (%s): %s", fd, name or "unnamed", describe(sock, tls=tls))
 
     try:
         server.run(sockets=sockets)

@@ -7,6 +7,7 @@ process is killed in teardown.
 
 from __future__ import annotations
 
+import datetime
 import mmap
 import os
 import shutil
@@ -95,3 +96,50 @@ def spawn(tmp_path: Path, sockdir: str):
     yield _spawn
     for worker in workers:
         worker.cleanup()
+
+
+def _self_signed_with_cryptography(certfile: Path, keyfile: Path) -> bool:
+    try:
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+    except ImportError:
+        return False
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    keyfile.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return True
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and its key: (certfile, keyfile)."""
+    directory = tmp_path_factory.mktemp("tls")
+    certfile, keyfile = directory / "cert.pem", directory / "key.pem"
+    if not _self_signed_with_cryptography(certfile, keyfile):
+        openssl = shutil.which("openssl")
+        if openssl is None:
+            pytest.skip("neither the cryptography package nor the openssl command is available")
+        subprocess.run(
+            [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1"]
+            + ["-keyout", str(keyfile), "-out", str(certfile)],
+            check=True,
+            capture_output=True,
+            timeout=30,
+        )
+    return certfile, keyfile

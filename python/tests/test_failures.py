@@ -67,3 +67,24 @@ def test_bad_arguments_exit_2(argv):
     )
     assert result.returncode == 2
     assert "usage: drover-worker" in result.stderr
+
+
+@pytest.mark.parametrize("app", ["raw:create_app(1)", "raw:create_app(debug=True)"])
+def test_factory_arguments_exit_2(app):
+    env = {"PYTHONPATH": str(PACKAGE_ROOT), "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-m", "drover_worker", app], cwd=APPS, env=env, capture_output=True, text=True, timeout=10
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"drover-worker: error: argument APP: APP {app!r}: arguments to the app factory are not supported; "
+        "write 'raw:create_app()' for a factory that takes no arguments"
+    )
+
+
+def test_factory_call_failure_exits_3(spawn):
+    worker = spawn("raw:broken_factory()")
+    assert worker.wait_exit() == 3
+    assert worker.stderr().strip().splitlines()[-1] == (
+        "drover-worker: cannot load app 'raw:broken_factory()': RuntimeError: the factory is broken"
+    )

@@ -38,8 +38,8 @@ def test_launcher_variables_are_removed_from_the_app_environment(spawn):
 
 @pytest.mark.parametrize(
     ("app", "args"),
-    [("raw:app", ()), ("raw:api.app", ()), ("raw:create_app", ("--factory",))],
-    ids=["plain", "dotted", "factory"],
+    [("raw:app", ()), ("raw:api.app", ()), ("raw:create_app", ("--factory",)), ("raw:create_app()", ())],
+    ids=["plain", "dotted", "factory", "factory-call"],
 )
 def test_app_specs(spawn, app, args):
     worker = spawn(app, *args, "--http", "h11", "--loop", "asyncio", notify="abstract")

@@ -1,5 +1,5 @@
 """Stopping: SIGTERM retires gracefully (zero failed keep-alive requests), SIGINT stops quickly,
-SIGABRT on a blocked loop dumps the Python stacks, SIGUSR1 is harmless."""
+SIGABRT on a blocked loop dumps the Python stacks, SIGUSR1 is harmless, --limit-max-requests retires."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import socket
 import time
 
 import pytest
-from workers import Listener, unix_listener, wait_until
+from workers import Listener, tcp_listener, unix_listener, wait_until
 
 IMPLEMENTATIONS = [("uvloop", "httptools"), ("asyncio", "h11")]
 IDS = ["uvloop-httptools", "asyncio-h11"]
@@ -173,3 +173,31 @@ def test_sigusr1_is_logged_and_harmless(spawn):
     wait_until(lambda: "SIGUSR1 received" in worker.stderr(), timeout=5, message="the SIGUSR1 log line")
     assert worker.connect().get("/").status == 200
     assert worker.proc.poll() is None
+
+
+@pytest.mark.parametrize(("loop", "http"), IMPLEMENTATIONS, ids=IDS)
+def test_limit_max_requests_retires_like_sigterm(spawn, loop, http):
+    listener = tcp_listener()
+    args = ("--loop", loop, "--http", http, "--idle-grace", "0.3")
+    worker = spawn("hello:app", *args, "--limit-max-requests", "3", listeners=[listener], keep_listeners=True)
+    worker.wait_ready()
+    for _ in range(3):  # a fresh connection each time
+        conn = worker.connect()
+        response = conn.get("/")
+        assert response.status == 200
+        conn.close()
+    late = worker.connect()  # served by this worker, or queued on the shared socket for the next one
+    late.send_request("/")
+
+    stopping = worker.notify.wait_for("STOPPING", proc=worker.proc)
+    assert stopping["STATUS"] == "retiring"
+    assert worker.wait_exit() == 0
+    stderr = worker.stderr()
+    assert "Maximum request limit of 3 exceeded" in stderr
+    assert "Request limit reached: retiring" in stderr
+
+    replacement = spawn("hello:app", *args, listeners=[listener])  # what droverd does on STOPPING=1 + exit 0
+    replacement.wait_ready()
+    response = late.read_response()
+    assert response.status == 200
+    assert replacement.connect().get("/").status == 200

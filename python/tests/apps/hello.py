@@ -1,4 +1,4 @@
-"""Starlette test app: /, /env (what the app sees of the environment), /slow?s=SECONDS."""
+"""Starlette test app: /, /env (what the app sees of the environment), /slow?s=SECONDS, /boom (raises)."""
 
 import asyncio
 import contextlib
@@ -36,9 +36,15 @@ async def slow(request: Request) -> PlainTextResponse:
     return PlainTextResponse(f"slept {seconds}")
 
 
+async def boom(request: Request) -> PlainTextResponse:
+    raise RuntimeError("boom")
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette):
     yield {"started": True}
 
 
-app = Starlette(routes=[Route("/", home), Route("/env", env), Route("/slow", slow)], lifespan=lifespan)
+app = Starlette(
+    routes=[Route("/", home), Route("/env", env), Route("/slow", slow), Route("/boom", boom)], lifespan=lifespan
+)
