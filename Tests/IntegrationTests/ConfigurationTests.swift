@@ -284,6 +284,33 @@ extension Integration {
             #expect(missing.log.contains("nope.toml: No such file or directory"))
         }
 
+        @Test(
+            "the file is found as drover.toml, else app/drover.toml, in the app directory (--chdir); DROVER_CONF names another"
+        )
+        func fileLookup() throws {
+            let directory = try AppDirectory("lookup")
+            try directory.namedApp("main.py", name: "app")
+            func workers(_ arguments: [String], environment: [String: String] = [:]) throws -> Int? {
+                let check = try DroverProcess(
+                    ["--check-config"] + arguments,
+                    in: Paths.fixtures,
+                    environment: environment
+                )
+                guard try check.waitForExit() == 0 else { return nil }
+                let report = try JSONSerialization.jsonObject(with: Data(check.output.utf8)) as! [String: Any]
+                return ((report["config"] as! [String: Any])["pools"] as! [[String: Any]])[0]["workers"] as? Int
+            }
+            try directory.write("app/drover.toml", "workers = 5\n")
+            #expect(try workers(["--chdir", directory.path]) == 5)
+            try directory.write("drover.toml", "workers = 3\n")
+            #expect(try workers(["--chdir", directory.path]) == 3)
+            try directory.write("other.toml", "workers = 7\n")
+            #expect(
+                try workers(["--chdir", directory.path], environment: ["DROVER_CONF": directory.path + "/other.toml"])
+                    == 7
+            )
+        }
+
         @Test("GUNICORN_CMD_ARGS --log-level debug beats LOG_LEVEL; the pid file is written and removed")
         func gunicornArgumentsAndPidFile() throws {
             let directory = try AppDirectory("gunicorn-args")
