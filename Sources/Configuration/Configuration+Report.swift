@@ -15,6 +15,7 @@ extension Configuration {
             ("chdir", directory.map(JSONValue.string) ?? .null),
             ("pid", pidFile.map(JSONValue.string) ?? .null),
             ("control_socket", controlSocket.map(JSONValue.string) ?? .null),
+            ("control_group", controlGroup.map(JSONValue.string) ?? .null),
             ("prestart", .string(prestart)),
             ("log_level", .string(logLevel.rawValue)),
             ("log_format", .string(logFormat.rawValue)),

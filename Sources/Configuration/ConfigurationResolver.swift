@@ -198,6 +198,7 @@ public enum ConfigurationResolver {
             directory: try optionalText(.chdir),
             pidFile: try optionalText(.pid),
             controlSocket: try optionalText(.controlSocket),
+            controlGroup: try optionalText(.controlGroup),
             prestart: try optionalText(.prestart) ?? "prestart.sh",
             file: inputs.file?.path,
             reload: try merged[.reload].map { entry throws(ConfigurationError) in

@@ -157,6 +157,14 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     )
     public var controlSocket: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A group whose members may use the control socket (mode 0660). (env: DROVER_CONTROL_GROUP)",
+            valueName: "GROUP"
+        )
+    )
+    public var controlGroup: String?
+
     @Option(help: ArgumentHelp("Instance name, used in default paths. (default: drover)", valueName: "NAME"))
     public var name: String?
 

@@ -55,6 +55,7 @@ enum OptionsLayer {
         put(.maxRequestsJitter, options.maxRequestsJitter.map(RawValue.text))
         put(.reload, options.reload ? .boolean(true) : nil)
         put(.controlSocket, options.controlSocket.map(RawValue.text))
+        put(.controlGroup, options.controlGroup.map(RawValue.text))
         put(.name, options.name.map(RawValue.text))
         put(.prestart, options.prestart.map(RawValue.text))
         put(.launcher, options.launcher.map(RawValue.text))

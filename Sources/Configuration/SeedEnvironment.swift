@@ -68,6 +68,7 @@ enum SeedEnvironment {
         if let socket = nonEmpty("DROVER_CONTROL_SOCKET") {
             put(.controlSocket, "DROVER_CONTROL_SOCKET", .text(socket))
         }
+        if let group = nonEmpty("DROVER_CONTROL_GROUP") { put(.controlGroup, "DROVER_CONTROL_GROUP", .text(group)) }
 
         if let conf = nonEmpty("GUNICORN_CONF") {
             warnings.append(

@@ -31,6 +31,7 @@ enum Setting: String, CaseIterable, Hashable, Sendable {
     case maxRequestsJitter = "max_requests_jitter"
     case reload
     case controlSocket = "control_socket"
+    case controlGroup = "control_group"
     case name
     case prestart
     case launcher

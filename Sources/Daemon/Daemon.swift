@@ -22,9 +22,9 @@ actor Daemon {
     nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
 
     private let loader: ConfigurationLoader
-    private var configuration: Configuration
+    var configuration: Configuration
     private let errorLog: LogSink
-    private var supervisor: Supervisor
+    var supervisor: Supervisor
     private let listeners = ListenerSet()
     private let notify: NotifyListener
     private let spawner: WorkerSpawner
@@ -38,6 +38,10 @@ actor Daemon {
     private var logger: Logger
     private let systemd = SystemdNotifier()
     private let ioQueue = DispatchQueue(label: "drover.io")
+    /// Control-socket clients, by id.
+    var controlClients: [UInt64: ControlClient] = [:]
+    var nextClientID: UInt64 = 0
+    private var controlServer: ControlServer?
 
     /// What droverd keeps of a running worker.
     struct WorkerProcess {
@@ -85,7 +89,9 @@ actor Daemon {
     // MARK: - Inputs
 
     /// Binds the sockets, starts listening for notifications, and starts every pool.
-    func start() {
+    func start(control: ControlServer?) {
+        controlServer = control
+        if let control { logger.info("Control socket: \(control.path)") }
         do {
             for listener in try listeners.prepare(configuration.pools.flatMap(\.binds)) {
                 logger.info("Listening at: \(listener.display) (\(getpid()))")
@@ -122,13 +128,17 @@ actor Daemon {
         case .hangup: feed(.command(.reload, from: .signal))
         case .ttyInput: feed(.command(.scale(pool: nil, ScaleChange(.by(1), floor: 1)), from: .signal))
         case .ttyOutput: feed(.command(.scale(pool: nil, ScaleChange(.by(-1), floor: 1)), from: .signal))
-        case .user1:
-            if let problem = errorLog.reopen() { logger.error("SIGUSR1: \(problem)") }
-            logger.info("SIGUSR1: log files reopened; passing it on to the workers")
-            for pid in workerIDsByPID.keys { _ = kill(pid, SIGUSR1) }
+        case .user1: reopenLogs()
         default:
             logger.info("Ignoring \(signal)")
         }
+    }
+
+    /// Reopens droverd's log file and passes SIGUSR1 on, so the workers reopen theirs.
+    func reopenLogs() {
+        if let problem = errorLog.reopen() { logger.error("Reopening logs: \(problem)") }
+        logger.info("Log files reopened; SIGUSR1 passed on to the workers")
+        for pid in workerIDsByPID.keys { _ = kill(pid, SIGUSR1) }
     }
 
     private func notificationsArrived() {
@@ -180,10 +190,10 @@ actor Daemon {
 
     // MARK: - The core
 
-    private var now: Instant { Instant(nanoseconds: NIODeadline.now().uptimeNanoseconds) }
+    var now: Instant { Instant(nanoseconds: NIODeadline.now().uptimeNanoseconds) }
 
     /// Hands an event to the core and carries out what it says, including the events that causes.
-    private func feed(_ event: SupervisorEvent) {
+    func feed(_ event: SupervisorEvent) {
         pending.append(event)
         guard !handling else { return }
         handling = true
@@ -202,7 +212,7 @@ actor Daemon {
         case .release(let id): release(id)
         case .stopAccepting: listeners.stopAccepting()
         case .loadConfiguration(let id): pending.append(.configurationLoaded(id, loadConfiguration()))
-        case .reply: break
+        case .reply(let client, let result): controlReply(to: client, result)
         case .notice(let notice): report(notice)
         case .notifySystemd(let notification): systemd.send(notification)
         case .exit(let code): finish(code)
@@ -271,6 +281,7 @@ actor Daemon {
         let (level, line) = notice.logLine
         logger.log(level: level, "\(line)")
         if case .reloadFinished = notice { listeners.retain(supervisor.configurations.flatMap(\.binds)) }
+        broadcast(notice)
     }
 
     private func armTimer() {
@@ -288,6 +299,7 @@ actor Daemon {
     private func finish(_ code: Int32) {
         timer?.cancel()
         listeners.closeAll()
+        controlServer?.close()
         if code == 0 { logger.info("Stopped") }
         exitCode.succeed(code)
     }

@@ -115,6 +115,21 @@ struct Droverd: ParsableCommand {
         }
         writeOut(StartupLine.json(configuration) + "\n")
 
+        // The control socket's place first: a live one means another droverd runs here.
+        let controlPath =
+            configuration.controlSocket
+            ?? ControlSocketPath.defaultPath(
+                name: configuration.name,
+                environment: loader.environmentDictionary,
+                uid: geteuid()
+            )
+        let controlGroup: gid_t?
+        do {
+            controlGroup = try ControlServer.prepare(controlPath, group: configuration.controlGroup)
+        } catch {
+            throw fail(error.description, status: 1)
+        }
+
         let pidFile = configuration.pidFile.map { PIDFile(path: $0) }
         do {
             try pidFile?.write()
@@ -141,7 +156,16 @@ struct Droverd: ParsableCommand {
             errorLog: errorLog,
             fileLimit: UInt(fileLimit)
         )
-        loop.execute { daemon.assumeIsolated { $0.start() } }
+        let control: ControlServer
+        do {
+            control = try ControlServer(path: controlPath, group: controlGroup, loop: loop, daemon: daemon)
+        } catch {
+            // The daemon never ran: leave without tearing it down.
+            pidFile?.remove()
+            writeError("droverd: \(error.description)\n")
+            Glibc.exit(1)
+        }
+        loop.execute { daemon.assumeIsolated { $0.start(control: control) } }
         let signals = SignalSource(queue: DispatchQueue(label: "drover.signals")) { signal in
             loop.execute { daemon.assumeIsolated { $0.signal(signal) } }
         }

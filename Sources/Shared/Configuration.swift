@@ -21,6 +21,8 @@ public struct Configuration: Hashable, Sendable {
     public var pidFile: String?
     /// The control socket path given by `--control-socket`, if any.
     public var controlSocket: String?
+    /// A group whose members may use the control socket, if any.
+    public var controlGroup: String?
     /// The prestart script (sourced before start-up).
     public var prestart: String
     /// The configuration file that was read, if any.
@@ -44,6 +46,7 @@ public struct Configuration: Hashable, Sendable {
         directory: String? = nil,
         pidFile: String? = nil,
         controlSocket: String? = nil,
+        controlGroup: String? = nil,
         prestart: String = "prestart.sh",
         file: String? = nil,
         reload: Bool = false,
@@ -59,6 +62,7 @@ public struct Configuration: Hashable, Sendable {
         self.directory = directory
         self.pidFile = pidFile
         self.controlSocket = controlSocket
+        self.controlGroup = controlGroup
         self.prestart = prestart
         self.file = file
         self.reload = reload

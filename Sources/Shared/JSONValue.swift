@@ -96,3 +96,36 @@ public enum JSONValue: Hashable, Sendable {
         return String(repeating: "0", count: 4 - digits.count) + digits
     }
 }
+
+extension JSONValue {
+    /// Indented, for people.
+    public var pretty: String {
+        var output = ""
+        writePretty(to: &output, indent: 0)
+        return output
+    }
+
+    private func writePretty(to output: inout String, indent: Int) {
+        let padding = String(repeating: "  ", count: indent + 1)
+        switch self {
+        case .array(let values) where !values.isEmpty:
+            output += "[\n"
+            for (index, value) in values.enumerated() {
+                output += padding
+                value.writePretty(to: &output, indent: indent + 1)
+                output += index < values.count - 1 ? ",\n" : "\n"
+            }
+            output += String(repeating: "  ", count: indent) + "]"
+        case .object(let members) where !members.isEmpty:
+            output += "{\n"
+            for (index, (key, value)) in members.enumerated() {
+                output += padding + JSONValue.string(key).compact + ": "
+                value.writePretty(to: &output, indent: indent + 1)
+                output += index < members.count - 1 ? ",\n" : "\n"
+            }
+            output += String(repeating: "  ", count: indent) + "}"
+        default:
+            output += compact
+        }
+    }
+}

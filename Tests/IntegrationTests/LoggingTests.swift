@@ -39,7 +39,7 @@ extension Integration {
             try FileManager.default.moveItem(atPath: error, toPath: error + ".1")
             drover.signal(SIGUSR1)
             try waitFor("the reopened error log") {
-                contents(error).contains("SIGUSR1: log files reopened") ? true : nil
+                contents(error).contains("Log files reopened") ? true : nil
             }
             try waitFor("the worker to reopen its access log") {
                 _ = try? httpGet(port: port, "/second")

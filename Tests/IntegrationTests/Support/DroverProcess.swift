@@ -14,6 +14,8 @@ import Glibc
 final class DroverProcess {
     let process = Process()
     let directory: URL
+    /// Its control socket (each test's droverd gets its own).
+    let controlSocket: String
     private let errorURL: URL
     private let outputURL: URL
 
@@ -30,6 +32,7 @@ final class DroverProcess {
         outputURL = logs.appendingPathComponent("stdout.log")
         _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        controlSocket = extra["DROVER_CONTROL_SOCKET"] ?? logs.appendingPathComponent("control.sock").path
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory
@@ -37,6 +40,7 @@ final class DroverProcess {
         environment["PATH"] = Paths.venvBin + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
         environment["PYTHONUNBUFFERED"] = "1"
         environment.removeValue(forKey: "NOTIFY_SOCKET")
+        environment["DROVER_CONTROL_SOCKET"] = controlSocket
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         process.standardError = try FileHandle(forWritingTo: errorURL)
@@ -113,6 +117,45 @@ final class DroverProcess {
     func stop(timeout: Double = 40) throws -> Int32 {
         if process.isRunning { signal(SIGTERM) }
         return try waitForExit(timeout: timeout)
+    }
+}
+
+/// What a finished `droverctl` run printed.
+struct CtlResult {
+    let status: Int32
+    let output: String
+    let error: String
+}
+
+/// Runs the real `droverctl` against `drover`'s control socket (as `user`, through setpriv, if given).
+func droverctl(_ arguments: [String], socket: String, user: String? = nil, timeout: Double = 60) throws -> CtlResult {
+    let process = Process()
+    let output = Pipe()
+    let error = Pipe()
+    if let user {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments =
+            ["--reuid=\(user)", "--regid=nogroup", "--clear-groups", Paths.droverctl, "--socket", socket] + arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: Paths.droverctl)
+        process.arguments = ["--socket", socket] + arguments
+    }
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CtlResult(
+        status: process.terminationStatus,
+        output: String(decoding: outputData, as: UTF8.self),
+        error: String(decoding: errorData, as: UTF8.self)
+    )
+}
+
+extension DroverProcess {
+    func ctl(_ arguments: String..., user: String? = nil) throws -> CtlResult {
+        try droverctl(arguments, socket: controlSocket, user: user)
     }
 }
 

@@ -105,6 +105,24 @@ final class HTTPConnection {
         }
     }
 
+    func sendBytes(_ bytes: [UInt8]) throws {
+        var bytes = bytes
+        let written = bytes.withUnsafeMutableBytes { Glibc.send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL)) }
+        guard written == bytes.count else { throw HTTPError.closed }
+    }
+
+    /// One line (for the control protocol), without its newline.
+    func readLine() throws -> String {
+        while true {
+            if let newline = buffer.firstIndex(of: 10) {
+                let line = String(decoding: buffer[..<newline], as: UTF8.self)
+                buffer.removeFirst(newline + 1)
+                return line
+            }
+            try fill()
+        }
+    }
+
     func readResponse() throws -> HTTPResponse {
         while findHeaderEnd() == nil { try fill() }
         let end = findHeaderEnd()!

@@ -1,0 +1,106 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+import Glibc
+import NIOCore
+
+/// Reads request lines from one control connection on droverd's event loop: checks the peer
+/// (SO_PEERCRED), splits lines (at most 64 KiB), and hands each to the daemon.
+final class ControlConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    /// Seconds a connection may stay silent while nothing is pending for it.
+    static let idleSeconds: Int64 = 300
+
+    private let daemon: Daemon
+    private let access: ControlAccess
+    private var client: ControlClient?
+    private var buffered: [UInt8] = []
+
+    init(daemon: Daemon, access: ControlAccess) {
+        self.daemon = daemon
+        self.access = access
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let channel = context.channel
+        guard let provider = channel as? any SocketOptionProvider else {
+            refuse(context, ControlError(.permissionDenied, "cannot tell who is connecting"))
+            return
+        }
+        // On the loop this future is already complete: the callback runs before any read.
+        provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+            .assumeIsolated()
+            .whenComplete { (result: Result<PeerCredentials, any Error>) in
+                self.admit(context, peer: try? result.get())
+            }
+        context.fireChannelActive()
+    }
+
+    private func admit(_ context: ChannelHandlerContext, peer: PeerCredentials?) {
+        guard let peer, access.allows(peer) else {
+            refuse(context, ControlError(.permissionDenied, "uid \(peer?.uid ?? 0) may not use this control socket"))
+            return
+        }
+        let channel = context.channel
+        guard let accepted = daemon.assumeIsolated({ $0.controlClientConnected(channel) }) else {
+            refuse(
+                context,
+                ControlError(.tooManyConnections, "too many control connections (\(ControlServer.maximumClients))")
+            )
+            return
+        }
+        client = accepted
+    }
+
+    private func refuse(_ context: ChannelHandlerContext, _ error: ControlError) {
+        var buffer = context.channel.allocator.buffer(capacity: 128)
+        buffer.writeString(ControlReply.failure(error) + "\n")
+        let channel = context.channel
+        channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard let client else { return }
+        var bytes = unwrapInboundIn(data)
+        buffered += bytes.readBytes(length: bytes.readableBytes) ?? []
+        while let newline = buffered.firstIndex(of: UInt8(ascii: "\n")) {
+            let line = Array(buffered[..<newline])
+            buffered.removeSubrange(...newline)
+            guard line.count <= ControlRequest.maximumLineLength else {
+                client.send(ControlReply.failure(ControlError(.lineTooLong, "request longer than 64 KiB")))
+                continue
+            }
+            guard let text = String(validating: line, as: UTF8.self), !line.contains(0) else {
+                client.send(ControlReply.failure(ControlError(.invalidUTF8, "request is not UTF-8 text")))
+                continue
+            }
+            daemon.assumeIsolated { $0.controlRequest(text, from: client) }
+            guard context.channel.isActive else { return }
+        }
+        if buffered.count > ControlRequest.maximumLineLength {
+            client.send(ControlReply.failure(ControlError(.lineTooLong, "request longer than 64 KiB")))
+            buffered = []
+            context.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // A silent connection is closed, unless it streams events or waits for an answer.
+        if event is IdleStateHandler.IdleStateEvent, let client, !client.wantsNotices {
+            context.close(promise: nil)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let client { daemon.assumeIsolated { $0.controlClientLeft(client) } }
+        client = nil
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
