@@ -22,16 +22,19 @@ final class ControlClient: @unchecked Sendable {
     /// Whether it should see state changes: it streams events, or waits for an operation.
     var wantsNotices: Bool { subscribed || pending > 0 }
 
-    /// Writes one line. An `events` reader that does not keep up is dropped, so it cannot slow droverd down.
-    func send(_ line: String) {
-        guard channel.isActive else { return }
+    /// Writes one line. An `events` reader that does not keep up is dropped (returns false),
+    /// so it cannot slow droverd down.
+    @discardableResult
+    func send(_ line: String) -> Bool {
+        guard channel.isActive else { return true }
         if subscribed && pending == 0 && !channel.isWritable {
             channel.close(promise: nil)
-            return
+            return false
         }
         var buffer = channel.allocator.buffer(capacity: line.utf8.count + 1)
         buffer.writeString(line)
         buffer.writeInteger(UInt8(ascii: "\n"))
         channel.writeAndFlush(buffer, promise: nil)
+        return true
     }
 }

@@ -7,6 +7,7 @@ import DroverConfiguration
 import DroverCore
 import DroverShared
 import Glibc
+import Logging
 import NIOCore
 
 // MARK: - The control socket's verbs
@@ -114,7 +115,9 @@ extension Daemon {
     func broadcast(_ notice: Notice) {
         guard controlClients.values.contains(where: \.wantsNotices) else { return }
         let line = notice.event.compact
-        for client in controlClients.values where client.wantsNotices { client.send(line) }
+        for client in controlClients.values where client.wantsNotices && !client.send(line) {
+            logger.warning("Dropped control client \(client.id): it stopped reading events")
+        }
     }
 
     /// `status` with each worker's resident memory (from /proc).

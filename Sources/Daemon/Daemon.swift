@@ -35,7 +35,7 @@ actor Daemon {
     private var pending: [SupervisorEvent] = []
     private var handling = false
     private let exitCode: EventLoopPromise<Int32>
-    private var logger: Logger
+    var logger: Logger
     private let systemd = SystemdNotifier()
     private let ioQueue = DispatchQueue(label: "drover.io")
     /// Control-socket clients, by id.

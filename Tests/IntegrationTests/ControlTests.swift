@@ -294,3 +294,44 @@ extension Integration {
         }
     }
 }
+
+extension Integration.ControlTests {
+    @Test("an events reader that stops reading is dropped; droverd and the other clients carry on")
+    func slowEventsReader() throws {
+        let drover = try DroverProcess(["-k", "command", "-w", "1", "-b", "127.0.0.1:0", "--", "/bin/sleep", "1000"])
+        try drover.waitForLog("All pools ready")
+        let slow = try HTTPConnection(unixPath: drover.controlSocket)
+        var size: Int32 = 4096
+        setsockopt(slow.fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        try slow.send("events\n")
+        var cycles = 0
+        while drover.logCount("stopped reading events") == 0 && cycles < 30 {
+            #expect(try drover.ctl("scale", "web", "200").status == 0)
+            #expect(try drover.ctl("scale", "web", "1").status == 0)
+            cycles += 1
+        }
+        try drover.waitForLog("Dropped control client")
+        #expect(try drover.ctl("status", "--ready").status == 0)
+        #expect(try drover.stop() == 0)
+    }
+
+    @Test("more than 128 connections at once: the next one is told and closed")
+    func tooManyConnections() throws {
+        let drover = try DroverProcess(["-w", "1", "-b", "127.0.0.1:0", "testapp:app"])
+        try drover.waitForReady(1)
+        var open: [HTTPConnection] = []
+        for _ in 0..<128 {
+            let connection = try HTTPConnection(unixPath: drover.controlSocket)
+            try connection.send("version\n")
+            _ = try connection.readLine()
+            open.append(connection)
+        }
+        let extra = try HTTPConnection(unixPath: drover.controlSocket)
+        let reply = try JSONValue(parsing: try extra.readLine())
+        #expect(reply["error"]?["code"]?.stringValue == "too_many_connections")
+        #expect(extra.isClosedByPeer())
+        open.removeAll()
+        try waitFor("a connection slot to free up") { (try? drover.ctl("status"))?.status == 0 ? true : nil }
+        #expect(try drover.stop() == 0)
+    }
+}
