@@ -38,7 +38,7 @@ enum Prestart {
             writeError("droverd: prestart \(path): cannot run /bin/sh: \(errnoText(-pid))\n")
             throw Failure(status: 1)
         }
-        let output = readAll(ends[0])
+        let output = readAll(ends[0]) ?? []
         close(ends[0])
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -89,21 +89,6 @@ enum Prestart {
                     options.pdeathsig = SIGKILL
                     return cdrover_spawn(&options)
                 }
-            }
-        }
-    }
-
-    private static func readAll(_ fd: Int32) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                bytes += buffer[0..<count]
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else {
-                return bytes
             }
         }
     }

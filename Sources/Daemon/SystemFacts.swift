@@ -31,15 +31,20 @@ func readTextFile(_ path: String) -> String? {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return nil }
     defer { close(fd) }
+    return readAll(fd, limit: 16 << 20).map { String(decoding: $0, as: UTF8.self) }
+}
+
+/// Every byte until end of file (nil on an error or past `limit` bytes).
+func readAll(_ fd: Int32, limit: Int = .max) -> [UInt8]? {
     var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 16_384)
+    var buffer = [UInt8](repeating: 0, count: 65_536)
     while true {
         let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if count > 0 {
             bytes += buffer[0..<count]
-            if bytes.count > 16 << 20 { return nil }
+            if bytes.count > limit { return nil }
         } else if count == 0 {
-            return String(decoding: bytes, as: UTF8.self)
+            return bytes
         } else if errno != EINTR {
             return nil
         }
