@@ -17,14 +17,18 @@ public struct ConfigurationInputs: Sendable {
     public var cores: Int
     /// Whether a path relative to the app directory names a regular file (for `main.py` detection).
     public var fileExists: @Sendable (String) -> Bool
+    /// Names of the sockets systemd passed in; without a bind of its own, a pool listens on them.
+    public var inheritedSockets: [String]
 
     public init(
         options: DaemonOptions,
         environment: [String: String],
         file: ConfigurationFile? = nil,
         cores: Int = 1,
-        fileExists: @escaping @Sendable (String) -> Bool = { _ in false }
+        fileExists: @escaping @Sendable (String) -> Bool = { _ in false },
+        inheritedSockets: [String] = []
     ) {
+        self.inheritedSockets = inheritedSockets
         self.options = options
         self.environment = environment
         self.file = file
@@ -119,7 +123,11 @@ public enum ConfigurationResolver {
             file: inputs.file,
             detectedModule: detected
         )
-        var builder = PoolBuilder(cores: inputs.cores, detectedModule: detected)
+        var builder = PoolBuilder(
+            cores: inputs.cores,
+            detectedModule: detected,
+            inheritedSockets: inputs.inheritedSockets
+        )
         var sources: [String: String] = [:]
         for (setting, entry) in merged where setting != .env {
             sources[setting.rawValue] = entry.source.description

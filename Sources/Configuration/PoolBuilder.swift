@@ -10,6 +10,8 @@ import DroverShared
 struct PoolBuilder {
     let cores: Int
     let detectedModule: String?
+    /// Sockets systemd passed in, used when no bind is given.
+    let inheritedSockets: [String]
     /// Sources of values that were computed (the worker count, the detected app).
     var sources: [String: String] = [:]
 
@@ -70,7 +72,7 @@ struct PoolBuilder {
         let keepAlive = try seconds(.keepAlive, default: .seconds(5))
 
         let workers = try workerCount(layer: layer, key: key, sourceKey: sourceKey(.workers))
-        let binds = try self.binds(layer: layer, own: own, isCommand: isCommand, key: key)
+        let binds = try binds(layer: layer, own: own, isCommand: isCommand, key: key)
         let environment = try Self.environment(global: global[.env], own: own?[.env], key: key(.env))
         let waitReady = try layer[.waitReady].map { entry throws(ConfigurationError) in
             try ValueParser.boolean(entry, key(.waitReady))
@@ -197,7 +199,7 @@ struct PoolBuilder {
         return count
     }
 
-    private func binds(
+    private mutating func binds(
         layer: Layer,
         own: Layer?,
         isCommand: Bool,
@@ -205,6 +207,10 @@ struct PoolBuilder {
     ) throws(ConfigurationError) -> [BindAddress] {
         // A command pool in a file listens only where its table says.
         if isCommand, let own, own[.bind] == nil { return [] }
+        if layer[.bind] == nil, !inheritedSockets.isEmpty {
+            sources["bind"] = ValueSource.builtIn("sockets from systemd").description
+            return inheritedSockets.map { BindAddress(.inherited(name: $0)) }
+        }
         let entry = layer[.bind] ?? Entry(value: .list([Self.defaultBind]), source: .builtIn(nil))
         var binds: [BindAddress] = []
         for text in try ValueParser.list(entry, key(.bind)) {

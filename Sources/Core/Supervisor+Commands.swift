@@ -114,6 +114,10 @@ extension Supervisor {
             notice(.stopping(mode))
             emit(.stopAccepting)
             emit(.notifySystemd(.stopping))
+            let drain = workers.values.map {
+                mode == .quick ? policy.quickStopTimeout : $0.configuration.gracefulTimeout
+            }.max()
+            if let drain { emit(.notifySystemd(.extendTimeout(drain + policy.abortGrace + .seconds(5)))) }
             abandonOperations()
             let failure = CommandFailure(code: "stopping", message: "droverd is stopping")
             for waiter in scaleWaiters { emit(.reply(to: waiter.client, .failure(failure))) }

@@ -43,6 +43,8 @@ extension Supervisor {
             operation!.loading = true
             notice(.reloadStarted)
             emit(.notifySystemd(.reloading))
+            let boot = pools.map(\.configuration.bootTimeout).max() ?? .zero
+            emit(.notifySystemd(.extendTimeout(boot + .seconds(5))))
             emit(.loadConfiguration(new.id))
         case .restart(let name):
             let names = name.map { [$0] } ?? pools.filter { !$0.removing }.map(\.name)

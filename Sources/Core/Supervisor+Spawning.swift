@@ -11,6 +11,10 @@ extension Supervisor {
     mutating func start() {
         guard phase == .idle else { return }
         phase = .starting
+        // Starting may take every slot's tries at the boot timeout, beyond systemd's start timeout.
+        let attempts = Duration.seconds(policy.startupAttempts)
+        let budget = pools.map { $0.configuration.bootTimeout * policy.startupAttempts }.max() ?? .zero
+        if budget > .zero { emit(.notifySystemd(.extendTimeout(budget + attempts + .seconds(5)))) }
         for p in pools.indices {
             for s in pools[p].slots.indices { spawn(pool: p, slot: s) }
         }
@@ -139,6 +143,7 @@ extension Supervisor {
             let what = reason ?? status?.description ?? "failed"
             let message = "no worker became ready after \(failures) attempts; last: \(what)" + tailSuffix(worker)
             notice(.startupFailed(pool: pools[p].name, reason: message))
+            emit(.notifySystemd(.errorNumber(worker.errorNumber ?? 5)))  // the worker's ERRNO=, else EIO
             beginStop(.quick, exitCode: 3)
             return
         }

@@ -47,4 +47,8 @@ public enum SystemdNotification: Hashable, Sendable {
     case stopping
     /// `STATUS=…`.
     case status(String)
+    /// `EXTEND_TIMEOUT_USEC=…`: what droverd is about to do (start, reload, drain) may take this long.
+    case extendTimeout(Duration)
+    /// `ERRNO=…` before a fatal exit.
+    case errorNumber(Int32)
 }

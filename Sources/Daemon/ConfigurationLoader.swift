@@ -15,6 +15,8 @@ struct ConfigurationLoader {
     var environment: [(String, String)]
     /// `-c`/`DROVER_CONF` made absolute before droverd changed directory.
     var explicitFile: (path: String, by: String)?
+    /// Names of the sockets systemd passed in.
+    var inheritedSockets: [String] = []
 
     var environmentDictionary: [String: String] {
         Dictionary(environment, uniquingKeysWith: { _, last in last })
@@ -43,7 +45,8 @@ struct ConfigurationLoader {
             environment: environmentDictionary,
             file: file,
             cores: SystemFacts.cores(),
-            fileExists: { SystemFacts.isRegularFile($0) }
+            fileExists: { SystemFacts.isRegularFile($0) },
+            inheritedSockets: inheritedSockets
         )
     }
 

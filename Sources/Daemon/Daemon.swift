@@ -36,7 +36,9 @@ actor Daemon {
     private var handling = false
     private let exitCode: EventLoopPromise<Int32>
     var logger: Logger
-    private let systemd = SystemdNotifier()
+    let systemd = SystemdNotifier()
+    private let inheritedSockets: [InheritedSocket]
+    private var watchdog: RepeatedTask?
     private let ioQueue = DispatchQueue(label: "drover.io")
     /// Control-socket clients, by id.
     var controlClients: [UInt64: ControlClient] = [:]
@@ -56,9 +58,11 @@ actor Daemon {
         configuration: Configuration,
         notify: NotifyListener,
         errorLog: LogSink,
+        inheritedSockets: [InheritedSocket],
         fileLimit: UInt
     ) {
         self.loop = loop
+        self.inheritedSockets = inheritedSockets
         self.loader = loader
         self.configuration = configuration
         self.errorLog = errorLog
@@ -82,7 +86,9 @@ actor Daemon {
         var level = configuration.logLevel
         if configuration.errorLog == .disabled { level = max(level, .warning) }
         let format = configuration.logFormat
-        return Logger(label: "droverd") { _ in DaemonLogHandler(level: Logger.Level(level), format: format, sink: sink)
+        let journal = !sink.isFile && DaemonLogHandler.standardErrorIsJournal
+        return Logger(label: "droverd") { _ in
+            DaemonLogHandler(level: Logger.Level(level), format: format, sink: sink, journal: journal)
         }
     }
 
@@ -92,14 +98,25 @@ actor Daemon {
     func start(control: ControlServer?) {
         controlServer = control
         if let control { logger.info("Control socket: \(control.path)") }
+        listeners.adopt(inheritedSockets)
+        for socket in inheritedSockets {
+            logger.info("Listening at: fd://\(socket.name), fd \(socket.fd) from systemd (\(getpid()))")
+        }
         do {
             for listener in try listeners.prepare(configuration.pools.flatMap(\.binds)) {
                 logger.info("Listening at: \(listener.display) (\(getpid()))")
             }
         } catch {
             logger.critical("\(error)")
+            systemd.fail(errno: error.code)
             finish(1)
             return
+        }
+        if let interval = systemd.watchdogInterval {
+            // Pinged from the event loop itself: a stuck loop stops the pings, and systemd acts.
+            watchdog = loop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { [self] _ in
+                self.assumeIsolated { $0.systemd.watchdogPing() }
+            }
         }
         notify.watch(on: ioQueue) { [loop, self] in
             loop.execute { self.assumeIsolated { $0.notificationsArrived() } }
@@ -298,6 +315,7 @@ actor Daemon {
 
     private func finish(_ code: Int32) {
         timer?.cancel()
+        watchdog?.cancel()
         listeners.closeAll()
         controlServer?.close()
         if code == 0 { logger.info("Stopped") }

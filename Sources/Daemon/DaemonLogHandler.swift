@@ -15,11 +15,14 @@ struct DaemonLogHandler: LogHandler {
     private let pid = getpid()
     private let format: LogFormat
     private let sink: LogSink
+    /// Whether lines go to the journal: then each starts with its `<N>` syslog priority.
+    private let journal: Bool
 
-    init(level: Logger.Level, format: LogFormat, sink: LogSink) {
+    init(level: Logger.Level, format: LogFormat, sink: LogSink, journal: Bool) {
         logLevel = level
         self.format = format
         self.sink = sink
+        self.journal = journal
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -28,13 +31,14 @@ struct DaemonLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
+        let prefix = journal ? "<\(Self.priority(event.level))>" : ""
         switch format {
         case .text:
             var line = "[\(Self.timestamp(utc: false))] [\(pid)] [\(Self.label(event.level))] \(event.message)"
             if let extra = event.metadata, !extra.isEmpty {
                 line += " " + extra.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             }
-            sink.write(line + "\n")
+            sink.write(prefix + line + "\n")
         case .json:
             var members: [(String, JSONValue)] = [
                 ("time", .string(Self.timestamp(utc: true))),
@@ -46,8 +50,31 @@ struct DaemonLogHandler: LogHandler {
             for (key, value) in (event.metadata ?? [:]).sorted(by: { $0.key < $1.key }) {
                 members.append((key, .string("\(value)")))
             }
-            sink.write(JSONValue.object(members).compact + "\n")
+            sink.write(prefix + JSONValue.object(members).compact + "\n")
         }
+    }
+
+    /// syslog's priorities, as the journal reads them from a `<N>` prefix.
+    private static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .critical: 2
+        case .error: 3
+        case .warning: 4
+        case .notice: 5
+        case .info: 6
+        case .debug, .trace: 7
+        }
+    }
+
+    /// Whether stderr is connected to the journal (`JOURNAL_STREAM` names its device and inode).
+    static var standardErrorIsJournal: Bool {
+        guard let value = getenv("JOURNAL_STREAM") else { return false }
+        let parts = String(cString: value).split(separator: ":")
+        var info = stat()
+        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]), fstat(2, &info) == 0 else {
+            return false
+        }
+        return UInt64(info.st_dev) == device && UInt64(info.st_ino) == inode
     }
 
     private static func label(_ level: Logger.Level) -> String {

@@ -55,6 +55,8 @@ struct Droverd: ParsableCommand {
     }
 
     func run() throws {
+        // Sockets from systemd first: taking them removes LISTEN_* from droverd's environment.
+        let inherited = InheritedSocket.take()
         var environment = ProcessEnvironment.current()
         let original = Dictionary(environment, uniquingKeysWith: { _, last in last })
         let failureStatus: Int32 = options.checkConfig ? 1 : 2
@@ -77,7 +79,12 @@ struct Droverd: ParsableCommand {
         if let directory = locations.directory, chdir(directory) != 0 {
             throw fail("--chdir: \(directory): \(errnoText())")
         }
-        var loader = ConfigurationLoader(options: options, environment: environment, explicitFile: explicitFile)
+        var loader = ConfigurationLoader(
+            options: options,
+            environment: environment,
+            explicitFile: explicitFile,
+            inheritedSockets: inherited.map(\.name)
+        )
 
         if options.checkConfig {
             do {
@@ -154,6 +161,7 @@ struct Droverd: ParsableCommand {
             configuration: configuration,
             notify: notify,
             errorLog: errorLog,
+            inheritedSockets: inherited,
             fileLimit: UInt(fileLimit)
         )
         let control: ControlServer

@@ -20,11 +20,29 @@ final class ListenerSet {
         let ownedPath: String?
         /// `http://127.0.0.1:8000` or `unix:/run/app.sock`, with the real port for port 0.
         let display: String
+        /// Passed in by systemd: never shut down (systemd keeps queueing connections), never unlinked.
+        var inherited = false
     }
 
     private(set) var listeners: [Listener] = []
     /// Connections backlog, as Gunicorn's default.
     let backlog: Int32 = 2048
+
+    /// Takes the sockets systemd passed in; `fd://NAME` binds use them.
+    func adopt(_ sockets: [InheritedSocket]) {
+        for socket in sockets {
+            listeners.append(
+                Listener(
+                    key: BindAddress(.inherited(name: socket.name)),
+                    endpoint: .inherited(name: socket.name),
+                    fd: socket.fd,
+                    ownedPath: nil,
+                    display: "fd://\(socket.name) (from systemd)",
+                    inherited: true
+                )
+            )
+        }
+    }
 
     /// Binds every address not bound yet; returns the new listeners. On error nothing new is kept.
     func prepare(_ binds: [BindAddress]) throws(ListenerError) -> [Listener] {
@@ -55,14 +73,14 @@ final class ListenerSet {
     /// Refuses new connections at once for every worker: shuts the sockets down for reading.
     /// (Workers keep their copies open until they exit, so closing ours would not be enough.)
     func stopAccepting() {
-        for listener in listeners { _ = shutdown(listener.fd, Int32(SHUT_RD)) }
+        for listener in listeners where !listener.inherited { _ = shutdown(listener.fd, Int32(SHUT_RD)) }
     }
 
     /// Closes the sockets no pool uses any more.
     func retain(_ binds: [BindAddress]) {
         let kept = Set(binds.map(Self.key))
-        for listener in listeners where !kept.contains(listener.key) { close(listener) }
-        listeners.removeAll { !kept.contains($0.key) }
+        for listener in listeners where !kept.contains(listener.key) && !listener.inherited { close(listener) }
+        listeners.removeAll { !kept.contains($0.key) && !$0.inherited }
     }
 
     func closeAll() {
@@ -79,11 +97,27 @@ final class ListenerSet {
 
     private func open(_ bind: BindAddress) throws(ListenerError) -> Listener {
         switch bind.endpoint {
-        case .tcp(let host, let port): try openTCP(bind, host: host, port: port)
-        case .unix(let path): try openUnix(bind, path: path)
+        case .tcp(let host, let port): return try openTCP(bind, host: host, port: port)
+        case .unix(let path): return try openUnix(bind, path: path)
         case .inherited(let name):
+            let passed = listeners.filter(\.inherited)
+            // fd://3: a socket by its number, whatever its name.
+            if let number = Int32(name), let socket = passed.first(where: { $0.fd == number }) {
+                return Listener(
+                    key: Self.key(bind),
+                    endpoint: bind.endpoint,
+                    fd: socket.fd,
+                    ownedPath: nil,
+                    display: socket.display,
+                    inherited: true
+                )
+            }
+            let names = passed.map(\.endpoint).compactMap { if case .inherited(let name) = $0 { name } else { nil } }
             throw ListenerError(
-                "bind \(bind): no socket named '\(name)' was passed in (LISTEN_FDS); socket activation needs systemd"
+                "bind \(bind): systemd passed no socket named '\(name)'"
+                    + (names.isEmpty
+                        ? " (no LISTEN_FDS: start droverd from a .socket unit)"
+                        : " (passed: \(names.joined(separator: ", ")))")
             )
         }
     }
@@ -104,9 +138,9 @@ final class ListenerSet {
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         guard Glibc.bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, listen(fd, backlog) == 0 else {
-            let message = errnoText()
+            let code = errno
             _ = Glibc.close(fd)
-            throw ListenerError("bind \(bind): \(message)")
+            throw ListenerError("bind \(bind): \(errnoText(code))", code: code)
         }
         return Listener(
             key: Self.key(bind),
@@ -171,8 +205,11 @@ final class ListenerSet {
 /// Why a socket could not be bound, in one line.
 struct ListenerError: Error, CustomStringConvertible {
     let description: String
+    /// The errno behind it, if any (droverd passes it to systemd as `ERRNO=`).
+    let code: Int32
 
-    init(_ description: String) {
+    init(_ description: String, code: Int32 = 0) {
         self.description = description
+        self.code = code
     }
 }

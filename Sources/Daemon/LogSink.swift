@@ -25,6 +25,12 @@ final class LogSink: Sendable {
         }
     }
 
+    /// Whether it writes to a file (not stderr).
+    var isFile: Bool {
+        if case .file = target { return true }
+        return false
+    }
+
     func write(_ text: String) {
         descriptor.withLock { fd in writeAll(fd, text) }
     }

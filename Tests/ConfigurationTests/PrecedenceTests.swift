@@ -113,3 +113,24 @@ struct PrecedenceTests {
         #expect(ConfigurationResolver.defaultFiles == ["drover.toml", "app/drover.toml"])
     }
 }
+
+@Suite("Socket activation in the configuration")
+struct InheritedSocketTests {
+    @Test("without a bind of its own, a pool listens on the sockets systemd passed; an explicit bind wins")
+    func inherited() throws {
+        let options = try DaemonOptions.parse([])
+        let inputs = ConfigurationInputs(
+            options: options,
+            environment: [:],
+            cores: 2,
+            fileExists: { $0 == "main.py" },
+            inheritedSockets: ["http", "4"]
+        )
+        let configuration = try ConfigurationResolver.resolve(inputs)
+        #expect(configuration.web.binds == [BindAddress(.inherited(name: "http")), BindAddress(.inherited(name: "4"))])
+        #expect(configuration.sources["bind"] == "default (sockets from systemd)")
+        var explicit = inputs
+        explicit.options = try DaemonOptions.parse(["-b", "fd://http"])
+        #expect(try ConfigurationResolver.resolve(explicit).web.binds == [BindAddress(.inherited(name: "http"))])
+    }
+}

@@ -116,8 +116,18 @@ extension Array where Element == SupervisorAction {
         compactMap { if case .notifySystemd(let message) = $0 { message } else { nil } }
     }
 
+    /// READY, RELOADING, STOPPING and ERRNO: without STATUS and EXTEND_TIMEOUT_USEC.
     var systemdWithoutStatus: [SystemdNotification] {
-        systemd.filter { if case .status = $0 { false } else { true } }
+        systemd.filter {
+            switch $0 {
+            case .status, .extendTimeout: false
+            default: true
+            }
+        }
+    }
+
+    var timeoutExtensions: [Duration] {
+        systemd.compactMap { if case .extendTimeout(let duration) = $0 { duration } else { nil } }
     }
 
     var replies: [(client: UInt64, result: Result<CommandOutcome, CommandFailure>)] {

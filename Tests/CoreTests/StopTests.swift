@@ -87,4 +87,37 @@ struct StopTests {
         var idle = Harness([uvicornPool(workers: 2)])
         #expect(idle.send(.command(.stop(.graceful), from: .signal)).exitCode == 0)
     }
+
+    @Test("systemd is told how long starting, reloading and draining may take")
+    func timeoutExtensions() throws {
+        var harness = Harness([uvicornPool(workers: 1)])
+        // Three tries at the 10 s boot timeout, plus room.
+        #expect(harness.send(.start).timeoutExtensions == [.seconds(38)])
+        harness.readyAll()
+        #expect(harness.send(.command(.reload, from: .signal)).timeoutExtensions == [.seconds(15)])
+        harness.send(.configurationLoaded(1, .success([uvicornPool(workers: 1)])))
+        harness.readyAll()
+        // The 30 s graceful timeout, the abort grace, and room.
+        #expect(harness.send(.command(.stop(.graceful), from: .signal)).timeoutExtensions == [.seconds(36)])
+    }
+
+    @Test("a pool that cannot start: ERRNO= (the worker's own, else EIO) before the exit")
+    func errorNumber() throws {
+        var harness = Harness([uvicornPool(workers: 1)])
+        harness.send(.start)
+        for attempt in 0..<3 {
+            let pid = harness.pool().workers[0].pid!
+            if attempt == 2 { harness.send(.notified(pid: pid, NotifyMessage(parsing: "ERRNO=98"))) }
+            harness.exit(pid, .exited(3))
+            harness.advance(.seconds(1))
+        }
+        #expect(harness.history.systemdWithoutStatus == [.errorNumber(98), .stopping])
+        var plain = Harness([uvicornPool(workers: 1)])
+        plain.send(.start)
+        for _ in 0..<3 {
+            plain.exit(plain.pool().workers[0].pid!, .exited(3))
+            plain.advance(.seconds(1))
+        }
+        #expect(plain.history.systemdWithoutStatus.first == .errorNumber(5))
+    }
 }

@@ -24,7 +24,8 @@ final class DroverProcess {
         _ arguments: [String],
         in directory: URL = Paths.fixtures,
         environment extra: [String: String] = [:],
-        executable: String = Paths.droverd
+        executable: String = Paths.droverd,
+        journal: Bool = false
     ) throws {
         self.directory = directory
         let logs = try Paths.temporaryDirectory("logs")
@@ -42,6 +43,12 @@ final class DroverProcess {
         environment.removeValue(forKey: "NOTIFY_SOCKET")
         environment["DROVER_CONTROL_SOCKET"] = controlSocket
         for (key, value) in extra { environment[key] = value }
+        if journal {
+            // As systemd says "stderr is the journal": its device and inode.
+            var info = stat()
+            stat(errorURL.path, &info)
+            environment["JOURNAL_STREAM"] = "\(info.st_dev):\(info.st_ino)"
+        }
         process.environment = environment
         process.standardError = try FileHandle(forWritingTo: errorURL)
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
