@@ -149,6 +149,7 @@ func droverctl(_ arguments: [String], socket: String, user: String? = nil, timeo
     }
     process.standardOutput = output
     process.standardError = error
+    process.standardInput = FileHandle.nullDevice
     try process.run()
     let outputData = output.fileHandleForReading.readDataToEndOfFile()
     let errorData = error.fileHandleForReading.readDataToEndOfFile()

@@ -82,9 +82,14 @@ final class UserSystemd {
         let process = Process()
         let output = Pipe()
         let error = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/nsenter")
+        // In a session of its own, with no terminal: systemctl must not touch the test's.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
         process.arguments =
-            ["--target", String(managerPID), "--mount", "--", "systemctl", "--user", "--no-pager"] + arguments
+            [
+                "--wait", "/usr/bin/nsenter", "--target", String(managerPID), "--mount", "--",
+                "systemctl", "--user", "--no-pager", "--no-ask-password",
+            ] + arguments
+        process.standardInput = FileHandle.nullDevice
         process.environment = ["XDG_RUNTIME_DIR": runtime.path, "PATH": "/usr/bin:/bin"]
         process.standardOutput = output
         process.standardError = error
@@ -119,17 +124,20 @@ final class UserSystemd {
             contentsOf: Paths.root.appendingPathComponent("packaging/systemd/\(name)"),
             encoding: .utf8
         )
-        let replacements: [(String, String)] =
-            [
-                ("/usr/bin/droverd -c /etc/drover/drover.toml", "\(Paths.droverd) -c \(app.path)/drover.toml"),
-                ("/usr/bin/droverctl", Paths.droverctl),
-                ("WorkingDirectory=/srv/app", "WorkingDirectory=\(app.path)"),
-                ("[Service]\n", "[Service]\nEnvironment=PATH=\(Paths.venvBin):/usr/bin:/bin\n"),
-                // This sandbox cannot remount /proc/sys inside a user manager (status 226/NAMESPACE);
-                // every other hardening option of the unit stays.
-                ("ProtectKernelTunables=yes\n", ""),
-            ] + extra
-        for (old, new) in replacements {
+        var replacements: [(String, String)] = [
+            ("/usr/bin/droverd -c /etc/drover/drover.toml", "\(Paths.droverd) -c \(app.path)/drover.toml"),
+            ("/usr/bin/droverctl", Paths.droverctl),
+            ("WorkingDirectory=/srv/app", "WorkingDirectory=\(app.path)"),
+            ("[Service]\n", "[Service]\nEnvironment=PATH=\(Paths.venvBin):/usr/bin:/bin\n"),
+            // This sandbox cannot remount /proc/sys inside a user manager (status 226/NAMESPACE);
+            // every other hardening option of the unit stays.
+            ("ProtectKernelTunables=yes\n", ""),
+        ]
+        // A checkout under /tmp (a CI clone, say) holds droverd, the venv and the app: PrivateTmp= would hide them.
+        if Paths.root.path.hasPrefix("/tmp/") || Paths.root.path.hasPrefix("/var/tmp/") {
+            replacements.append(("PrivateTmp=yes\n", ""))
+        }
+        for (old, new) in replacements + extra {
             precondition(text.contains(old), "\(name) has no '\(old)'")
             text = text.replacingOccurrences(of: old, with: new)
         }
