@@ -21,6 +21,8 @@ extension Configuration {
             ("log_format", .string(logFormat.rawValue)),
             ("error_logfile", .string(errorLog.description)),
             ("reload", .bool(reload)),
+            ("reload_include", .array(reloadFilter.include.map(JSONValue.string))),
+            ("reload_exclude", .array(reloadFilter.exclude.map(JSONValue.string))),
             ("pools", .array(pools.map(Self.report))),
         ]
         let sortedSources = sources.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }

@@ -123,10 +123,24 @@ public enum ConfigurationResolver {
             file: inputs.file,
             detectedModule: detected
         )
+        let reload =
+            try merged[.reload].map { entry throws(ConfigurationError) in
+                try ValueParser.boolean(entry, "reload")
+            } ?? false
+        let reloadFilter = ReloadFilter(
+            include: try merged[.reloadInclude].map { entry throws(ConfigurationError) in
+                try ValueParser.list(entry, "reload_include")
+            } ?? ReloadFilter.defaultInclude,
+            exclude: ReloadFilter.defaultExclude
+                + (try merged[.reloadExclude].map { entry throws(ConfigurationError) in
+                    try ValueParser.list(entry, "reload_exclude")
+                } ?? [])
+        )
         var builder = PoolBuilder(
             cores: inputs.cores,
             detectedModule: detected,
-            inheritedSockets: inputs.inheritedSockets
+            inheritedSockets: inputs.inheritedSockets,
+            reload: reload
         )
         var sources: [String: String] = [:]
         for (setting, entry) in merged where setting != .env {
@@ -209,9 +223,8 @@ public enum ConfigurationResolver {
             controlGroup: try optionalText(.controlGroup),
             prestart: try optionalText(.prestart) ?? "prestart.sh",
             file: inputs.file?.path,
-            reload: try merged[.reload].map { entry throws(ConfigurationError) in
-                try ValueParser.boolean(entry, "reload")
-            } ?? false,
+            reload: reload,
+            reloadFilter: reloadFilter,
             sources: sources,
             warnings: warnings,
             seed: SeedSummary(

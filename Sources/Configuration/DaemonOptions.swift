@@ -146,8 +146,27 @@ public struct DaemonOptions: ParsableArguments, Sendable {
     )
     public var maxRequestsJitter: String?
 
-    @Flag(help: "Development: restart the workers when the app's files change.")
+    @Flag(
+        help:
+            "Development: restart the workers (surge first) when the app's files change; 1 worker unless told otherwise."
+    )
     public var reload = false
+
+    @Option(
+        help: ArgumentHelp(
+            "With --reload: files that count, as shell globs; repeatable. (default: *.py)",
+            valueName: "PATTERN"
+        )
+    )
+    public var reloadInclude: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "With --reload: files and directories to ignore; repeatable, added to the defaults (.venv, venv, __pycache__, .git, node_modules, …).",
+            valueName: "PATTERN"
+        )
+    )
+    public var reloadExclude: [String] = []
 
     @Option(
         help: ArgumentHelp(

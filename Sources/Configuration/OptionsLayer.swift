@@ -54,6 +54,8 @@ enum OptionsLayer {
         put(.maxRequests, options.maxRequests.map(RawValue.text))
         put(.maxRequestsJitter, options.maxRequestsJitter.map(RawValue.text))
         put(.reload, options.reload ? .boolean(true) : nil)
+        put(.reloadInclude, options.reloadInclude.isEmpty ? nil : .list(options.reloadInclude))
+        put(.reloadExclude, options.reloadExclude.isEmpty ? nil : .list(options.reloadExclude))
         put(.controlSocket, options.controlSocket.map(RawValue.text))
         put(.controlGroup, options.controlGroup.map(RawValue.text))
         put(.name, options.name.map(RawValue.text))

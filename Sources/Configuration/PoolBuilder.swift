@@ -12,6 +12,8 @@ struct PoolBuilder {
     let detectedModule: String?
     /// Sockets systemd passed in, used when no bind is given.
     let inheritedSockets: [String]
+    /// Development mode: one worker unless a count is given.
+    let reload: Bool
     /// Sources of values that were computed (the worker count, the detected app).
     var sources: [String: String] = [:]
 
@@ -184,6 +186,10 @@ struct PoolBuilder {
     ) throws(ConfigurationError) -> Int {
         if let entry = layer[.workers] {
             return try ValueParser.integer(entry, key(.workers), range: 1...10_000)
+        }
+        if reload {
+            sources[sourceKey] = ValueSource.builtIn("reload mode").description
+            return 1
         }
         let perCore =
             try layer[.workersPerCore].map { entry throws(ConfigurationError) in

@@ -30,6 +30,8 @@ enum Setting: String, CaseIterable, Hashable, Sendable {
     case maxRequests = "max_requests"
     case maxRequestsJitter = "max_requests_jitter"
     case reload
+    case reloadInclude = "reload_include"
+    case reloadExclude = "reload_exclude"
     case controlSocket = "control_socket"
     case controlGroup = "control_group"
     case name

@@ -117,9 +117,6 @@ struct Droverd: ParsableCommand {
         } catch {
             throw fail(error.message)
         }
-        if configuration.reload {
-            throw fail("--reload: the development mode (watching the app's files) is not available yet")
-        }
         writeOut(StartupLine.json(configuration) + "\n")
 
         // The control socket's place first: a live one means another droverd runs here.

@@ -29,6 +29,8 @@ public struct Configuration: Hashable, Sendable {
     public var file: String?
     /// Development mode: restart the workers when the app's files change.
     public var reload: Bool
+    /// Which files count in development mode.
+    public var reloadFilter: ReloadFilter
     /// Where each value came from, by key: `default`, `flag:--workers`, `env:WEB_CONCURRENCY`,
     /// `file:drover.toml:3`, …
     public var sources: [String: String]
@@ -50,6 +52,7 @@ public struct Configuration: Hashable, Sendable {
         prestart: String = "prestart.sh",
         file: String? = nil,
         reload: Bool = false,
+        reloadFilter: ReloadFilter = ReloadFilter(),
         sources: [String: String] = [:],
         warnings: [String] = [],
         seed: SeedSummary = SeedSummary()
@@ -66,6 +69,7 @@ public struct Configuration: Hashable, Sendable {
         self.prestart = prestart
         self.file = file
         self.reload = reload
+        self.reloadFilter = reloadFilter
         self.sources = sources
         self.warnings = warnings
         self.seed = seed

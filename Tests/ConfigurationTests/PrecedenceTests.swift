@@ -134,3 +134,24 @@ struct InheritedSocketTests {
         #expect(try ConfigurationResolver.resolve(explicit).web.binds == [BindAddress(.inherited(name: "http"))])
     }
 }
+
+@Suite("Reload mode in the configuration")
+struct ReloadModeConfigurationTests {
+    @Test("reload mode: one worker unless a count is given; includes replace *.py, excludes add to the defaults")
+    func reloadMode() throws {
+        let configuration = try resolve(
+            ["--reload", "--reload-include", "*.html", "--reload-exclude", "data"],
+            cores: 8
+        )
+        #expect(configuration.reload)
+        #expect(configuration.web.workers == 1)
+        #expect(configuration.sources["workers"] == "default (reload mode)")
+        #expect(configuration.reloadFilter.include == ["*.html"])
+        #expect(
+            configuration.reloadFilter.exclude.contains(".venv") && configuration.reloadFilter.exclude.contains("data")
+        )
+        #expect(try resolve(["--reload"], environment: ["WEB_CONCURRENCY": "3"]).web.workers == 3)
+        #expect(try resolve(toml: "reload = true\nreload_exclude = [\"tmp\"]\n").reloadFilter.exclude.contains("tmp"))
+        #expect(try resolve([]).web.workers == 2)
+    }
+}

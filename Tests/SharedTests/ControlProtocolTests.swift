@@ -103,3 +103,32 @@ extension String {
         map { $0 == target ? replacement : String($0) }.joined()
     }
 }
+
+@Suite("Reload filter")
+struct ReloadFilterTests {
+    @Test("*.py counts, except under excluded directories; patterns are shell globs")
+    func defaults() {
+        let filter = ReloadFilter()
+        #expect(filter.counts("main.py"))
+        #expect(filter.counts("app/api/routes.py"))
+        #expect(!filter.counts("main.pyc"))
+        #expect(!filter.counts("README.md"))
+        #expect(!filter.counts(".venv/lib/python3.11/site.py"))
+        #expect(!filter.counts("app/__pycache__/main.cpython-311.py"))
+        #expect(!filter.counts(".git/hooks/x.py"))
+        #expect(!filter.counts(".main.py.swp"))
+        #expect(filter.skipsDirectory("node_modules"))
+        #expect(!filter.skipsDirectory("app"))
+    }
+
+    @Test("includes and excludes can be changed")
+    func custom() {
+        let filter = ReloadFilter(
+            include: ["*.py", "*.html", "templates/*"],
+            exclude: ReloadFilter.defaultExclude + ["migrations"]
+        )
+        #expect(filter.counts("templates/index.html"))
+        #expect(filter.counts("templates/page.jinja"))
+        #expect(!filter.counts("migrations/0001.py"))
+    }
+}
