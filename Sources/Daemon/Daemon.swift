@@ -40,10 +40,10 @@ actor Daemon {
     private let inheritedSockets: [InheritedSocket]
     private var watchdog: RepeatedTask?
     /// Development mode: the app directory's watcher, and the pending (debounced) restart.
-    private var fileWatcher: FileWatcher?
-    private var pendingRestart: Scheduled<Void>?
-    private var changedFiles: Set<String> = []
-    private let ioQueue = DispatchQueue(label: "drover.io")
+    var fileWatcher: FileWatcher?
+    var pendingRestart: Scheduled<Void>?
+    var changedFiles: Set<String> = []
+    let ioQueue = DispatchQueue(label: "drover.io")
     /// Control-socket clients, by id.
     var controlClients: [UInt64: ControlClient] = [:]
     var nextClientID: UInt64 = 0
@@ -154,43 +154,6 @@ actor Daemon {
         default:
             logger.info("Ignoring \(signal)")
         }
-    }
-
-    /// Development mode: watch the app directory and restart the workers when a file that counts changes.
-    private func watchAppDirectory() {
-        do {
-            let watcher = try FileWatcher(root: ".", filter: configuration.reloadFilter)
-            watcher.watch(on: ioQueue) { [loop, self] in
-                loop.execute { self.assumeIsolated { $0.filesChanged() } }
-            }
-            fileWatcher = watcher
-            let patterns = configuration.reloadFilter.include.joined(separator: " ")
-            logger.info("Reload mode: watching \(patterns) in \(watcher.count) directories")
-        } catch {
-            logger.error("\(error)")
-        }
-    }
-
-    private func filesChanged() {
-        guard let watcher = fileWatcher else { return }
-        defer { watcher.resume() }
-        let changed = watcher.changes()
-        guard !changed.isEmpty else { return }
-        changedFiles.formUnion(changed)
-        // Editors write in bursts: wait for a quiet 100 ms, then roll out once.
-        pendingRestart?.cancel()
-        pendingRestart = loop.scheduleTask(in: .milliseconds(100)) { [self] in
-            self.assumeIsolated { $0.restartForChanges() }
-        }
-    }
-
-    private func restartForChanges() {
-        pendingRestart = nil
-        let files = changedFiles.sorted()
-        changedFiles = []
-        let shown = files.prefix(5).joined(separator: ", ") + (files.count > 5 ? ", …" : "")
-        logger.info("Changed: \(shown); restarting the workers")
-        feed(.command(.restart(pool: nil), from: .signal))
     }
 
     /// Reopens droverd's log file and passes SIGUSR1 on, so the workers reopen theirs.
