@@ -104,6 +104,11 @@ extension Supervisor {
             previousSize: pools[p].slots.count,
             startedAt: now
         )
+        // New code or configuration: slots waiting out a backoff try again at once.
+        for s in pools[p].slots.indices {
+            pools[p].slots[s].retryAt = nil
+            pools[p].slots[s].failures = 0
+        }
         pools[p].configuration = configuration
         notice(.rolloutStarted(pool: pools[p].name, from: pools[p].generation, to: generation))
         resize(pool: p, to: size)

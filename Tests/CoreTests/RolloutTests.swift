@@ -227,4 +227,19 @@ struct RolloutTests {
         #expect(harness.pool().generation == 2)
         #expect(harness.pool().ready == 3)
     }
+
+    @Test("a reload does not wait out a crash-looping slot's backoff: the new generation starts at once")
+    mutating func reloadClearsBackoff() throws {
+        var harness = runningHarness([uvicornPool(workers: 1)])
+        for attempt in 0..<6 {
+            harness.exit(harness.pool().workers[0].pid!)
+            if attempt < 5 { harness.advance(.seconds(2)) }
+        }
+        #expect(harness.pool().workers[0].state == "backoff")
+        let actions = reload(&harness, to: .success([uvicornPool(workers: 1)]))
+        #expect(actions.spawns.map(\.generation) == [2])
+        harness.readyAll()
+        #expect(harness.pool().generation == 2)
+        #expect(harness.pool().state == "running")
+    }
 }
