@@ -11,6 +11,14 @@ import NIOCore
 // MARK: - Development reload mode
 
 extension Daemon {
+    /// The environment workers start from. In reload mode Python writes no bytecode cache
+    /// (unless the environment says otherwise): an edit that keeps a file's size, saved within
+    /// the second its bytecode was written, would otherwise be served from the stale cache.
+    static func workerEnvironment(_ environment: [(String, String)], reload: Bool) -> [(String, String)] {
+        guard reload, !environment.contains(where: { $0.0 == "PYTHONDONTWRITEBYTECODE" }) else { return environment }
+        return environment + [("PYTHONDONTWRITEBYTECODE", "1")]
+    }
+
     /// Development mode: watch the app directory and restart the workers when a file that counts changes.
     func watchAppDirectory() {
         do {

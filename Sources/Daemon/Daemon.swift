@@ -73,7 +73,7 @@ actor Daemon {
         self.supervisor = Supervisor(pools: configuration.pools)
         self.notify = notify
         self.spawner = WorkerSpawner(
-            environment: loader.environment,
+            environment: Self.workerEnvironment(loader.environment, reload: configuration.reload),
             notifyAddress: notify.address,
             fileLimit: fileLimit,
             errorLog: errorLog

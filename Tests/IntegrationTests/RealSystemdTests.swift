@@ -62,7 +62,9 @@ extension Integration {
             let main = app.appendingPathComponent("main.py")
             try (try String(contentsOf: main, encoding: .utf8)).replacingOccurrences(
                 of: "VERSION = \"v1\"",
-                with: "VERSION = \"v2\""
+                // A deploy changes more than three bytes: an edit of the same size, saved within the
+                // second Python cached the old bytecode, would be served from that stale cache.
+                with: "VERSION = \"v2\"  # deployed"
             )
             .write(to: main, atomically: true, encoding: .utf8)
             let reload = try systemd.systemctl("reload", "drover.service")

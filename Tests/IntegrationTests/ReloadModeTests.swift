@@ -22,7 +22,13 @@ extension Integration {
             try directory.namedApp("main.py", name: "start")
             try directory.write(".venv/lib/site.py", "x = 1\n")
             try directory.write("pkg/__init__.py", "")
-            let drover = try DroverProcess(["--reload", "-b", "127.0.0.1:0"], in: directory.url)
+            let drover = try DroverProcess(
+                ["--reload", "-b", "127.0.0.1:0"],
+                in: directory.url,
+                // Python's bytecode cache stays on, as on a developer's machine: the edits below
+                // keep main.py's size ("one", "two"), and droverd must not let a stale cache serve them.
+                unsetting: ["PYTHONDONTWRITEBYTECODE"]
+            )
             try drover.waitForReady(1)
             #expect(drover.workers.count == 1)
             try drover.waitForLog("Reload mode: watching *.py in 2 directories")

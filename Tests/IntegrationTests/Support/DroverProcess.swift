@@ -19,13 +19,16 @@ final class DroverProcess {
     private let errorURL: URL
     private let outputURL: URL
 
-    /// Starts `droverd arguments…` in `directory` with the venv on PATH.
+    /// Starts `droverd arguments…` in `directory` with the venv on PATH, `extra` added to the
+    /// environment and the variables in `removed` taken out of it.
     init(
         _ arguments: [String],
         in directory: URL = Paths.fixtures,
         environment extra: [String: String] = [:],
+        unsetting removed: Set<String> = [],
         executable: String = Paths.droverd,
-        journal: Bool = false
+        journal: Bool = false,
+        errorPipe: Pipe? = nil
     ) throws {
         self.directory = directory
         let logs = try Paths.temporaryDirectory("logs")
@@ -43,6 +46,7 @@ final class DroverProcess {
         environment.removeValue(forKey: "NOTIFY_SOCKET")
         environment["DROVER_CONTROL_SOCKET"] = controlSocket
         for (key, value) in extra { environment[key] = value }
+        for key in removed { environment.removeValue(forKey: key) }
         if journal {
             // As systemd says "stderr is the journal": its device and inode.
             var info = stat()
@@ -50,7 +54,12 @@ final class DroverProcess {
             environment["JOURNAL_STREAM"] = "\(info.st_dev):\(info.st_ino)"
         }
         process.environment = environment
-        process.standardError = try FileHandle(forWritingTo: errorURL)
+        // With `errorPipe`, droverd's stderr is that pipe, for the test to read (or not); `log` is then empty.
+        if let errorPipe {
+            process.standardError = errorPipe
+        } else {
+            process.standardError = try FileHandle(forWritingTo: errorURL)
+        }
         process.standardOutput = try FileHandle(forWritingTo: outputURL)
         process.standardInput = FileHandle.nullDevice
         try process.run()
@@ -151,9 +160,26 @@ func droverctl(_ arguments: [String], socket: String, user: String? = nil, timeo
     process.standardError = error
     process.standardInput = FileHandle.nullDevice
     try process.run()
+    // Read both pipes while it runs; a droverctl still waiting after `timeout` is killed (status -1).
+    nonisolated(unsafe) var errorData = Data()
+    let errorRead = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+        errorData = error.fileHandleForReading.readDataToEndOfFile()
+        errorRead.signal()
+    }
+    let killer = DispatchWorkItem { kill(process.processIdentifier, SIGKILL) }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: killer)
     let outputData = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = error.fileHandleForReading.readDataToEndOfFile()
+    errorRead.wait()
     process.waitUntilExit()
+    killer.cancel()
+    if process.terminationReason == .uncaughtSignal {
+        return CtlResult(
+            status: -1,
+            output: String(decoding: outputData, as: UTF8.self),
+            error: "droverctl killed after \(timeout) s"
+        )
+    }
     return CtlResult(
         status: process.terminationStatus,
         output: String(decoding: outputData, as: UTF8.self),
@@ -162,8 +188,8 @@ func droverctl(_ arguments: [String], socket: String, user: String? = nil, timeo
 }
 
 extension DroverProcess {
-    func ctl(_ arguments: String..., user: String? = nil) throws -> CtlResult {
-        try droverctl(arguments, socket: controlSocket, user: user)
+    func ctl(_ arguments: String..., user: String? = nil, timeout: Double = 60) throws -> CtlResult {
+        try droverctl(arguments, socket: controlSocket, user: user, timeout: timeout)
     }
 }
 
