@@ -173,6 +173,14 @@ actor Daemon {
     }
 
     private func outputArrived(_ id: WorkerID, _ output: OutputPipe) {
+        guard output.isClosed || errorLog.hasRoom else {
+            // The error log's reader is behind: the output waits in the worker's pipe (the
+            // worker blocks on it, droverd does not), and droverd looks again shortly.
+            loop.scheduleTask(in: .milliseconds(20)) { [self] in
+                self.assumeIsolated { $0.outputArrived(id, output) }
+            }
+            return
+        }
         defer { output.resume() }
         guard !output.isClosed else { return }
         let (lines, ended) = output.drain()

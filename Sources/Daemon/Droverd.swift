@@ -167,6 +167,7 @@ struct Droverd: ParsableCommand {
         } catch {
             // The daemon never ran: leave without tearing it down.
             pidFile?.remove()
+            errorLog.flush()
             writeError("droverd: \(error.description)\n")
             Glibc.exit(1)
         }
@@ -177,6 +178,7 @@ struct Droverd: ParsableCommand {
         let code = try daemon.exitStatus.wait()
         withExtendedLifetime(signals) {}
         pidFile?.remove()
+        errorLog.flush()
         Glibc.exit(code)
     }
 }
