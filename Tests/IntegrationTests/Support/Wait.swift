@@ -46,3 +46,9 @@ func childPIDs(of parent: Int32) -> [Int32] {
         return fields.count > 2 && fields[0] != "Z" && Int32(fields[1]) == parent
     }.sorted()
 }
+
+/// The full path of `name` in PATH (as a shell would find it), or nil.
+func executableInPath(_ name: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    return path.split(separator: ":").map { "\($0)/\(name)" }.first { access($0, X_OK) == 0 }
+}
