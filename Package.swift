@@ -26,6 +26,12 @@ let package = Package(
     targets: [
         // C: what Swift's Glibc module hides (vfork spawn, pidfd, memfd, SCM_CREDENTIALS, prctl).
         .target(name: "CDroverShim", path: "Sources/CDroverShim"),
+        // C: runs TOMLKit's parser under a guard, so an assertion inside it is an error, not an abort.
+        .target(
+            name: "CTOMLGuard",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            path: "Sources/CTOMLGuard"
+        ),
         .systemLibrary(
             name: "CSystemd",
             path: "Sources/CSystemd",
@@ -43,6 +49,7 @@ let package = Package(
             name: "DroverConfiguration",
             dependencies: [
                 "DroverShared",
+                "CTOMLGuard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ],

@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import CTOMLGuard
 import DroverShared
 import TOMLKit
 
@@ -25,6 +26,19 @@ public struct ConfigurationFile: Sendable {
     /// Parses the text of the file at `path`.
     public init(path: String, text: String) throws(ConfigurationError) {
         self.path = path
+        if let line = Self.lineWithNUL(text) {
+            throw ConfigurationError(
+                "\(path):\(line): a NUL character, which no argument, variable or path of a process can hold"
+            )
+        }
+        if let (line, seen) = Self.headerWithoutKey(text) {
+            throw ConfigurationError("\(path):\(line): invalid TOML: a table header needs a key, saw '\(seen)'")
+        }
+        if let assertion = text.withCString({ drover_toml_assertion($0) }) {
+            throw ConfigurationError(
+                "\(path): invalid TOML: the parser gave up at an internal check (\(String(cString: assertion)))"
+            )
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
@@ -40,7 +54,7 @@ public struct ConfigurationFile: Sendable {
             let line = locator.line(of: [key])
             if key == "pools" {
                 guard let poolsTable = table[key]?.table else {
-                    throw ConfigurationError("\(path):\(line ?? 0): pools: expected tables [pools.NAME]")
+                    throw ConfigurationError("\(Self.place(path, line)): pools: expected tables [pools.NAME]")
                 }
                 for name in poolsTable.keys {
                     pools.append(try Self.pool(name, poolsTable[name]!, path: path, locator: locator))
@@ -56,6 +70,42 @@ public struct ConfigurationFile: Sendable {
         self.pools = pools.sorted { ($0.line ?? .max, $0.name) < ($1.line ?? .max, $1.name) }
     }
 
+    /// `path:line`, or `path` when the line is not known.
+    static func place(_ path: String, _ line: Int?) -> String {
+        line.map { "\(path):\($0)" } ?? path
+    }
+
+    /// The first line (from 1) holding a NUL character, raw or escaped (`\u0000`, `\U00000000`).
+    /// TOMLKit would cut strings short at it, or fail on it in a key.
+    static func lineWithNUL(_ text: String) -> Int? {
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+        where line.contains("\0") || line.contains("\\u0000") || line.contains("\\U00000000") {
+            return index + 1
+        }
+        return nil
+    }
+
+    /// The first line (from 1) whose table header (`[` or `[[`) is not followed by a key, and what
+    /// follows instead. toml++ (inside TOMLKit) assumes a key there: in a release build a line
+    /// such as `[[[x` would be undefined behaviour, so it never reaches the parser.
+    static func headerWithoutKey(_ text: String) -> (line: Int, seen: String)? {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for (index, line) in lines.enumerated() {
+            var rest = line.unicodeScalars.drop { $0 == " " || $0 == "\t" }
+            guard rest.first == "[" else { continue }
+            rest = rest.dropFirst()
+            if rest.first == "[" { rest = rest.dropFirst() }
+            rest = rest.drop { $0 == " " || $0 == "\t" }
+            // At the very end of the text, toml++ reports the missing key itself.
+            guard let next = rest.first ?? (index + 1 < lines.count ? "\n" : nil) else { continue }
+            let isKeyStart =
+                ("a"..."z").contains(next) || ("A"..."Z").contains(next) || ("0"..."9").contains(next)
+                || "_-\"']".unicodeScalars.contains(next)
+            if !isKeyStart { return (index + 1, next.escaped(asASCII: true)) }
+        }
+        return nil
+    }
+
     private static func pool(
         _ name: String,
         _ value: any TOMLValueConvertible,
@@ -64,11 +114,11 @@ public struct ConfigurationFile: Sendable {
     ) throws(ConfigurationError) -> PoolTable {
         let line = locator.line(of: ["pools", name])
         guard let table = value.table else {
-            throw ConfigurationError("\(path):\(line ?? 0): pools.\(name): expected a table [pools.\(name)]")
+            throw ConfigurationError("\(Self.place(path, line)): pools.\(name): expected a table [pools.\(name)]")
         }
         guard BindAddress.isValidName(Substring(name)) else {
             throw ConfigurationError(
-                "\(path):\(line ?? 0): pools.\(name): a pool name may use letters, digits, '_', '-', '.'"
+                "\(Self.place(path, line)): pools.\(name): a pool name may use letters, digits, '_', '-', '.'"
             )
         }
         var settings: Layer = [:]

@@ -98,7 +98,7 @@ struct PoolBuilder {
             else {
                 throw ConfigurationError(
                     inFile
-                        ? "pools.\(name): kind = \"command\" needs command = [\"program\", \"argument\", …]"
+                        ? "\(own?[.workerClass]?.source.culprit("pools.\(name)") ?? "pools.\(name)"): kind = \"command\" needs command = [\"program\", \"argument\", …]"
                         : "--worker-class command needs the program after --, e.g. -- python3 server.py"
                 )
             }
@@ -191,12 +191,25 @@ struct PoolBuilder {
             sources[sourceKey] = ValueSource.builtIn("reload mode").description
             return 1
         }
+        let perCoreEntry = layer[.workersPerCore]
         let perCore =
-            try layer[.workersPerCore].map { entry throws(ConfigurationError) in
+            try perCoreEntry.map { entry throws(ConfigurationError) in
                 try ValueParser.number(entry, key(.workersPerCore))
             } ?? 1
         let cap = try layer[.maxWorkers].map { entry throws(ConfigurationError) in
             try ValueParser.integer(entry, key(.maxWorkers), range: 0...10_000)
+        }
+        if let perCoreEntry {
+            let culprit = perCoreEntry.source.culprit(key(.workersPerCore))
+            guard perCore >= 0 else {
+                throw ConfigurationError("\(culprit): \(ValueParser.format(perCore)) is negative")
+            }
+            let product = perCore * Double(cores)
+            guard product <= 10_000 || (cap ?? 0) != 0 else {
+                throw ConfigurationError(
+                    "\(culprit): \(ValueParser.format(perCore)) × \(cores) CPUs is more than 10000 workers (set MAX_WORKERS)"
+                )
+            }
         }
         let count = WorkerCount.automatic(workersPerCore: perCore, cores: cores, maxWorkers: cap)
         var note = "\(ValueParser.format(perCore)) per core × \(cores) CPU\(cores == 1 ? "" : "s"), at least 2"

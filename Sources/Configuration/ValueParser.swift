@@ -59,6 +59,10 @@ enum ValueParser {
             let lower = allowZero ? "0" : "more than 0"
             throw ConfigurationError("\(culprit): \(format(value)) is out of range (\(lower) to 86400 seconds)")
         }
+        guard value == 0 || value >= 0.001 else {
+            // It would round to 0, which means "off" or "at once": never what was asked.
+            throw ConfigurationError("\(culprit): \(format(value)) is less than a millisecond")
+        }
         return .milliseconds(Int64((value * 1000).rounded()))
     }
 

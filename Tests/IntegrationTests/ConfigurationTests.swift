@@ -239,6 +239,26 @@ extension Integration {
             #expect(drover.workers == old)
             #expect(try httpGet(port: port).status == 200)
 
+            // Files that made the TOML parser abort droverd (found by the configuration fuzzing):
+            // now one line each, and the pool serves on.
+            for (text, message) in [
+                ("workers = 1\n[[[pools\n", "drover.toml:2: invalid TOML: a table header needs a key, saw '['"),
+                (
+                    "bind = [\"127.0.0.1:0\",} \"x\"]\n",
+                    "drover.toml: invalid TOML: the parser gave up at an internal check"
+                ),
+                ("workers = 1\napp = \"main:app\\u0000x\"\n", "drover.toml:2: a NUL character"),
+            ] {
+                let failures = drover.logCount("Reload failed")
+                try directory.write("drover.toml", text)
+                drover.signal(SIGHUP)
+                try waitFor("the reload to fail") { drover.logCount("Reload failed") > failures ? true : nil }
+                #expect(drover.log.contains(message), "\(text.debugDescription)")
+                #expect(drover.process.isRunning)
+                #expect(drover.workers == old)
+                #expect(try httpGet(port: port).status == 200)
+            }
+
             try directory.write("drover.toml", "workers = 2\nbind = [\"127.0.0.1:0\"]\n")
             drover.signal(SIGHUP)
             // A configuration that fails to load starts no rollout: the next one is generation 2.
