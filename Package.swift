@@ -16,6 +16,8 @@ let package = Package(
     products: [
         .executable(name: "droverd", targets: ["droverd"]),
         .executable(name: "droverctl", targets: ["droverctl"]),
+        // For the fuzzing package in fuzz/ (what droverd parses from strangers lives here).
+        .library(name: "DroverShared", targets: ["DroverShared"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),

@@ -78,13 +78,25 @@ public enum ControlRequest: Hashable, Sendable {
     public init(line raw: String) throws(ControlError) {
         var text = Substring(raw)
         if text.hasSuffix("\r") { text = text.dropLast() }
-        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        // Any whitespace separates words, so a stray carriage return never ends up in a pool name.
+        let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
         guard let verb = words.first else { throw ControlError(.emptyRequest, "empty request; try 'help'") }
         let arguments = Array(words.dropFirst())
         func expect(_ range: ClosedRange<Int>, _ usage: String) throws(ControlError) {
             guard range.contains(arguments.count) else {
                 throw ControlError(.invalidArgument, "usage: \(verb)\(usage.isEmpty ? "" : " " + usage)")
             }
+        }
+        // Pool names are plain ASCII names (as in drover.toml); anything else is refused here, so
+        // no stray byte travels on to droverd's replies or logs.
+        if ["status", "scale", "restart"].contains(verb), let pool = arguments.first,
+            !BindAddress.isValidName(Substring(pool))
+        {
+            let shown = pool.count > 40 ? String(pool.prefix(40)) + "…" : pool
+            throw ControlError(
+                .invalidArgument,
+                "\(verb): '\(shown)' is not a pool name (letters, digits, '_', '-', '.')"
+            )
         }
         switch verb {
         case "version":

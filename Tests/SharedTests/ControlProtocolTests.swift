@@ -24,6 +24,21 @@ struct ControlProtocolTests {
         #expect(try ControlRequest(line: line + "\r") == request)
         #expect(try ControlRequest(line: "  " + line.replacingOccurrences(" ", "\t ") + " ") == request)
         #expect(try ControlRequest(line: request.line) == request)
+        // Found by the fuzzer (fuzz/): "status a\r\r" parsed to the pool "a\r", which did not print back.
+        #expect(try ControlRequest(line: line + "\r\r") == request)
+        #expect(try ControlRequest(line: line.replacingOccurrences(" ", "\r ") + "\u{85}") == request)
+    }
+
+    @Test(
+        "a pool name is a plain name: anything else is refused before it reaches droverd",
+        arguments: ["status web\u{654}x", "status caf\u{e9}", "scale web\u{0} 2", "restart ../web", "status \u{1}"]
+    )
+    func poolNames(line: String) {
+        // Found by the fuzzer (fuzz/): "status\t\u{654}…" (a name that starts with a combining mark)
+        // printed as "status \u{654}…", where the mark joins the space, and did not parse back.
+        let error = #expect(throws: ControlError.self) { try ControlRequest(line: line) }
+        #expect(error?.code == "invalid_argument")
+        #expect(error?.message.contains("is not a pool name") == true)
     }
 
     @Test(
