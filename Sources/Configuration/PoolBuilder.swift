@@ -200,10 +200,8 @@ struct PoolBuilder {
             try ValueParser.integer(entry, key(.maxWorkers), range: 0...10_000)
         }
         if let perCoreEntry {
+            // A negative value gives 2 workers, as in the seed (max(int(…), 2)); a huge one is refused.
             let culprit = perCoreEntry.source.culprit(key(.workersPerCore))
-            guard perCore >= 0 else {
-                throw ConfigurationError("\(culprit): \(ValueParser.format(perCore)) is negative")
-            }
             let product = perCore * Double(cores)
             guard product <= 10_000 || (cap ?? 0) != 0 else {
                 throw ConfigurationError(
