@@ -167,6 +167,7 @@ public struct ConfigurationFile: Sendable {
         case .double: raw = .number(value.double!)
         case .bool: raw = .boolean(value.bool!)
         case .array:
+            guard expectation(setting) == "a list of strings" else { throw wrong(expectation(setting)) }
             var strings: [String] = []
             for element in value.array! {
                 guard let string = element.string else { throw wrong("a list of strings") }
@@ -193,8 +194,8 @@ public struct ConfigurationFile: Sendable {
     private static func expectation(_ setting: Setting) -> String {
         switch setting {
         case .env: "a table of strings"
-        case .bind, .command: "a list of strings"
-        default: "a value"
+        case .bind, .command, .reloadInclude, .reloadExclude: "a list of strings"
+        default: "a single value"
         }
     }
 

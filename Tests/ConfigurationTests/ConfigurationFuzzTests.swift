@@ -93,7 +93,7 @@ struct ConfigurationFuzzTests {
         Hostile(toml: "[pools.\"a\\nb\"]\n", expected: "drover.toml: pools.a\\nb: a pool name may use"),
         Hostile(toml: "timeout = inf\n", expected: "drover.toml:1: timeout: expected a number of seconds"),
         Hostile(toml: "timeout = nan\n", expected: "drover.toml:1: timeout: expected a number of seconds"),
-        Hostile(toml: "workers = 1979-05-27\n", expected: "drover.toml:1: workers: expected a value, got a date"),
+        Hostile(toml: "workers = 1979-05-27\n", expected: "drover.toml:1: workers: expected a single value, got a date"),
         Hostile(
             toml: "workers = 9223372036854775807\n",
             expected: "drover.toml:1: workers: 9223372036854775807 is out"
@@ -103,6 +103,7 @@ struct ConfigurationFuzzTests {
         Hostile(toml: "pools = { web = { workers = 0 } }\n", expected: "pools.web.workers: 0 is out of range"),
         Hostile(toml: "env = { \"A=B\" = \"x\" }\n", expected: "drover.toml:1: env: 'A=B' is not a variable name"),
         Hostile(toml: "[env]\nA = \"1\"\n[env.B]\nC = \"x\"\n", expected: "env.B: expected a string"),
+        Hostile(toml: "workers = [1]\n", expected: "drover.toml:1: workers: expected a single value, got an array"),
         Hostile(toml: "bind = [\"127.0.0.1:1\", 7]\n", expected: "drover.toml:1: bind: expected a list of strings"),
     ]
 
