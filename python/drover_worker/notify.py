@@ -1,8 +1,11 @@
 """A minimal sd_notify client: KEY=VALUE lines in one datagram to $NOTIFY_SOCKET.
 
 A leading "/" is a filesystem path, a leading "@" the Linux abstract namespace.
-Without NOTIFY_SOCKET every send is a silent no-op.  Sends never block and never
-raise: droverd going away must not take the worker down.
+Without NOTIFY_SOCKET every send is a silent no-op.  Sends never raise: droverd going
+away must not take the worker down.  A send blocks only when asked to (``retry``): the
+receiver's queue holds a few datagrams (net.unix.max_dgram_qlen, 10 by default), and when
+many workers start or stop at once a READY=1 dropped on EAGAIN would get a serving worker
+killed at its boot timeout.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 
 logger = logging.getLogger("uvicorn.error")
 
@@ -39,19 +43,33 @@ class Notifier:
     def enabled(self) -> bool:
         return self._sock is not None
 
-    def send(self, *lines: str) -> bool:
-        """Send one datagram made of the given KEY=VALUE lines; True if it went out."""
+    def send(self, *lines: str, retry: float = 0.0) -> bool:
+        """Send one datagram made of the given KEY=VALUE lines; True if it went out.
+
+        While the receiver's queue is full, try again for up to ``retry`` seconds.
+        """
         if self._sock is None:
             return False
         payload = "\n".join(line.replace("\n", " ") for line in lines).encode()
-        try:
-            self._sock.sendto(payload, self.address)
-        except OSError as exc:
-            if not self._warned:  # once is enough: the supervisor is gone or overloaded
-                self._warned = True
-                logger.warning("sd_notify to %r failed: %s", self.address, exc)
-            return False
-        return True
+        deadline = time.monotonic() + retry
+        pause = 0.001
+        while True:
+            try:
+                self._sock.sendto(payload, self.address)
+                return True
+            except BlockingIOError as exc:
+                if time.monotonic() + pause > deadline:
+                    error: OSError = exc
+                    break
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+            except OSError as exc:
+                error = exc
+                break
+        if not self._warned:  # once is enough: the supervisor is gone or overloaded
+            self._warned = True
+            logger.warning("sd_notify to %r failed: %s", self.address, error)
+        return False
 
     def close(self) -> None:
         if self._sock is not None:

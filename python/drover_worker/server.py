@@ -104,7 +104,7 @@ class DroverServer(uvicorn.Server):
         if self.heartbeat is not None:
             self.heartbeat.beat()
         where = ", ".join(self.addresses)
-        self.notifier.send("READY=1", f"STATUS=serving on {where}")
+        self.notifier.send("READY=1", f"STATUS=serving on {where}", retry=2.0)
         self.ready = True
         logger.info("Ready: serving on %s", where)
 
@@ -141,7 +141,7 @@ class DroverServer(uvicorn.Server):
             server.close()
         for sock in self._sockets:
             sock.close()  # already closed (asyncio) or detached (uvloop) by server.close()
-        self.notifier.send("STOPPING=1", "STATUS=stopping" if self.force_exit else "STATUS=retiring")
+        self.notifier.send("STOPPING=1", "STATUS=stopping" if self.force_exit else "STATUS=retiring", retry=2.0)
 
     def _abort_connections(self) -> None:
         for connection in list(self.server_state.connections):
