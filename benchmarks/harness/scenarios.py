@@ -1,0 +1,498 @@
+"""The measurements. Each scenario starts a fresh server, measures, stops it, and returns
+{metric: value}. Times are perf_counter() differences in seconds unless the key says _ms."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import procfs
+from .monitor import Monitor, wait_until
+from .net import Prober, Wrk, free_port, get, run_wrk, wait_serving
+from .servers import Drover, Gunicorn, Options, Paths, Running, Server
+
+MIB = 1024.0
+
+
+@dataclass
+class Settings:
+    runs: int = 3
+    wrk_seconds: float = 10.0        # throughput run
+    warmup_seconds: float = 1.0
+    idle_seconds: float = 10.0
+    event_wrk_seconds: float = 10.0  # wrk c32 during reload / crash
+    event_at: float = 3.0            # the reload / kill this far into it
+    import_delay: float = 1.5
+    heartbeat_timeout: float = 5.0
+    status_workers: int = 64
+    tiny_workers: int = 1000
+    status_repeats: int = 20
+    quiet_wait: float = 30.0         # wait at most this long for the machine to calm down
+    settle_seconds: float = 1.0      # after boot, before memory and idle readings
+    pause_seconds: float = 0.5       # after boot, before an event scenario starts its load
+    never_margin: float = 2.0        # a blocked worker not killed by T + this counts as never
+
+    @classmethod
+    def quick(cls) -> Settings:
+        return cls(runs=1, wrk_seconds=2, warmup_seconds=0, idle_seconds=1, event_wrk_seconds=3,
+                   event_at=1.0, heartbeat_timeout=2, status_workers=8, tiny_workers=1000,
+                   status_repeats=2, quiet_wait=0, settle_seconds=0.3, pause_seconds=0.2, never_margin=1)
+
+
+class Context:
+    def __init__(self, settings: Settings, paths: Paths, out_dir: Path) -> None:
+        self.settings, self.paths, self.out_dir = settings, paths, out_dir
+        self.logs = out_dir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.running: list[Running] = []
+        self.machine = procfs.MachineCPU()
+
+    def wait_quiet(self, threshold: float = 0.3) -> float | None:
+        """Wait (at most quiet_wait s) until other work uses < threshold cores; returns the
+        last reading (cores busy in 0.5 s with nothing of ours running)."""
+        if not self.settings.quiet_wait:
+            return None
+        end = time.perf_counter() + self.settings.quiet_wait
+        self.machine.cores_since_last()
+        while True:
+            time.sleep(0.5)
+            busy = self.machine.cores_since_last()
+            if busy < threshold or time.perf_counter() > end:
+                return round(busy, 2)
+
+    def start(self, server: Server, opts: Options) -> Running:
+        rundir = Path(tempfile.mkdtemp(prefix=f"drover-bench-{server.name}-"))
+        running = server.start(free_port(), rundir, opts, self.logs / f"{server.name}.log")
+        self.running.append(running)
+        return running
+
+    def start_command(self, cmd: list[str], name: str, port: int, rundir: Path) -> Running:
+        logf = open(self.logs / f"{name}.log", "ab")
+        logf.write(f"\n$ {' '.join(cmd)}\n".encode())
+        logf.flush()
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT, cwd=rundir)
+        logf.close()
+        running = Running(Drover(self.paths), proc, port, rundir, started, cmd)
+        self.running.append(running)
+        return running
+
+    def stop_all(self) -> None:
+        for r in self.running:
+            r.stop(grace=5)
+            shutil.rmtree(r.rundir, ignore_errors=True)
+        self.running.clear()
+
+
+def _wait_ready(run: Running, workers: int, timeout: float = 30.0) -> tuple[Monitor, float, float]:
+    """Wait until `workers` workers answered /pid and accept. Returns the boot monitor (stopped),
+    when the first 200 and when the last worker's first 200 came."""
+    mon = Monitor(run, 0.01)
+    mon.start()
+    try:
+        first, all_seen, _ = wait_serving(run.port, workers, timeout)
+        if all_seen is None:
+            raise RuntimeError(f"{run.server.name}: {workers} workers not serving after {timeout} s")
+        if not wait_until(lambda: mon.samples and len(mon.samples[-1].accepting) >= workers, 10):
+            raise RuntimeError(f"{run.server.name}: {workers} workers not accepting")
+    finally:
+        mon.stop()
+    return mon, first, all_seen
+
+
+class DroverEvents:
+    """`droverctl events --json` in the background (Drover only): when each worker was spawned
+    and became READY, as droverd saw it. Stopped by its pid."""
+
+    def __init__(self, ctx: Context, run: Running) -> None:
+        self.proc = None
+        if isinstance(run.server, Drover):
+            self.proc = subprocess.Popen([str(ctx.paths.droverctl), "--socket", str(run.rundir / "drover.sock"),
+                                          "events", "--json"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                         text=True)
+            time.sleep(0.1)  # subscribed before anything happens
+
+    def stop(self) -> list[dict]:
+        if self.proc is None:
+            return []
+        self.proc.terminate()
+        out, _ = self.proc.communicate(timeout=5)
+        events = []
+        for line in out.splitlines():
+            try:
+                events.append(json.loads(line))
+            except ValueError:
+                pass
+        return events
+
+    @staticmethod
+    def boot_times(events: list[dict]) -> dict:
+        """Spawn → READY per new worker, and exit → respawn, from droverd's own clock."""
+        boots = [e["boot_s"] for e in events if e.get("event") == "worker_ready" and "boot_s" in e]
+        exited = [e["time"] for e in events if e.get("event") == "worker_exited"]
+        spawned = [e["time"] for e in events if e.get("event") == "worker_spawned"]
+        m = {}
+        if boots:
+            m["drover_boot_s"] = max(boots)
+        if exited and spawned and any(t >= exited[0] for t in spawned):
+            m["drover_respawn_ms"] = (min(t for t in spawned if t >= exited[0]) - exited[0]) * 1000
+        return m
+
+
+def _sleep_until(t: float) -> None:
+    time.sleep(max(0.0, t - time.perf_counter()))
+
+
+def _wrk_metrics(prefix: str, res) -> dict:
+    return {f"{prefix}_errors": res.socket_errors, f"{prefix}_errors_detail": res.errors,
+            f"{prefix}_non2xx": res.non2xx, f"{prefix}_max_ms": res.max_ms, f"{prefix}_rps": res.rps}
+
+
+# --- boot, memory, idle, throughput ----------------------------------------------------------------
+
+def basic(ctx: Context, server: Server) -> dict:
+    s = ctx.settings
+    run = ctx.start(server, Options(workers=2))
+    mon, first_200, all_seen = _wait_ready(run, 2)
+    m = {
+        "boot_first_200_s": first_200 - run.started,
+        "boot_all_serving_s": all_seen - run.started,
+        "boot_all_accepting_s": mon.first(lambda x: len(x.accepting) >= 2) - run.started,
+    }
+    time.sleep(s.settle_seconds)  # let start-up settle
+
+    tree = run.tree()
+    workers = run.workers()
+    mem = {pid: procfs.memory_kib(pid) for pid in tree}
+    m["master_rss_mib"] = mem[run.master][0] / MIB
+    m["master_pss_mib"] = mem[run.master][1] / MIB
+    m["worker_rss_mib"] = statistics.mean(mem[p][0] for p in workers) / MIB
+    m["worker_pss_mib"] = statistics.mean(mem[p][1] for p in workers) / MIB
+    m["total_rss_mib"] = sum(v[0] for v in mem.values()) / MIB
+    m["total_pss_mib"] = sum(v[1] for v in mem.values()) / MIB
+    m["processes"] = len(tree)
+
+    before = procfs.thread_counters(run.master)
+    workers_before = {p: procfs.thread_counters(p) for p in workers}
+    time.sleep(s.idle_seconds)
+    d = procfs.counters_delta(before, procfs.thread_counters(run.master))
+    scale = 10.0 / s.idle_seconds  # per 10 s
+    m["idle_wakeups"] = d["runs"] * scale
+    m["idle_voluntary"] = d["voluntary"] * scale
+    m["idle_involuntary"] = d["involuntary"] * scale
+    m["idle_cpu_ms"] = d["cpu_ns"] / 1e6 * scale
+    m["master_threads"] = d["threads"]
+    wd = [procfs.counters_delta(b, procfs.thread_counters(p)) for p, b in workers_before.items()]
+    m["idle_worker_cpu_ms"] = statistics.mean(x["cpu_ns"] for x in wd) / 1e6 * scale
+    m["idle_worker_wakeups"] = statistics.mean(x["runs"] for x in wd) * scale
+
+    if s.warmup_seconds:
+        run_wrk(run.port, 64, s.warmup_seconds)
+    tree = run.tree()
+    cpu0, master0 = procfs.cpu_seconds(tree), procfs.cpu_seconds([run.master])
+    res = run_wrk(run.port, 64, s.wrk_seconds)
+    cpu1, master1 = procfs.cpu_seconds(tree), procfs.cpu_seconds([run.master])
+    m.update({"rps": res.rps, "p50_ms": res.p50_ms, "p99_ms": res.p99_ms, "wrk_errors": res.socket_errors,
+              "wrk_non2xx": res.non2xx, "req_per_cpu_s": res.requests / (cpu1 - cpu0) if cpu1 > cpu0 else None,
+              "master_cpu_wrk_ms": (master1 - master0) * 1000})
+    run.stop()
+    return m
+
+
+# --- reload under keep-alive load ------------------------------------------------------------------
+
+def _reload(ctx: Context, server: Server, import_delay: float, prefix: str) -> dict:
+    s = ctx.settings
+    run = ctx.start(server, Options(workers=2, import_delay=import_delay))
+    _wait_ready(run, 2, timeout=30 + 2 * import_delay)
+    time.sleep(ctx.settings.pause_seconds)
+    events = DroverEvents(ctx, run)
+    mon, prober = Monitor(run, 0.01), Prober(run.port, interval=0.02, timeout=2.0)
+    mon.start()
+    prober.start()
+    wrk = Wrk(run.port, 32, s.event_wrk_seconds)
+    _sleep_until(wrk.started + s.event_at)
+    old = frozenset(run.workers())
+    t_hup = time.perf_counter()
+    run.signal(signal.SIGHUP)
+    res = wrk.result()
+
+    def handed_over(x) -> bool:
+        return len(x.accepting - old) >= 2 and not (x.accepting & old)
+
+    wait_until(lambda: mon.samples and handed_over(mon.samples[-1]) and not (mon.samples[-1].workers & old), 20)
+    probes = prober.stop()
+    mon.stop()
+    end = mon.samples[-1].t
+    total = mon.first(handed_over, after=t_hup)
+    exited = mon.first(lambda x: not (x.workers & old), after=t_hup)
+    m = _wrk_metrics(prefix, res)
+    m.update({
+        f"{prefix}_probe_failures": sum(p.outcome != "ok" for p in probes),
+        f"{prefix}_probes": len(probes),
+        f"{prefix}_total_s": total - t_hup if total else None,
+        f"{prefix}_old_exited_s": exited - t_hup if exited else None,
+        f"{prefix}_none_accepting_s": mon.time_with_none_accepting(t_hup, end),
+        f"{prefix}_new_workers": len(mon.new_workers(old)),
+    })
+    m.update({f"{prefix}_{k}": v for k, v in DroverEvents.boot_times(events.stop()).items()})
+    run.stop()
+    return m
+
+
+def reload(ctx: Context, server: Server) -> dict:
+    return _reload(ctx, server, 0.0, "reload")
+
+
+def reload_slow(ctx: Context, server: Server) -> dict:
+    return _reload(ctx, server, ctx.settings.import_delay, "rslow")
+
+
+# --- kill -9 a worker under load -------------------------------------------------------------------
+
+def crash(ctx: Context, server: Server) -> dict:
+    s = ctx.settings
+    run = ctx.start(server, Options(workers=2))
+    _wait_ready(run, 2)
+    time.sleep(ctx.settings.pause_seconds)
+    events = DroverEvents(ctx, run)
+    mon, prober = Monitor(run, 0.01), Prober(run.port, interval=0.01, timeout=2.0, parallel=2)
+    mon.start()
+    prober.start()
+    wrk = Wrk(run.port, 32, s.event_wrk_seconds)
+    _sleep_until(wrk.started + s.event_at)
+    old = frozenset(run.workers())
+    victim = min(old)
+    t_kill = time.perf_counter()
+    os.kill(victim, signal.SIGKILL)
+    res = wrk.result()
+    wait_until(lambda: mon.samples and len(mon.samples[-1].accepting - {victim}) >= 2, 10)
+    probes = prober.stop()
+    mon.stop()
+    exists = mon.first(lambda x: bool(x.workers - old), after=t_kill)
+    accepting = mon.first(lambda x: bool(x.accepting - old), after=t_kill)
+    serving = next((p.done for p in probes if p.sent >= t_kill and p.outcome == "ok" and p.pid not in old), None)
+    m = _wrk_metrics("crash", res)
+    m.update({
+        "crash_probe_failures": sum(p.outcome != "ok" for p in probes),
+        "crash_exists_s": exists - t_kill if exists else None,
+        "crash_accepting_s": accepting - t_kill if accepting else None,
+        "crash_serving_s": serving - t_kill if serving else None,
+    })
+    m.update({f"crash_{k}": v for k, v in DroverEvents.boot_times(events.stop()).items()})
+    run.stop()
+    return m
+
+
+# --- scale +1 --------------------------------------------------------------------------------------
+
+def scale(ctx: Context, server: Server) -> dict:
+    run = ctx.start(server, Options(workers=2))
+    _wait_ready(run, 2)
+    time.sleep(ctx.settings.pause_seconds)
+    events = DroverEvents(ctx, run)
+    mon, prober = Monitor(run, 0.01), Prober(run.port, interval=0.01, timeout=2.0, parallel=4)
+    mon.start()
+    prober.start()
+    time.sleep(0.1)
+    old = frozenset(run.workers())
+    t0 = time.perf_counter()
+    run.signal(signal.SIGTTIN)
+    wait_until(lambda: mon.samples and len(mon.samples[-1].accepting) >= 3, 10)
+    end_probe = time.perf_counter() + 2
+    wait_until(lambda: any(p.pid not in old and p.outcome == "ok" for p in list(prober.probes)), 2)
+    _sleep_until(min(end_probe, time.perf_counter() + 0.05))
+    probes = prober.stop()
+    mon.stop()
+    exists = mon.first(lambda x: bool(x.workers - old), after=t0)
+    accepting = mon.first(lambda x: bool(x.accepting - old), after=t0)
+    serving = next((p.done for p in probes if p.sent >= t0 and p.outcome == "ok" and p.pid not in old), None)
+    boot = DroverEvents.boot_times(events.stop())
+    run.stop()
+    return {
+        "scale_exists_s": exists - t0 if exists else None,
+        "scale_accepting_s": accepting - t0 if accepting else None,
+        "scale_serving_s": serving - t0 if serving else None,
+        **{f"scale_{k}": v for k, v in boot.items()},
+    }
+
+
+# --- heartbeat timeout on a blocked event loop -----------------------------------------------------
+
+def heartbeat(ctx: Context, server: Server) -> dict:
+    T = ctx.settings.heartbeat_timeout
+    run = ctx.start(server, Options(workers=2, timeout=T))
+    _wait_ready(run, 2)
+    time.sleep(1.0)  # gunicorn only enforces the timeout after a worker's first heartbeat
+    old = frozenset(run.workers())
+    mon = Monitor(run, 0.01)
+    mon.start()
+    outcome: list = []
+    blocker = threading.Thread(target=lambda: outcome.append(get(run.port, f"/block?s={T + 3:g}", timeout=T + 5)))
+    t0 = time.perf_counter()
+    blocker.start()
+    cap = T + ctx.settings.never_margin
+    wait_until(lambda: mon.samples and len(mon.samples[-1].workers & old) < len(old), cap)
+    killed = mon.first(lambda x: len(x.workers & old) < len(old), after=t0)
+    if killed:
+        wait_until(lambda: mon.samples and len(mon.samples[-1].accepting) >= 2 and
+                   bool(mon.samples[-1].accepting - old), 5)
+    mon.stop()
+    replaced = mon.first(lambda x: bool(x.accepting - old), after=t0)
+    blocker.join(T + 7)
+    run.stop()
+    return {
+        "hb_kill_s": killed - t0 if killed else None,
+        "hb_not_killed_within_s": None if killed else cap,
+        "hb_replacement_accepting_s": replaced - t0 if replaced else None,
+        "hb_blocked_request": outcome[0].outcome if outcome else "no answer",
+    }
+
+
+# --- graceful stop with requests in flight ---------------------------------------------------------
+
+def graceful_stop(ctx: Context, server: Server) -> dict:
+    run = ctx.start(server, Options(workers=2))
+    _wait_ready(run, 2)
+    time.sleep(0.3)
+    slow = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        p = get(run.port, "/slow?s=2", timeout=10)
+        with lock:
+            slow.append(p)
+
+    threads = [threading.Thread(target=one) for _ in range(20)]
+    for t in threads:
+        t.start()
+    time.sleep(ctx.settings.pause_seconds)
+    t_term = time.perf_counter()
+    run.signal(signal.SIGTERM)
+    probes = []
+    while time.perf_counter() - t_term < 8:
+        probes.append(get(run.port, "/", timeout=0.3))
+        if run.proc.poll() is not None:
+            break
+        time.sleep(0.02)
+    for t in threads:
+        t.join(12)
+    try:
+        run.proc.wait(timeout=10)
+        exit_s = time.perf_counter() - t_term
+    except subprocess.TimeoutExpired:
+        exit_s = None
+    run.stop()
+    # Refused from: the first probe of the last unbroken run of refusals.
+    refused_from = None
+    for p in probes:
+        if p.outcome == "refused":
+            refused_from = refused_from if refused_from is not None else p.sent - t_term
+        else:
+            refused_from = None
+    exit_seen = probes[-1].done - t_term if probes else None
+    return {
+        "stop_completed": sum(p.outcome == "ok" for p in slow),
+        "stop_failed": 20 - sum(p.outcome == "ok" for p in slow),
+        "stop_refused_from_s": refused_from,
+        "stop_new_served": sum(p.outcome == "ok" for p in probes),
+        "stop_new_hung_or_reset": sum(p.outcome in ("timeout", "reset") for p in probes),
+        "stop_exit_s": exit_s if exit_s is not None else exit_seen,
+        "_stop_probe_timeline": [(round(p.sent - t_term, 3), p.outcome) for p in probes],
+    }
+
+
+# --- control: status with many workers; 1000 tiny command workers ---------------------------------
+
+def _time_command(cmd: list[str], repeats: int) -> list[float]:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True, timeout=10)
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
+
+def _status_commands(ctx: Context, server: Server, run: Running) -> dict[str, list[str]]:
+    if isinstance(server, Gunicorn):
+        ctl = [str(ctx.paths.venv_bin / "gunicornc"), "-s", str(run.rundir / "gunicorn.ctl")]
+        return {"status": ctl + ["-c", "show workers"], "status_json": ctl + ["-c", "show workers", "-j"]}
+    ctl = [str(ctx.paths.droverctl), "--socket", str(run.rundir / "drover.sock")]
+    return {"status": ctl + ["status"], "status_json": ctl + ["status", "--json"]}
+
+
+def status(ctx: Context, server: Server) -> dict:
+    s = ctx.settings
+    n = s.status_workers
+    run = ctx.start(server, Options(workers=n))
+    mon = Monitor(run, 0.1)
+    mon.start()
+    ok = wait_until(lambda: mon.samples and len(mon.samples[-1].accepting) >= n, 120, 0.1)
+    mon.stop()
+    if not ok:
+        raise RuntimeError(f"{n} workers not accepting after 120 s")
+    boot = mon.first(lambda x: len(x.accepting) >= n) - run.started
+    time.sleep(1.0)
+    cmds = _status_commands(ctx, server, run)
+    out = subprocess.run(cmds["status_json"], capture_output=True, text=True, timeout=10).stdout
+    m = {"many_boot_s": boot, "many_workers": n, "status_ms": statistics.median(_time_command(cmds["status"], s.status_repeats)),
+         "status_json_ms": statistics.median(_time_command(cmds["status_json"], s.status_repeats)),
+         "status_reply_bytes": len(out)}
+    m["master_rss_many_mib"] = procfs.memory_kib(run.master)[0] / MIB
+    run.stop()
+    return m
+
+
+def spawn_tiny(ctx: Context, server: Server) -> dict:
+    s = ctx.settings
+    n = s.tiny_workers
+    assert isinstance(server, Drover)
+    rundir = Path(tempfile.mkdtemp(prefix="drover-bench-tiny-"))
+    port = free_port()
+    run = ctx.start_command(server.command_pool(port, rundir, n, ["sleep", "3600"]), "drover-tiny", port, rundir)
+    ok = wait_until(lambda: len(procfs.children(run.master)) >= n, 60, 0.01)
+    spawned = time.perf_counter() - run.started if ok else None
+    ctl = [str(ctx.paths.droverctl), "--socket", str(rundir / "drover.sock")]
+
+    def ready() -> int:
+        try:
+            out = subprocess.run(ctl + ["status", "--json"], capture_output=True, text=True, timeout=10).stdout
+            return sum(p.get("ready", 0) for p in json.loads(out)["result"]["pools"])
+        except (ValueError, KeyError, subprocess.TimeoutExpired):
+            return 0
+
+    ok_ready = wait_until(lambda: ready() >= n, 60, 0.05)
+    ready_s = time.perf_counter() - run.started if ok_ready else None
+    run.tree()
+    time.sleep(1.0)
+    m = {"tiny_workers": n, "tiny_spawn_all_s": spawned, "tiny_ready_seen_s": ready_s,
+         "tiny_status_ms": statistics.median(_time_command(ctl + ["status"], s.status_repeats)),
+         "tiny_status_json_ms": statistics.median(_time_command(ctl + ["status", "--json"], s.status_repeats)),
+         "tiny_master_rss_mib": procfs.memory_kib(run.master)[0] / MIB}
+    before = procfs.thread_counters(run.master)
+    time.sleep(2.0)
+    m["tiny_idle_cpu_ms_per_10s"] = procfs.counters_delta(before, procfs.thread_counters(run.master))["cpu_ns"] / 1e6 * 5
+    m["tiny_stop_s"] = run.stop(grace=30)
+    return m
+
+
+SCENARIOS = {
+    "basic": basic,
+    "reload": reload,
+    "reload_slow": reload_slow,
+    "crash": crash,
+    "scale": scale,
+    "heartbeat": heartbeat,
+    "stop": graceful_stop,
+    "status": status,
+    "spawn1000": spawn_tiny,
+}
