@@ -11,6 +11,7 @@ import Glibc
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract: "Pools and workers: counts, states, pids, ages, restarts, memory, last exits.",
         discussion: "With --ready, exits 0 only when every pool has all its desired workers ready (a health check)."
     )
@@ -32,6 +33,7 @@ struct Status: ParsableCommand {
 
 struct Scale: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "scale",
         abstract: "Resize a pool: N workers, or +N / -N; answers when the new workers are ready."
     )
     @OptionGroup var global: GlobalOptions
@@ -56,6 +58,7 @@ struct Scale: ParsableCommand {
 
 struct Reload: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "reload",
         abstract: "Re-read the configuration and roll every pool out; answers when done or rolled back."
     )
     @OptionGroup var global: GlobalOptions
@@ -68,6 +71,7 @@ struct Reload: ParsableCommand {
 
 struct Restart: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "restart",
         abstract: "Roll a pool (or every pool) out to a new generation; answers when done or rolled back."
     )
     @OptionGroup var global: GlobalOptions
@@ -88,6 +92,7 @@ func printRollout(_ result: JSONValue) {
 
 struct Stop: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "stop",
         abstract: "Stop droverd: graceful (drain) by default, or fast; answers when every worker is gone."
     )
     @OptionGroup var global: GlobalOptions
@@ -101,7 +106,10 @@ struct Stop: ParsableCommand {
 }
 
 struct Config: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The effective configuration and each value's source.")
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "The effective configuration and each value's source."
+    )
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -112,6 +120,7 @@ struct Config: ParsableCommand {
 
 struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "events",
         abstract: "Print every state change as it happens, until interrupted."
     )
     @OptionGroup var global: GlobalOptions
@@ -125,7 +134,10 @@ struct Events: ParsableCommand {
 }
 
 struct Version: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "droverctl's version and the running droverd's.")
+    static let configuration = CommandConfiguration(
+        commandName: "version",
+        abstract: "droverctl's version and the running droverd's."
+    )
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
