@@ -31,14 +31,7 @@ enum ProcessStats {
 
     /// Children of `parent` that are zombies (exited, not reaped).
     static func zombies(of parent: Int32) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { pid in
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return false }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            return fields.count > 2 && fields[0] == "Z" && Int32(fields[1]) == parent
-        }
+        childPIDs(of: parent) { $0 == "Z" }
     }
 }
 

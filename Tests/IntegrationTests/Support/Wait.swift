@@ -37,13 +37,18 @@ func processIsAlive(_ pid: Int32) -> Bool {
 
 /// The pids of `parent`'s children that are alive.
 func childPIDs(of parent: Int32) -> [Int32] {
+    childPIDs(of: parent) { $0 != "Z" }
+}
+
+/// The pids of `parent`'s children whose state (`R`, `S`, `Z`, … in /proc/PID/stat) passes `state`.
+func childPIDs(of parent: Int32, state: (Substring) -> Bool) -> [Int32] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.compactMap(Int32.init).filter { pid in
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { return false }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 2 && fields[0] != "Z" && Int32(fields[1]) == parent
+        return fields.count > 2 && state(fields[0]) && Int32(fields[1]) == parent
     }.sorted()
 }
 
