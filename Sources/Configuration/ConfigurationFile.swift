@@ -167,7 +167,7 @@ public struct ConfigurationFile: Sendable {
         case .double: raw = .number(value.double!)
         case .bool: raw = .boolean(value.bool!)
         case .array:
-            guard expectation(setting) == "a list of strings" else { throw wrong(expectation(setting)) }
+            guard takesList(setting) else { throw wrong(expectation(setting)) }
             var strings: [String] = []
             for element in value.array! {
                 guard let string = element.string else { throw wrong("a list of strings") }
@@ -192,11 +192,13 @@ public struct ConfigurationFile: Sendable {
     }
 
     private static func expectation(_ setting: Setting) -> String {
-        switch setting {
-        case .env: "a table of strings"
-        case .bind, .command, .reloadInclude, .reloadExclude: "a list of strings"
-        default: "a single value"
-        }
+        if setting == .env { return "a table of strings" }
+        return takesList(setting) ? "a list of strings" : "a single value"
+    }
+
+    /// Settings whose value is a list of strings in the file.
+    private static func takesList(_ setting: Setting) -> Bool {
+        [.bind, .command, .reloadInclude, .reloadExclude].contains(setting)
     }
 
     private static func unknownKey(

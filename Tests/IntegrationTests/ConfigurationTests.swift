@@ -181,10 +181,12 @@ extension Integration {
         func twoPools() throws {
             let directory = try AppDirectory("pools")
             try directory.namedApp("main.py", name: "app")
-            try FileManager.default.copyItem(
-                atPath: Paths.fixtures.appendingPathComponent("fd_server.py").path,
-                toPath: directory.path + "/fd_server.py"
-            )
+            for fixture in ["fd_server.py", "tiny_http.py"] {
+                try FileManager.default.copyItem(
+                    atPath: Paths.fixtures.appendingPathComponent(fixture).path,
+                    toPath: directory.path + "/" + fixture
+                )
+            }
             try directory.write(
                 "drover.toml",
                 """

@@ -97,19 +97,7 @@ extension Integration {
 
         @Test("socket activation: droverd serves on the socket systemd-socket-activate passes, by name or by default")
         func socketActivation() throws {
-            let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(probe, $0, length)
-                    return getsockname(probe, $0, &length)
-                }
-            }
-            let port = Int(UInt16(bigEndian: address.sin_port))
-            close(probe)
+            let port = freePort()
             for arguments in [["-b", "fd://http"], []] {
                 let activator = try DroverProcess(
                     ["-l", "127.0.0.1:\(port)", "--fdname=http", Paths.droverd, "-w", "1"] + arguments + [

@@ -10,6 +10,8 @@ import os
 import socket
 import sys
 
+from tiny_http import answer_forever
+
 
 def notify(message: str) -> None:
     address = os.environ.get("NOTIFY_SOCKET")
@@ -52,20 +54,7 @@ def main() -> None:
         "pgid": os.getpgid(0),
         "blocked_signals": blocked_signals(),
     }
-    while True:
-        connection, _ = listener.accept()
-        with connection:
-            request = b""
-            while b"\r\n\r\n" not in request:
-                chunk = connection.recv(4096)
-                if not chunk:
-                    break
-                request += chunk
-            body = json.dumps(facts).encode()
-            connection.sendall(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-            )
+    answer_forever(listener, json.dumps(facts).encode(), "application/json")
 
 
 if __name__ == "__main__":

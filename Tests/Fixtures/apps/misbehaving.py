@@ -12,21 +12,11 @@ import socket
 import sys
 import time
 
+from tiny_http import answer_forever
+
 
 def serve(listener: socket.socket) -> None:
-    while True:
-        connection, _ = listener.accept()
-        with connection:
-            request = b""
-            while b"\r\n\r\n" not in request:
-                chunk = connection.recv(4096)
-                if not chunk:
-                    break
-                request += chunk
-            body = str(os.getpid()).encode()
-            connection.sendall(
-                b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
-            )
+    answer_forever(listener, str(os.getpid()).encode())
 
 
 def main() -> None:
