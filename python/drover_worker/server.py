@@ -66,6 +66,8 @@ class DroverServer(uvicorn.Server):
         self.access_file = access_file
         self.ready = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._starting: asyncio.Future[None] | None = None
+        self.stopped_while_starting = False
         self._sockets: list[socket.socket] = []
         self._stopped_accepting = False
 
@@ -98,7 +100,20 @@ class DroverServer(uvicorn.Server):
                 beating.cancel()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets=sockets)
+        # A worker told to stop before its app finished starting has nothing to drain: the
+        # stop cancels the startup (a lifespan that hangs would otherwise hold the worker
+        # until droverd's graceful timeout).
+        self._starting = asyncio.ensure_future(super().startup(sockets=sockets))
+        try:
+            await self._starting
+        except asyncio.CancelledError:
+            if not self.should_exit:
+                raise
+            logger.info("Stopped before the application finished starting")
+            self.stopped_while_starting = True
+            return
+        finally:
+            self._starting = None
         if not self.started or self.should_exit:
             return  # lifespan startup failed (uvicorn <= 0.30 returns), or a signal came meanwhile
         if self.heartbeat is not None:
@@ -229,6 +244,8 @@ class DroverServer(uvicorn.Server):
                 reason,
                 self.idle_grace,
             )
+        if self._starting is not None:
+            self._starting.cancel()
         self._stop_accepting()
         if self.force_exit:
             self._abort_connections()

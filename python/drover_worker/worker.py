@@ -163,6 +163,6 @@ def run(argv: Sequence[str]) -> int:
         return fail(f"app {args.app!r} did not start: {summary(exc)}", EXIT_STARTUP)
     except KeyboardInterrupt:
         return 0
-    if not server.started:
+    if not server.started and not server.stopped_while_starting:
         return fail(f"app {args.app!r} did not start: application startup failed; see the log above", EXIT_STARTUP)
-    return 0
+    return 0  # served and stopped, or told to stop before the app finished starting

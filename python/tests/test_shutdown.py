@@ -153,6 +153,19 @@ def test_sigint_after_sigterm_cuts_the_graceful_wait_short(spawn):
     assert time.monotonic() - sent < 3
 
 
+def test_sigterm_while_the_app_is_still_starting_stops_at_once(spawn):
+    # Found by the integration suite on a loaded machine: a lifespan startup that hangs held a
+    # worker told to stop until droverd's graceful timeout.
+    worker = spawn("hang_startup:app")
+    wait_until(lambda: "Waiting for application startup" in worker.stderr(), timeout=10, message="the startup")
+    sent = time.monotonic()
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait_exit(timeout=5) == 0
+    assert time.monotonic() - sent < 3
+    assert "Stopped before the application finished starting" in worker.stderr()
+    assert worker.notify is not None and not [m for m in worker.notify.drain() if "READY" in m]
+
+
 def test_sigabrt_while_the_loop_is_blocked_dumps_python_stacks(spawn):
     worker = spawn("blocking:app")
     worker.wait_ready()
