@@ -32,23 +32,30 @@ final class FileWatcher: @unchecked Sendable {
     /// How many directories are watched.
     var count: Int { directories.count }
 
-    /// Watches `relative` and, recursively, its subdirectories.
-    private func add(_ relative: String) {
+    /// Watches `relative` and, recursively, its subdirectories; returns the files found in them
+    /// that count (for a directory that appears later, its files may predate its watch).
+    @discardableResult
+    private func add(_ relative: String) -> [String] {
         let path = relative.isEmpty ? root : root + "/" + relative
         let descriptor = inotify_add_watch(fd, path, Self.mask)
-        guard descriptor >= 0 else { return }
+        guard descriptor >= 0 else { return [] }
         directories[descriptor] = relative
-        guard let directory = opendir(path) else { return }
+        guard let directory = opendir(path) else { return [] }
         defer { closedir(directory) }
+        var found: [String] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            guard name != ".", name != "..", entry.pointee.d_type == UInt8(DT_DIR), !filter.skipsDirectory(name) else {
-                continue
+            guard name != ".", name != ".." else { continue }
+            let child = relative.isEmpty ? name : relative + "/" + name
+            if entry.pointee.d_type == UInt8(DT_DIR) {
+                if !filter.skipsDirectory(name) { found += add(child) }
+            } else if filter.counts(child) {
+                found.append(child)
             }
-            add(relative.isEmpty ? name : relative + "/" + name)
         }
+        return found
     }
 
     func watch(on queue: DispatchQueue, readable: @escaping @Sendable () -> Void) {
@@ -82,7 +89,9 @@ final class FileWatcher: @unchecked Sendable {
                 }
                 let path = directory.isEmpty ? name : directory + "/" + name
                 if mask & UInt32(IN_ISDIR) != 0 {
-                    if mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0, !filter.skipsDirectory(name) { add(path) }
+                    if mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0, !filter.skipsDirectory(name) {
+                        changed += add(path)
+                    }
                     continue
                 }
                 if filter.counts(path) { changed.append(path) }
