@@ -1,17 +1,33 @@
 #! /usr/bin/env sh
-# /start.sh: the image's default command, with the uvicorn-gunicorn image's interface.
-# droverd itself reads every variable the seed image's start.sh and gunicorn_conf.py read
-# (module detection, WEB_CONCURRENCY / WORKERS_PER_CORE / MAX_WORKERS, HOST / PORT / BIND,
-# LOG_LEVEL, TIMEOUT, GRACEFUL_TIMEOUT, KEEP_ALIVE, ACCESS_LOG, ERROR_LOG, GUNICORN_CMD_ARGS,
-# PRE_START_PATH), sources the prestart script and prints the seed's JSON line. This script only
-# execs it, so droverd is PID 1: it gets `docker stop`'s SIGTERM and reaps orphans.
-# Arguments are droverd's: `docker run IMAGE /start.sh --workers 3`.
+# /start.sh: the image's default command; the seed image's start.sh with droverd in Gunicorn's place.
 set -e
 
-# The seed names the prestart script by its absolute path ("Checking for script in
-# /app/prestart.sh"); droverd's own default is the relative "prestart.sh" of the app directory.
-# Same script, the seed's messages. Set but empty means the default, as in the seed.
-PRE_START_PATH=${PRE_START_PATH:-${PWD%/}/prestart.sh}
-export PRE_START_PATH
+if [ -f /app/app/main.py ]; then
+    DEFAULT_MODULE_NAME=app.main
+elif [ -f /app/main.py ]; then
+    DEFAULT_MODULE_NAME=main
+fi
+MODULE_NAME=${MODULE_NAME:-$DEFAULT_MODULE_NAME}
+VARIABLE_NAME=${VARIABLE_NAME:-app}
+export APP_MODULE=${APP_MODULE:-"$MODULE_NAME:$VARIABLE_NAME"}
 
-exec droverd "$@"
+if [ -f /app/gunicorn_conf.py ]; then
+    DEFAULT_GUNICORN_CONF=/app/gunicorn_conf.py
+elif [ -f /app/app/gunicorn_conf.py ]; then
+    DEFAULT_GUNICORN_CONF=/app/app/gunicorn_conf.py
+else
+    DEFAULT_GUNICORN_CONF=/gunicorn_conf.py
+fi
+export GUNICORN_CONF=${GUNICORN_CONF:-$DEFAULT_GUNICORN_CONF}
+export WORKER_CLASS=${WORKER_CLASS:-"uvicorn.workers.UvicornWorker"}
+
+# If there's a prestart.sh script in the /app directory or other path specified, droverd runs it
+# before starting: it prints the seed's messages ("Checking for script in …", then "Running script …"
+# or "There is no script …") and sources the script with sh and `set -e`, so what the script
+# exports reaches the config file and the workers, and a failing script stops the start-up.
+# droverd runs it, not this script, so that it runs once, also when droverd is started otherwise.
+export PRE_START_PATH=${PRE_START_PATH:-/app/prestart.sh}
+
+# Start droverd as PID 1 (it gets `docker stop`'s SIGTERM and reaps orphans). Arguments given to
+# /start.sh are droverd's (`docker run IMAGE /start.sh --max-requests 1000`); the seed takes none.
+exec droverd -k "$WORKER_CLASS" -c "$GUNICORN_CONF" "$APP_MODULE" "$@"
