@@ -61,7 +61,7 @@ public struct ConfigurationFile: Sendable {
                 }
                 continue
             }
-            guard let setting = Setting(rawValue: key), Setting.fileKeys.contains(setting) else {
+            guard let setting = SettingRegistry.setting(key: key), Setting.fileKeys.contains(setting) else {
                 throw Self.unknownKey(key, path: path, line: line, known: Setting.fileKeys.map(\.rawValue) + ["pools"])
             }
             settings[setting] = try Self.entry(table[key]!, setting: setting, path: path, line: line)
@@ -124,7 +124,7 @@ public struct ConfigurationFile: Sendable {
         var settings: Layer = [:]
         for key in table.keys {
             let keyLine = locator.line(of: ["pools", name, key])
-            let setting = key == "kind" ? Setting.workerClass : Setting(rawValue: key)
+            let setting = key == "kind" ? Setting.workerClass : SettingRegistry.setting(key: key)
             guard let setting, setting == .workerClass || Setting.poolKeys.contains(setting) else {
                 throw unknownKey(
                     "pools.\(name).\(key)",
@@ -198,7 +198,7 @@ public struct ConfigurationFile: Sendable {
 
     /// Settings whose value is a list of strings in the file.
     private static func takesList(_ setting: Setting) -> Bool {
-        [.bind, .command, .reloadInclude, .reloadExclude].contains(setting)
+        SettingRegistry.spec(setting)?.shape == .list
     }
 
     private static func unknownKey(

@@ -11,8 +11,10 @@ public struct ConfigurationInputs: Sendable {
     /// The command line.
     public var options: DaemonOptions
     public var environment: [String: String]
-    /// The configuration file, if one was found and read.
+    /// The configuration file (TOML), if one was found and read.
     public var file: ConfigurationFile?
+    /// The Gunicorn configuration file (Python), if one was found and read instead.
+    public var python: PythonConfigurationFile?
     /// CPUs this process may use (see ``CPUBudget``).
     public var cores: Int
     /// Whether a path relative to the app directory names a regular file (for `main.py` detection).
@@ -24,6 +26,7 @@ public struct ConfigurationInputs: Sendable {
         options: DaemonOptions,
         environment: [String: String],
         file: ConfigurationFile? = nil,
+        python: PythonConfigurationFile? = nil,
         cores: Int = 1,
         fileExists: @escaping @Sendable (String) -> Bool = { _ in false },
         inheritedSockets: [String] = []
@@ -32,6 +35,7 @@ public struct ConfigurationInputs: Sendable {
         self.options = options
         self.environment = environment
         self.file = file
+        self.python = python
         self.cores = cores
         self.fileExists = fileExists
     }
@@ -58,8 +62,15 @@ public enum ConfigurationResolver {
         }
     }
 
-    /// Files looked for in the app directory when no file is named.
+    /// Files looked for in the app directory when no file is named: Drover's, then the seed
+    /// image's `gunicorn_conf.py` (its start.sh order), then Gunicorn's own `gunicorn.conf.py`.
     public static let defaultFiles = ["drover.toml", "app/drover.toml"]
+    public static let defaultPythonFiles = ["gunicorn_conf.py", "app/gunicorn_conf.py", "gunicorn.conf.py"]
+
+    /// Whether a configuration file is Gunicorn's Python rather than TOML (by its name).
+    public static func isPython(_ path: String) -> Bool {
+        !path.lowercased().hasSuffix(".toml")
+    }
 
     public static func locations(
         options: DaemonOptions,
@@ -75,6 +86,14 @@ public enum ConfigurationResolver {
             (try ValueParser.text(entry, "config"), entry.source.culprit("config"))
         }
         return Locations(directory: directory, explicitFile: file)
+    }
+
+    /// The launcher program the flags and environment name (it reads Gunicorn configuration files).
+    public static func launcher(options: DaemonOptions, environment: [String: String]) -> String {
+        let merged = try? commandLayers(options: options, environment: environment, file: nil, detectedModule: nil)
+            .merged
+        if case .text(let program)? = merged?[.launcher]?.value, !program.isEmpty { return program }
+        return "drover-worker"
     }
 
     /// The prestart script to source (relative paths are in the app directory).
@@ -94,53 +113,85 @@ public enum ConfigurationResolver {
         options: DaemonOptions,
         environment: [String: String],
         file: ConfigurationFile?,
+        python: PythonConfigurationFile? = nil,
         detectedModule: String?
-    ) throws(ConfigurationError) -> (merged: Layer, seed: SeedSummary, warnings: [String]) {
-        let (environmentLayer, seed, warnings) = SeedEnvironment.layer(environment, detectedModule: detectedModule)
-        var layers = [file?.settings ?? [:], environmentLayer, OptionsLayer.layer(options, origin: .commandLine)]
-        if let text = environment["GUNICORN_CMD_ARGS"], !text.isEmpty {
-            layers.append(try OptionsLayer.gunicornLayer(text))
-        }
-        if let text = environment["DROVER_ARGS"], !text.isEmpty {
-            layers.append(
-                OptionsLayer.layer(
-                    try OptionsLayer.parse(variable: "DROVER_ARGS", text),
-                    origin: .variable("DROVER_ARGS")
-                )
-            )
+    ) throws(ConfigurationError) -> (merged: Layer, seed: SeedSummary, warnings: [String], mentions: [GunicornMention])
+    {
+        let (environmentLayer, seed, warnings) = SeedEnvironment.layer(
+            environment,
+            detectedModule: detectedModule,
+            gunicornFile: python != nil
+        )
+        var layers = [
+            python?.settings ?? file?.settings ?? [:], environmentLayer,
+            OptionsLayer.layer(options, origin: .commandLine),
+        ]
+        var mentions = (python?.gunicornOnly ?? []) + OptionsLayer.gunicornOnly(options, origin: .commandLine)
+        for (name, dialect) in [("GUNICORN_CMD_ARGS", DaemonOptions.Dialect.gunicorn), ("DROVER_ARGS", .drover)] {
+            guard let text = environment[name], !text.isEmpty else { continue }
+            let parsed = try OptionsLayer.parse(variable: name, text, dialect: dialect)
+            var layer = OptionsLayer.layer(parsed, origin: .variable(name))
+            if dialect == .gunicorn { layer[.app] = nil }
+            layers.append(layer)
+            mentions += OptionsLayer.gunicornOnly(parsed, origin: .variable(name))
         }
         var merged: Layer = [:]
         for layer in layers { merged.merge(layer) { _, higher in higher } }
-        return (merged, seed, warnings)
+        return (merged, seed, warnings, mentions)
     }
 
     /// The validated configuration.
     public static func resolve(_ inputs: ConfigurationInputs) throws(ConfigurationError) -> Configuration {
         let detected = SeedEnvironment.detectedModule(fileExists: inputs.fileExists)
-        let (merged, seedInputs, warnings) = try commandLayers(
+        let (merged, seedInputs, warnings, mentions) = try commandLayers(
             options: inputs.options,
             environment: inputs.environment,
             file: inputs.file,
+            python: inputs.python,
             detectedModule: detected
         )
+        var notices: [String] = []
+        for mention in mentions {
+            if case .refused = mention.setting.status {
+                throw ConfigurationError(mention.setting.message(culprit: mention.culprit))
+            }
+            notices.append(mention.setting.message(culprit: mention.culprit))
+        }
+        if let python = inputs.python, !python.unknownNames.isEmpty {
+            notices.append(
+                "\(python.path): not Gunicorn settings, so ignored (as Gunicorn does): \(python.unknownNames.joined(separator: ", "))"
+            )
+        }
         let reload =
             try merged[.reload].map { entry throws(ConfigurationError) in
                 try ValueParser.boolean(entry, "reload")
             } ?? false
         let reloadFilter = ReloadFilter(
-            include: try merged[.reloadInclude].map { entry throws(ConfigurationError) in
+            include: (try merged[.reloadInclude].map { entry throws(ConfigurationError) in
                 try ValueParser.list(entry, "reload_include")
-            } ?? ReloadFilter.defaultInclude,
+            } ?? ReloadFilter.defaultInclude)
+                + (try merged[.reloadExtraFiles].map { entry throws(ConfigurationError) in
+                    try ValueParser.list(entry, "reload_extra_files")
+                } ?? []),
             exclude: ReloadFilter.defaultExclude
                 + (try merged[.reloadExclude].map { entry throws(ConfigurationError) in
                     try ValueParser.list(entry, "reload_exclude")
                 } ?? [])
         )
+        let gunicorn = inputs.python.map { python in
+            GunicornConfiguration(
+                path: python.path,
+                masterHooks: python.hooks.filter(SettingRegistry.masterHooks.contains),
+                workerHooks: python.hooks.filter(SettingRegistry.workerHooks.contains)
+            )
+        }
         var builder = PoolBuilder(
             cores: inputs.cores,
             detectedModule: detected,
             inheritedSockets: inputs.inheritedSockets,
-            reload: reload
+            reload: reload,
+            defaults: gunicorn == nil ? .seed : .gunicorn(environment: inputs.environment),
+            gunicorn: gunicorn
         )
         var sources: [String: String] = [:]
         for (setting, entry) in merged where setting != .env {
@@ -222,7 +273,7 @@ public enum ConfigurationResolver {
             controlSocket: try optionalText(.controlSocket),
             controlGroup: try optionalText(.controlGroup),
             prestart: try optionalText(.prestart) ?? "prestart.sh",
-            file: inputs.file?.path,
+            file: inputs.file?.path ?? inputs.python?.path,
             reload: reload,
             reloadFilter: reloadFilter,
             sources: sources,
@@ -231,7 +282,22 @@ public enum ConfigurationResolver {
                 host: seedInputs.host,
                 port: seedInputs.port,
                 workersPerCore: workersPerCore,
-                maxWorkers: maxWorkers
+                maxWorkers: maxWorkers,
+                logLevel: seedInputs.logLevel
+            ),
+            notices: notices,
+            backlog: try merged[.backlog].map { entry throws(ConfigurationError) in
+                try ValueParser.integer(entry, "backlog", range: 1...65535)
+            } ?? 2048,
+            reusePort: try merged[.reusePort].map { entry throws(ConfigurationError) in
+                try ValueParser.boolean(entry, "reuse_port")
+            } ?? false,
+            gunicorn: gunicorn,
+            gunicornSettings: GunicornView.settings(
+                merged: merged,
+                pools: pools,
+                logLevel: logLevel,
+                errorLog: errorLog
             )
         )
     }

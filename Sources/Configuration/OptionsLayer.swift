@@ -3,7 +3,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import ArgumentParser
 import DroverShared
 
 /// The values given as flags: on the command line, in `DROVER_ARGS`, or in `GUNICORN_CMD_ARGS`.
@@ -21,77 +20,53 @@ enum OptionsLayer {
         }
     }
 
-    /// The flags Gunicorn has too: the only ones `GUNICORN_CMD_ARGS` may set.
-    static let gunicornSettings: Set<Setting> = [
-        .config, .bind, .workers, .workerClass, .timeout, .gracefulTimeout, .keepAlive, .logLevel,
-        .accessLogfile, .errorLogfile, .chdir, .pid, .certfile, .keyfile, .maxRequests, .maxRequestsJitter, .reload,
-    ]
-
     static func layer(_ options: DaemonOptions, origin: Origin) -> Layer {
         var layer: Layer = [:]
-        func put(_ setting: Setting, _ value: RawValue?) {
-            guard let value else { return }
-            layer[setting] = Entry(value: value, source: origin.source(setting.flag))
+        if let app = options.appModule {
+            layer[.app] = Entry(value: .text(app), source: origin.source(Setting.app.flag))
         }
-        put(.app, options.appModule.map(RawValue.text))
-        put(.command, options.command.isEmpty ? nil : .list(options.command))
-        put(.config, options.config.map(RawValue.text))
-        put(.bind, options.bind.isEmpty ? nil : .list(options.bind))
-        put(.workers, options.workers.map(RawValue.text))
-        put(.workerClass, options.workerClass.map(RawValue.text))
-        put(.timeout, options.timeout.map(RawValue.text))
-        put(.gracefulTimeout, options.gracefulTimeout.map(RawValue.text))
-        put(.bootTimeout, options.bootTimeout.map(RawValue.text))
-        put(.keepAlive, options.keepAlive.map(RawValue.text))
-        put(.logLevel, options.logLevel.map(RawValue.text))
-        put(.logFormat, options.logFormat.map(RawValue.text))
-        put(.accessLogfile, options.accessLogfile.map(RawValue.text))
-        put(.errorLogfile, options.errorLogfile.map(RawValue.text))
-        put(.chdir, options.chdir.map(RawValue.text))
-        put(.pid, options.pid.map(RawValue.text))
-        put(.certfile, options.certfile.map(RawValue.text))
-        put(.keyfile, options.keyfile.map(RawValue.text))
-        put(.maxRequests, options.maxRequests.map(RawValue.text))
-        put(.maxRequestsJitter, options.maxRequestsJitter.map(RawValue.text))
-        put(.reload, options.reload ? .boolean(true) : nil)
-        put(.reloadInclude, options.reloadInclude.isEmpty ? nil : .list(options.reloadInclude))
-        put(.reloadExclude, options.reloadExclude.isEmpty ? nil : .list(options.reloadExclude))
-        put(.controlSocket, options.controlSocket.map(RawValue.text))
-        put(.controlGroup, options.controlGroup.map(RawValue.text))
-        put(.name, options.name.map(RawValue.text))
-        put(.prestart, options.prestart.map(RawValue.text))
-        put(.launcher, options.launcher.map(RawValue.text))
-        put(.waitReady, options.waitReady.map(RawValue.boolean))
+        if !options.command.isEmpty {
+            layer[.command] = Entry(value: .list(options.command), source: origin.source(Setting.command.flag))
+        }
+        for given in options.given {
+            // A repeated list flag adds to the list; any other flag given again wins.
+            if case .list(let more) = given.value, case .list(let earlier)? = layer[given.setting]?.value {
+                layer[given.setting]?.value = .list(earlier + more)
+            } else {
+                layer[given.setting] = Entry(value: given.value, source: origin.source(given.flag))
+            }
+        }
         return layer
+    }
+
+    /// Gunicorn settings Drover ignores or refuses that the flags named, with their culprits.
+    static func gunicornOnly(_ options: DaemonOptions, origin: Origin) -> [GunicornMention] {
+        options.gunicornOnly.map {
+            GunicornMention(setting: $0.setting, culprit: origin.source($0.flag).culprit($0.setting.name))
+        }
     }
 
     /// Parses the flags in an environment variable (`DROVER_ARGS`, `GUNICORN_CMD_ARGS`).
-    static func parse(variable name: String, _ text: String) throws(ConfigurationError) -> DaemonOptions {
+    static func parse(
+        variable name: String,
+        _ text: String,
+        dialect: DaemonOptions.Dialect
+    ) throws(ConfigurationError) -> DaemonOptions {
         let words = try ArgumentSplitter.split(text, variable: name)
-        do {
-            return try DaemonOptions.parse(words)
+        do throws(ConfigurationError) {
+            let options = try DaemonOptions.parse(words, dialect: dialect)
+            if options.help || options.version || options.checkConfig {
+                throw ConfigurationError("--help, --version and --check-config belong on droverd's command line")
+            }
+            return options
         } catch {
-            throw ConfigurationError("\(name): " + firstLine(DaemonOptions.message(for: error)))
+            throw ConfigurationError("\(name): \(error.message)")
         }
     }
+}
 
-    /// `GUNICORN_CMD_ARGS`: Gunicorn's flags only; a positional app is ignored, as Gunicorn does.
-    static func gunicornLayer(_ text: String) throws(ConfigurationError) -> Layer {
-        let name = "GUNICORN_CMD_ARGS"
-        var layer = layer(try parse(variable: name, text), origin: .variable(name))
-        layer[.app] = nil
-        for setting in layer.keys.sorted(by: { $0.rawValue < $1.rawValue }) where !gunicornSettings.contains(setting) {
-            throw ConfigurationError("\(name): \(setting.flag) is not a Gunicorn flag; put it in DROVER_ARGS")
-        }
-        if case .text(let path)? = layer[.config]?.value, path.hasSuffix(".py") {
-            throw ConfigurationError(
-                "\(name): -c \(path): Drover reads a TOML file (drover.toml), not Gunicorn's Python configuration"
-            )
-        }
-        return layer
-    }
-
-    static func firstLine(_ text: String) -> String {
-        text.split(separator: "\n").first.map(String.init) ?? text
-    }
+/// A Gunicorn setting Drover has no use for, and where it was set (for its notice or error).
+struct GunicornMention: Sendable {
+    let setting: GunicornOnlySetting
+    let culprit: String
 }

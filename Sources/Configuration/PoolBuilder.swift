@@ -14,10 +14,12 @@ struct PoolBuilder {
     let inheritedSockets: [String]
     /// Development mode: one worker unless a count is given.
     let reload: Bool
+    /// The seed's defaults, or Gunicorn's when a Gunicorn configuration file is in use.
+    let defaults: PoolDefaults
+    /// The Gunicorn configuration file in use, whose path and worker hooks the launcher gets.
+    let gunicorn: GunicornConfiguration?
     /// Sources of values that were computed (the worker count, the detected app).
     var sources: [String: String] = [:]
-
-    static let defaultBind = "0.0.0.0:80"
 
     mutating func pool(
         name: String,
@@ -68,14 +70,24 @@ struct PoolBuilder {
                 try ValueParser.seconds(entry, key(setting), allowZero: allowZero)
             } ?? value
         }
-        let timeout = try seconds(.timeout, default: .seconds(120))
-        let gracefulTimeout = try seconds(.gracefulTimeout, default: .seconds(120))
+        let timeout = try seconds(.timeout, default: defaults.timeout)
+        let gracefulTimeout = try seconds(.gracefulTimeout, default: defaults.gracefulTimeout)
         let bootTimeout = try seconds(.bootTimeout, default: .seconds(60), allowZero: false)
-        let keepAlive = try seconds(.keepAlive, default: .seconds(5))
+        let keepAlive = try seconds(.keepAlive, default: defaults.keepAlive)
 
         let workers = try workerCount(layer: layer, key: key, sourceKey: sourceKey(.workers))
         let binds = try binds(layer: layer, own: own, isCommand: isCommand, key: key)
-        let environment = try Self.environment(global: global[.env], own: own?[.env], key: key(.env))
+        var environment = try Self.environment(global: global[.env], own: own?[.env], key: key(.env))
+        if let entry = layer[.rawEnv] {
+            for pair in try ValueParser.list(entry, key(.rawEnv)) {
+                guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                    throw ConfigurationError("\(entry.source.culprit(key(.rawEnv))): '\(pair)' is not NAME=VALUE")
+                }
+                let name = String(pair[..<equals])
+                environment.removeAll { $0.name == name }
+                environment.append(EnvironmentVariable(name, String(pair[pair.index(after: equals)...])))
+            }
+        }
         let waitReady = try layer[.waitReady].map { entry throws(ConfigurationError) in
             try ValueParser.boolean(entry, key(.waitReady))
         }
@@ -136,7 +148,7 @@ struct PoolBuilder {
             let accessLog =
                 try layer[.accessLogfile].map { entry throws(ConfigurationError) in
                     LogTarget(try ValueParser.text(entry, key(.accessLogfile)))
-                } ?? .standard
+                } ?? LogTarget(defaults.accessLog)
             let launcher =
                 try layer[.launcher].map { entry throws(ConfigurationError) in
                     try ValueParser.text(entry, key(.launcher))
@@ -160,7 +172,8 @@ struct PoolBuilder {
                     http: className.contains("H11") || className.hasSuffix("-h11") ? .h11 : .auto,
                     certificate: certificate,
                     maxRequests: maxRequests == 0 ? nil : maxRequests,
-                    maxRequestsJitter: jitter
+                    maxRequestsJitter: jitter,
+                    launcherArguments: try launcherArguments(layer: layer, key: key)
                 )
             )
         }
@@ -186,6 +199,12 @@ struct PoolBuilder {
     ) throws(ConfigurationError) -> Int {
         if let entry = layer[.workers] {
             return try ValueParser.integer(entry, key(.workers), range: 1...10_000)
+        }
+        if !reload, let (value, origin) = defaults.workers {
+            sources[sourceKey] =
+                ValueSource.builtIn("Gunicorn's: \(origin == "Gunicorn's" ? "1" : "$" + origin)").description
+            let source: ValueSource = origin == "Gunicorn's" ? .builtIn(nil) : .environment(origin)
+            return try ValueParser.integer(Entry(value: .text(value), source: source), key(.workers), range: 1...10_000)
         }
         if reload {
             sources[sourceKey] = ValueSource.builtIn("reload mode").description
@@ -228,7 +247,7 @@ struct PoolBuilder {
             sources["bind"] = ValueSource.builtIn("sockets from systemd").description
             return inheritedSockets.map { BindAddress(.inherited(name: $0)) }
         }
-        let entry = layer[.bind] ?? Entry(value: .list([Self.defaultBind]), source: .builtIn(nil))
+        let entry = layer[.bind] ?? Entry(value: .list([defaults.bind]), source: .builtIn(nil))
         var binds: [BindAddress] = []
         for text in try ValueParser.list(entry, key(.bind)) {
             do {

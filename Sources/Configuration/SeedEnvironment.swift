@@ -18,12 +18,17 @@ enum SeedEnvironment {
     }
 
     /// The values the environment gives, the seed's inputs as given, and warnings.
+    ///
+    /// With a Gunicorn configuration file (`gunicorn_conf.py`), the variables the seed's default
+    /// file reads count only as far as that file reads them, as in the seed: only start.sh's
+    /// (the app, the worker class, the prestart script) and Drover's own are taken here.
     static func layer(
         _ environment: [String: String],
-        detectedModule: String?
+        detectedModule: String?,
+        gunicornFile: Bool = false
     ) -> (layer: Layer, seed: SeedSummary, warnings: [String]) {
         var layer: Layer = [:]
-        var warnings: [String] = []
+        let warnings: [String] = []
         func nonEmpty(_ name: String) -> String? {
             guard let value = environment[name], !value.isEmpty else { return nil }
             return value
@@ -42,6 +47,23 @@ enum SeedEnvironment {
         }
         if let workerClass = nonEmpty("WORKER_CLASS") { put(.workerClass, "WORKER_CLASS", .text(workerClass)) }
         if let prestart = nonEmpty("PRE_START_PATH") { put(.prestart, "PRE_START_PATH", .text(prestart)) }
+
+        // Drover's own.
+        if let file = nonEmpty("DROVER_CONF") ?? nonEmpty("GUNICORN_CONF") {
+            put(.config, nonEmpty("DROVER_CONF") != nil ? "DROVER_CONF" : "GUNICORN_CONF", .text(file))
+        }
+        if let socket = nonEmpty("DROVER_CONTROL_SOCKET") {
+            put(.controlSocket, "DROVER_CONTROL_SOCKET", .text(socket))
+        }
+        if let group = nonEmpty("DROVER_CONTROL_GROUP") { put(.controlGroup, "DROVER_CONTROL_GROUP", .text(group)) }
+        let seed = SeedSummary(
+            host: environment["HOST"] ?? "0.0.0.0",
+            port: environment["PORT"] ?? "80",
+            workersPerCore: 1,
+            maxWorkers: nil,
+            logLevel: environment["LOG_LEVEL"] ?? "info"
+        )
+        if gunicornFile { return (layer, seed, warnings) }
 
         // gunicorn_conf.py: set-but-empty values are kept (and fail where the seed fails).
         if let concurrency = nonEmpty("WEB_CONCURRENCY") { put(.workers, "WEB_CONCURRENCY", .text(concurrency)) }
@@ -63,24 +85,6 @@ enum SeedEnvironment {
         if let access = environment["ACCESS_LOG"] { put(.accessLogfile, "ACCESS_LOG", .text(access)) }
         if let error = environment["ERROR_LOG"] { put(.errorLogfile, "ERROR_LOG", .text(error)) }
 
-        // Drover's own.
-        if let file = nonEmpty("DROVER_CONF") { put(.config, "DROVER_CONF", .text(file)) }
-        if let socket = nonEmpty("DROVER_CONTROL_SOCKET") {
-            put(.controlSocket, "DROVER_CONTROL_SOCKET", .text(socket))
-        }
-        if let group = nonEmpty("DROVER_CONTROL_GROUP") { put(.controlGroup, "DROVER_CONTROL_GROUP", .text(group)) }
-
-        if let conf = nonEmpty("GUNICORN_CONF") {
-            warnings.append(
-                "GUNICORN_CONF=\(conf) is ignored: Drover reads drover.toml, not Gunicorn's Python configuration"
-            )
-        }
-        let seed = SeedSummary(
-            host: environment["HOST"] ?? "0.0.0.0",
-            port: environment["PORT"] ?? "80",
-            workersPerCore: 1,
-            maxWorkers: nil
-        )
         return (layer, seed, warnings)
     }
 }

@@ -5,62 +5,42 @@
 
 import DroverShared
 
-/// A droverd setting: its key in `drover.toml`, its flag, and its seed environment variable.
-enum Setting: String, CaseIterable, Hashable, Sendable {
-    case app
-    case command
-    case config
-    case bind
-    case workers
-    case workersPerCore = "workers_per_core"
-    case maxWorkers = "max_workers"
-    case workerClass = "worker_class"
-    case timeout
-    case gracefulTimeout = "graceful_timeout"
-    case bootTimeout = "boot_timeout"
-    case keepAlive = "keep_alive"
-    case logLevel = "log_level"
-    case logFormat = "log_format"
-    case accessLogfile = "access_logfile"
-    case errorLogfile = "error_logfile"
-    case chdir
-    case pid
-    case certfile
-    case keyfile
-    case maxRequests = "max_requests"
-    case maxRequestsJitter = "max_requests_jitter"
-    case reload
-    case reloadInclude = "reload_include"
-    case reloadExclude = "reload_exclude"
-    case controlSocket = "control_socket"
-    case controlGroup = "control_group"
-    case name
-    case prestart
-    case launcher
-    case waitReady = "wait_ready"
-    case maxSurge = "max_surge"
-    case env
+/// A droverd setting, named by its key in `drover.toml`. Everything else about it (flags,
+/// environment variables, Gunicorn's name, scope, default, help) is declared once, in
+/// ``SettingRegistry``.
+public struct Setting: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(rawValue: String) {
+        self.rawValue = rawValue
+    }
+
+    public var description: String { rawValue }
+
+    public static func < (lhs: Setting, rhs: Setting) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The declaration of this setting.
+    var spec: SettingSpec { SettingRegistry.spec(self)! }
 
     /// The command-line flag (`--graceful-timeout`); `APP_MODULE` for the positional app.
     var flag: String {
         switch self {
         case .app: "APP_MODULE"
         case .command: "COMMAND"
-        default: "--" + rawValue.replacing("_", with: "-")
+        default: spec.longFlag ?? rawValue
         }
     }
 
     /// Keys that `drover.toml` accepts at the top level.
-    static let fileKeys: Set<Setting> = Set(allCases).subtracting([.config, .chdir, .command])
+    static var fileKeys: Set<Setting> { Set(SettingRegistry.all.filter(\.inFile).map(\.setting)) }
 
     /// Keys a `[pools.NAME]` table accepts (`kind` is read as `worker_class`).
-    static let poolKeys: Set<Setting> = [
-        .app, .command, .workers, .workersPerCore, .maxWorkers, .bind, .env, .timeout, .bootTimeout,
-        .gracefulTimeout, .keepAlive, .waitReady, .maxRequests, .maxRequestsJitter, .maxSurge, .launcher,
-    ]
+    static var poolKeys: Set<Setting> {
+        Set(SettingRegistry.all.filter { $0.scope == .pool && $0.inFile }.map(\.setting))
+    }
 }
 
-/// A value before validation, as text (flags, environment) or as typed TOML.
+/// A value before validation, as text (flags, environment) or as typed TOML or Python.
 enum RawValue: Hashable, Sendable {
     case text(String)
     case integer(Int)
@@ -68,6 +48,8 @@ enum RawValue: Hashable, Sendable {
     case boolean(Bool)
     case list([String])
     case table([EnvironmentVariableEntry])
+    /// A structured value from a Python configuration file (`logconfig_dict`).
+    case json(JSONValue)
 }
 
 /// One `NAME = "value"` of an `env` table.

@@ -28,6 +28,28 @@ enum ValueParser {
         return value
     }
 
+    /// A non-negative integer as Gunicorn reads `umask`: `18`, `0o22`, `0x12`, or `022` (octal).
+    static func octal(_ entry: Entry, _ key: String) throws(ConfigurationError) -> Int {
+        guard case .text(let raw) = entry.value else { return try integer(entry, key, range: 0...0o7777) }
+        let text = raw.trimmingWhitespace().lowercased()
+        let value: Int?
+        if text.hasPrefix("0o") {
+            value = Int(text.dropFirst(2), radix: 8)
+        } else if text.hasPrefix("0x") {
+            value = Int(text.dropFirst(2), radix: 16)
+        } else if text.hasPrefix("0b") {
+            value = Int(text.dropFirst(2), radix: 2)
+        } else if text.count > 1, text.hasPrefix("0") {
+            value = Int(text.dropFirst(), radix: 8)
+        } else {
+            value = Int(text)
+        }
+        guard let value, (0...0o7777).contains(value) else {
+            throw ConfigurationError("\(entry.source.culprit(key)): '\(raw)' is not a mode (e.g. 0o22 or 18)")
+        }
+        return value
+    }
+
     static func number(_ entry: Entry, _ key: String) throws(ConfigurationError) -> Double {
         let culprit = entry.source.culprit(key)
         switch entry.value {

@@ -22,28 +22,60 @@ struct ConfigurationLoader {
         Dictionary(environment, uniquingKeysWith: { _, last in last })
     }
 
-    /// The file named by `-c` or `DROVER_CONF` (which must exist), else the first of
-    /// `drover.toml` and `app/drover.toml` in the app directory, else none.
-    func readFile() throws(ConfigurationError) -> ConfigurationFile? {
-        let path: String
+    /// The configuration file: the one named by `-c`, `DROVER_CONF` or `GUNICORN_CONF` (which must
+    /// exist), else the first of `drover.toml` and `app/drover.toml` in the app directory, else
+    /// the first of `gunicorn_conf.py`, `app/gunicorn_conf.py` and `gunicorn.conf.py`, else none.
+    /// A Python file is Gunicorn's: it is executed only when `python` is true (not before the
+    /// prestart script, whose exports it may read).
+    func readFile(python: Bool = true) throws(ConfigurationError) -> (ConfigurationFile?, PythonConfigurationFile?) {
         if let explicitFile {
-            path = explicitFile.path
+            let path = explicitFile.path
+            if ConfigurationResolver.isPython(path) {
+                guard SystemFacts.isRegularFile(path) else {
+                    throw ConfigurationError(
+                        "\(explicitFile.by): \(path): \(access(path, F_OK) == 0 ? "not a regular file" : errnoText())"
+                    )
+                }
+                return (nil, python ? try readPython(path) : nil)
+            }
             guard let text = readTextFile(path) else {
                 throw ConfigurationError("\(explicitFile.by): \(path): \(errnoText())")
             }
-            return try ConfigurationFile(path: path, text: text)
+            return (try ConfigurationFile(path: path, text: text), nil)
         }
-        guard let found = ConfigurationResolver.defaultFiles.first(where: SystemFacts.isRegularFile) else { return nil }
-        path = found
-        guard let text = readTextFile(path) else { throw ConfigurationError("\(path): \(errnoText())") }
-        return try ConfigurationFile(path: path, text: text)
+        if let found = ConfigurationResolver.defaultFiles.first(where: SystemFacts.isRegularFile) {
+            guard let text = readTextFile(found) else { throw ConfigurationError("\(found): \(errnoText())") }
+            return (try ConfigurationFile(path: found, text: text), nil)
+        }
+        guard python, let found = ConfigurationResolver.defaultPythonFiles.first(where: SystemFacts.isRegularFile)
+        else {
+            return (nil, nil)
+        }
+        return (nil, try readPython(found))
     }
 
-    func inputs(file: ConfigurationFile?) -> ConfigurationInputs {
+    /// A Gunicorn configuration file found next to a drover.toml that is read instead, if any.
+    func shadowedPythonFile() -> String? {
+        guard explicitFile == nil, ConfigurationResolver.defaultFiles.contains(where: SystemFacts.isRegularFile) else {
+            return nil
+        }
+        return ConfigurationResolver.defaultPythonFiles.first(where: SystemFacts.isRegularFile)
+    }
+
+    private func readPython(_ path: String) throws(ConfigurationError) -> PythonConfigurationFile {
+        try PythonConfigurationReader.read(
+            path: path,
+            launcher: ConfigurationResolver.launcher(options: options, environment: environmentDictionary),
+            environment: environment
+        )
+    }
+
+    func inputs(file: ConfigurationFile?, python: PythonConfigurationFile? = nil) -> ConfigurationInputs {
         ConfigurationInputs(
             options: options,
             environment: environmentDictionary,
             file: file,
+            python: python,
             cores: SystemFacts.cores(),
             fileExists: { SystemFacts.isRegularFile($0) },
             inheritedSockets: inheritedSockets
@@ -53,7 +85,13 @@ struct ConfigurationLoader {
     /// Reads the file and resolves the configuration, then checks what only the system can:
     /// the programs exist, the TLS files are readable.
     func load() throws(ConfigurationError) -> Configuration {
-        let configuration = try ConfigurationResolver.resolve(inputs(file: try readFile()))
+        let (file, python) = try readFile()
+        var configuration = try ConfigurationResolver.resolve(inputs(file: file, python: python))
+        if let shadowed = shadowedPythonFile() {
+            configuration.warnings.append(
+                "\(shadowed) is not read: \(configuration.file ?? "drover.toml") is (Drover's own file wins; name the Python file with -c or GUNICORN_CONF to use it instead)"
+            )
+        }
         try check(configuration)
         return configuration
     }

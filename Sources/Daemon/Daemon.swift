@@ -103,6 +103,8 @@ actor Daemon {
         controlServer = control
         if let control { logger.info("Control socket: \(control.path)") }
         listeners.adopt(inheritedSockets)
+        listeners.backlog = Int32(configuration.backlog)
+        listeners.reusePort = configuration.reusePort
         for socket in inheritedSockets {
             logger.info("Listening at: fd://\(socket.name), fd \(socket.fd) from systemd (\(getpid()))")
         }
@@ -126,11 +128,43 @@ actor Daemon {
             loop.execute { self.assumeIsolated { $0.notificationsArrived() } }
         }
         for warning in configuration.warnings { logger.warning("\(warning)") }
+        for notice in configuration.notices { logger.info("\(notice)") }
         logger.info("Starting droverd \(droverVersion): \(configuration.pools.map(describe).joined(separator: "; "))")
         if let file = configuration.file { logger.info("Configuration file: \(file)") }
-        if configuration.reload { watchAppDirectory() }
+        for pool in configuration.pools { logger.info("Using worker: \(Self.workerName(pool))") }
+        if configuration.reload {
+            // What the seed's start-reload.sh (uvicorn --reload) prints, for those who wait for it.
+            for listener in listeners.listeners where listener.display.hasPrefix("http") {
+                logger.info("Uvicorn running on \(listener.display) (Press CTRL+C to quit)")
+            }
+            watchAppDirectory()
+        }
+        let dump = configuration.gunicornSettings.map { "  \($0): \(Self.pythonText($1))" }.joined(separator: "\n")
+        logger.debug("Current configuration:\n\(dump)")
         logger.debug("Configuration: \(configuration.report.compact)")
         feed(.start)
+    }
+
+    /// The worker class as Gunicorn names it in `Using worker:`.
+    private static func workerName(_ pool: PoolConfiguration) -> String {
+        switch pool.kind {
+        case .uvicorn(let options):
+            options.http == .h11 ? "uvicorn.workers.UvicornH11Worker" : "uvicorn.workers.UvicornWorker"
+        case .command(let arguments): "command (\(arguments[0]))"
+        }
+    }
+
+    /// A value as Gunicorn's configuration dump prints it (Python's `str`).
+    private static func pythonText(_ value: JSONValue) -> String {
+        switch value {
+        case .null: "None"
+        case .bool(let flag): flag ? "True" : "False"
+        case .string(let text): text
+        case .array(let items):
+            "[" + items.map { item in item.stringValue.map { "'\($0)'" } ?? item.pythonStyle }.joined(separator: ", ")
+                + "]"
+        default: value.pythonStyle
+        }
     }
 
     private func describe(_ pool: PoolConfiguration) -> String {
@@ -280,7 +314,7 @@ actor Daemon {
             for listener in try listeners.prepare(loaded.pools.flatMap(\.binds)) {
                 logger.info("Listening at: \(listener.display) (\(getpid()))")
             }
-            writeOut(StartupLine.json(loaded) + "\n")
+            if loaded.gunicorn == nil { writeOut(StartupLine.json(loaded) + "\n") }
             for warning in loaded.warnings { logger.warning("\(warning)") }
             let fixed = restartOnlySettings(from: configuration, to: loaded)
             if !fixed.isEmpty {

@@ -3,7 +3,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import ArgumentParser
 import CDroverShim
 @preconcurrency import Dispatch
 import DroverConfiguration
@@ -14,42 +13,31 @@ import NIOPosix
 
 /// `droverd`: binds the sockets, runs the worker pools, and supervises them.
 @main
-struct Droverd: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "droverd",
-        abstract: "Supervise a pool of web workers (Uvicorn by default) on shared sockets.",
-        discussion: """
-            Examples:
-              droverd -w 2 -b 127.0.0.1:8000 main:app
-              droverd -k command -b 127.0.0.1:8000 -- python3 server.py --fd {fd}
-
-            Signals: TERM/INT graceful stop, QUIT quick stop, HUP reload (surge rollout),
-            TTIN/TTOU one worker more/less, USR1 passed on to the workers.
-            Configuration, lowest precedence first: defaults (the uvicorn-gunicorn image's),
-            drover.toml, environment variables, these flags, GUNICORN_CMD_ARGS (Gunicorn's flags),
-            DROVER_ARGS (any of these flags).
-            Exit status: 0 stopped, 1 could not run (e.g. bind failed), 2 bad configuration,
-            3 a pool could not start; with --check-config, 0 valid, 1 not; a failing prestart
-            script's own status.
-            """,
-        version: droverVersion
-    )
-
-    @OptionGroup var options: DaemonOptions
+struct Droverd {
+    let options: DaemonOptions
 
     static func main() {
+        let options: DaemonOptions
         do {
-            var command = try parseAsRoot()
-            try command.run()
-        } catch let code as ExitCode {
-            Glibc.exit(code.rawValue)
+            options = try DaemonOptions.parse(Array(CommandLine.arguments.dropFirst()))
         } catch {
-            if exitCode(for: error) == .success {
-                writeOut(fullMessage(for: error) + "\n")
-                Glibc.exit(0)
-            }
-            let message = self.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-            writeError("droverd: \(message)\n")
+            writeError("droverd: \(error.message)\n")
+            Glibc.exit(2)
+        }
+        if options.help {
+            writeOut(HelpText.droverd)
+            Glibc.exit(0)
+        }
+        if options.version {
+            writeOut(droverVersion + "\n")
+            Glibc.exit(0)
+        }
+        do {
+            try Droverd(options: options).run()
+        } catch let code as DroverdExit {
+            Glibc.exit(code.status)
+        } catch {
+            writeError("droverd: \(error)\n")
             Glibc.exit(2)
         }
     }
@@ -60,9 +48,9 @@ struct Droverd: ParsableCommand {
         var environment = ProcessEnvironment.current()
         let original = Dictionary(environment, uniquingKeysWith: { _, last in last })
         let failureStatus: Int32 = options.checkConfig ? 1 : 2
-        func fail(_ message: String, status: Int32? = nil) -> ExitCode {
+        func fail(_ message: String, status: Int32? = nil) -> DroverdExit {
             writeError("droverd: \(message)\n")
-            return ExitCode(status ?? failureStatus)
+            return DroverdExit(status ?? failureStatus)
         }
 
         // Where things are: the app directory, and a configuration file named by -c or DROVER_CONF.
@@ -91,7 +79,7 @@ struct Droverd: ParsableCommand {
                 let configuration = try loader.load()
                 writeOut(configuration.report.compact + "\n")
                 for warning in configuration.warnings { writeError("droverd: warning: \(warning)\n") }
-                throw ExitCode(0)
+                throw DroverdExit(0)
             } catch let error as ConfigurationError {
                 throw fail(error.message)
             }
@@ -99,13 +87,13 @@ struct Droverd: ParsableCommand {
 
         // The prestart script is sourced before anything else; what it exports counts.
         do {
-            let file = try loader.readFile()
+            let (file, _) = try loader.readFile(python: false)
             let prestart = try ConfigurationResolver.prestart(loader.inputs(file: file))
             environment = try Prestart.run(prestart, environment: environment)
         } catch let error as ConfigurationError {
             throw fail(error.message)
         } catch let failure as Prestart.Failure {
-            throw ExitCode(failure.status)
+            throw DroverdExit(failure.status)
         }
         loader.environment = environment
 
@@ -117,7 +105,8 @@ struct Droverd: ParsableCommand {
         } catch {
             throw fail(error.message)
         }
-        writeOut(StartupLine.json(configuration) + "\n")
+        // A Gunicorn configuration file printed what it prints (the seed's prints this line).
+        if configuration.gunicorn == nil { writeOut(StartupLine.json(configuration) + "\n") }
 
         // The control socket's place first: a live one means another droverd runs here.
         let controlPath =
@@ -187,6 +176,15 @@ private func currentDirectory() -> String {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     guard getcwd(&buffer, buffer.count) != nil else { return "." }
     return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Ends droverd with an exit status.
+struct DroverdExit: Error {
+    let status: Int32
+
+    init(_ status: Int32) {
+        self.status = status
+    }
 }
 
 /// The version droverd and droverctl report.

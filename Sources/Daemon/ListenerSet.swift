@@ -25,8 +25,10 @@ final class ListenerSet {
     }
 
     private(set) var listeners: [Listener] = []
-    /// Connections backlog, as Gunicorn's default.
-    let backlog: Int32 = 2048
+    /// Connections backlog (Gunicorn's `backlog`, 2048 by default), for sockets bound from now on.
+    var backlog: Int32 = 2048
+    /// Whether sockets bound from now on get SO_REUSEPORT (Gunicorn's `reuse_port`).
+    var reusePort = false
 
     /// Takes the sockets systemd passed in; `fd://NAME` binds use them.
     func adopt(_ sockets: [InheritedSocket]) {
@@ -137,6 +139,7 @@ final class ListenerSet {
         guard fd >= 0 else { throw ListenerError("bind \(bind): socket: \(errnoText())") }
         var one: Int32 = 1
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        if reusePort { _ = setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
         guard Glibc.bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0, listen(fd, backlog) == 0 else {
             let code = errno
             _ = Glibc.close(fd)

@@ -31,7 +31,7 @@ enum Prestart {
         // `.` looks a name without a slash up on PATH: make it a path.
         let argv = ["/bin/sh", "-c", script, "prestart", path.contains("/") ? path : "./" + path]
         let envp = environment.map { "\($0)=\($1)" }
-        let pid = spawn(argv: argv, environment: envp, extraFD: ends[1])
+        let pid = HelperProcess.spawn(argv: argv, environment: envp, extraFD: ends[1])
         close(ends[1])
         guard pid > 0 else {
             close(ends[0])
@@ -64,32 +64,5 @@ enum Prestart {
         }
         for (name, value) in before where shellOwn.contains(name) { result.append((name, value)) }
         return result
-    }
-
-    private static func spawn(argv: [String], environment: [String], extraFD: Int32) -> pid_t {
-        let argvPointers = argv.map { strdup($0) } + [nil]
-        let envPointers = environment.map { strdup($0) } + [nil]
-        defer {
-            for pointer in argvPointers { free(pointer) }
-            for pointer in envPointers { free(pointer) }
-        }
-        let fds = [extraFD]
-        return argvPointers.withUnsafeBufferPointer { argvBuffer in
-            envPointers.withUnsafeBufferPointer { envBuffer in
-                fds.withUnsafeBufferPointer { fdBuffer in
-                    var options = cdrover_spawn_options()
-                    options.path = UnsafePointer(argvBuffer[0]!)
-                    options.argv = argvBuffer.baseAddress
-                    options.envp = envBuffer.baseAddress
-                    options.fds = fdBuffer.baseAddress
-                    options.nfds = 1
-                    options.stdin_fd = 0
-                    options.stdout_fd = 1
-                    options.stderr_fd = 2
-                    options.pdeathsig = SIGKILL
-                    return cdrover_spawn(&options)
-                }
-            }
-        }
     }
 }

@@ -142,6 +142,7 @@ struct WorkerSpawner {
                     maxRequests + (options.maxRequestsJitter > 0 ? Int.random(in: 0...options.maxRequestsJitter) : 0)
                 arguments += ["--limit-max-requests", String(limit)]
             }
+            arguments += options.launcherArguments
             if options.factory { arguments.append("--factory") }
             arguments.append(options.app)
             return (options.launcher, arguments)

@@ -4,7 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 /// droverd's validated configuration, with where each value came from.
-public struct Configuration: Hashable, Sendable {
+public struct Configuration: Sendable {
     /// The instance name (`--name`), used in default paths.
     public var name: String
     /// The pools, in order; the first is the one TTIN/TTOU scale.
@@ -38,6 +38,17 @@ public struct Configuration: Hashable, Sendable {
     public var warnings: [String]
     /// The seed image's inputs, for its one-line JSON at start-up.
     public var seed: SeedSummary
+    /// Things worth an info line at start-up (a Gunicorn setting Drover has no use for).
+    public var notices: [String]
+    /// The listening sockets' backlog.
+    public var backlog: Int
+    /// Whether the listening sockets get SO_REUSEPORT.
+    public var reusePort: Bool
+    /// The Gunicorn configuration file (Python) in use, if any; it prints its own start-up line.
+    public var gunicorn: GunicornConfiguration?
+    /// Every setting Gunicorn has a name for, with its effective value, in Gunicorn's names
+    /// (the `cfg` of hooks, and the configuration droverd logs at debug level).
+    public var gunicornSettings: [(String, JSONValue)]
 
     public init(
         name: String,
@@ -55,7 +66,12 @@ public struct Configuration: Hashable, Sendable {
         reloadFilter: ReloadFilter = ReloadFilter(),
         sources: [String: String] = [:],
         warnings: [String] = [],
-        seed: SeedSummary = SeedSummary()
+        seed: SeedSummary = SeedSummary(),
+        notices: [String] = [],
+        backlog: Int = 2048,
+        reusePort: Bool = false,
+        gunicorn: GunicornConfiguration? = nil,
+        gunicornSettings: [(String, JSONValue)] = []
     ) {
         self.name = name
         self.pools = pools
@@ -73,6 +89,11 @@ public struct Configuration: Hashable, Sendable {
         self.sources = sources
         self.warnings = warnings
         self.seed = seed
+        self.notices = notices
+        self.backlog = backlog
+        self.reusePort = reusePort
+        self.gunicorn = gunicorn
+        self.gunicornSettings = gunicornSettings
     }
 }
 
@@ -86,12 +107,21 @@ public struct SeedSummary: Hashable, Sendable {
     public var workersPerCore: Double
     /// `MAX_WORKERS` as a number, if set.
     public var maxWorkers: Int?
+    /// `LOG_LEVEL` as given (default `info`): the seed prints it, whatever overrides it.
+    public var logLevel: String
 
-    public init(host: String = "0.0.0.0", port: String = "80", workersPerCore: Double = 1, maxWorkers: Int? = nil) {
+    public init(
+        host: String = "0.0.0.0",
+        port: String = "80",
+        workersPerCore: Double = 1,
+        maxWorkers: Int? = nil,
+        logLevel: String = "info"
+    ) {
         self.host = host
         self.port = port
         self.workersPerCore = workersPerCore
         self.maxWorkers = maxWorkers
+        self.logLevel = logLevel
     }
 }
 

@@ -34,6 +34,9 @@ public struct UvicornOptions: Hashable, Sendable {
     public var maxRequests: Int?
     /// Up to this many requests are added at random to `maxRequests`, per worker.
     public var maxRequestsJitter: Int
+    /// More flags for the launcher: the settings it applies itself (`--forwarded-allow-ips *`,
+    /// `--user www`, `--gunicorn-config FILE`, …).
+    public var launcherArguments: [String]
 
     /// Options with Drover's defaults for `app`.
     public init(
@@ -47,7 +50,8 @@ public struct UvicornOptions: Hashable, Sendable {
         http: HTTPImplementation = .auto,
         certificate: TLSFiles? = nil,
         maxRequests: Int? = nil,
-        maxRequestsJitter: Int = 0
+        maxRequestsJitter: Int = 0,
+        launcherArguments: [String] = []
     ) {
         self.app = app
         self.factory = factory
@@ -60,6 +64,7 @@ public struct UvicornOptions: Hashable, Sendable {
         self.certificate = certificate
         self.maxRequests = maxRequests
         self.maxRequestsJitter = maxRequestsJitter
+        self.launcherArguments = launcherArguments
     }
 }
 

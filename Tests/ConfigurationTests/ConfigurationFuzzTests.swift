@@ -54,12 +54,15 @@ struct ConfigurationFuzzTests {
         Hostile(environment: ["LOG_LEVEL": "loud"], expected: "LOG_LEVEL: 'loud' is not one of"),
         Hostile(environment: ["MODULE_NAME": "main", "VARIABLE_NAME": "1bad"], expected: "'main:1bad'"),
         Hostile(environment: ["APP_MODULE": "main"], expected: "APP_MODULE: 'main' is not MODULE:VARIABLE"),
-        Hostile(environment: ["GUNICORN_CMD_ARGS": "--workers"], expected: "GUNICORN_CMD_ARGS: Missing value"),
-        Hostile(environment: ["DROVER_ARGS": "--bogus"], expected: "DROVER_ARGS: Unknown option '--bogus'"),
+        Hostile(
+            environment: ["GUNICORN_CMD_ARGS": "--workers"],
+            expected: "GUNICORN_CMD_ARGS: --workers needs a value"
+        ),
+        Hostile(environment: ["DROVER_ARGS": "--bogus"], expected: "DROVER_ARGS: unknown option '--bogus'"),
         // Flags that conflict or lack their values.
         Hostile(arguments: ["--workers", "--timeout", "5"], expected: "--workers: '--timeout' is not a whole number"),
-        Hostile(arguments: ["--timeout"], expected: "Missing value for '--timeout <SECONDS>'"),
-        Hostile(arguments: ["--bogus"], expected: "Unknown option '--bogus'"),
+        Hostile(arguments: ["--timeout"], expected: "--timeout needs a value"),
+        Hostile(arguments: ["--bogus"], expected: "unknown option '--bogus'"),
         Hostile(
             arguments: ["--boot-timeout", "0.0001"],
             expected: "--boot-timeout: 0.0001 is less than a millisecond"
@@ -93,7 +96,10 @@ struct ConfigurationFuzzTests {
         Hostile(toml: "[pools.\"a\\nb\"]\n", expected: "drover.toml: pools.a\\nb: a pool name may use"),
         Hostile(toml: "timeout = inf\n", expected: "drover.toml:1: timeout: expected a number of seconds"),
         Hostile(toml: "timeout = nan\n", expected: "drover.toml:1: timeout: expected a number of seconds"),
-        Hostile(toml: "workers = 1979-05-27\n", expected: "drover.toml:1: workers: expected a single value, got a date"),
+        Hostile(
+            toml: "workers = 1979-05-27\n",
+            expected: "drover.toml:1: workers: expected a single value, got a date"
+        ),
         Hostile(
             toml: "workers = 9223372036854775807\n",
             expected: "drover.toml:1: workers: 9223372036854775807 is out"
@@ -197,8 +203,7 @@ struct ConfigurationFuzzTests {
             } catch let error as ConfigurationError {
                 #expect(!error.message.isEmpty && !error.message.contains("\n"), "\(arguments) → \(error.message)")
             } catch {
-                let message = DaemonOptions.message(for: error)
-                #expect(!message.isEmpty && !message.contains("\n"), "\(arguments) → \(message)")
+                Issue.record("\(arguments) → not a ConfigurationError: \(error)")
             }
         }
         print("configuration fuzzing: 200 random command lines, \(accepted) accepted")

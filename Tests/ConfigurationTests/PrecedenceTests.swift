@@ -79,15 +79,20 @@ struct PrecedenceTests {
             resolveError(environment: ["GUNICORN_CMD_ARGS": "--boot-timeout 9"])
                 == "GUNICORN_CMD_ARGS: --boot-timeout is not a Gunicorn flag; put it in DROVER_ARGS"
         )
+        // Every Gunicorn flag is known: --preload is accepted with a notice saying what it does here.
         #expect(
-            resolveError(environment: ["GUNICORN_CMD_ARGS": "--preload"]).hasPrefix(
-                "GUNICORN_CMD_ARGS: Unknown option '--preload'"
-            )
+            try resolve(environment: ["GUNICORN_CMD_ARGS": "--preload"]).notices.contains {
+                $0.hasPrefix("GUNICORN_CMD_ARGS: --preload is ignored: each worker imports the app itself")
+            }
         )
-        #expect(
-            resolveError(environment: ["GUNICORN_CMD_ARGS": "-c /app/gunicorn_conf.py"])
-                .contains("Drover reads a TOML file (drover.toml), not Gunicorn's Python configuration")
+        // -c names a Gunicorn (Python) configuration file, which the daemon reads with the launcher.
+        let locations = try ConfigurationResolver.locations(
+            options: DaemonOptions(),
+            environment: ["GUNICORN_CMD_ARGS": "-c /app/gunicorn_conf.py"]
         )
+        #expect(locations.explicitFile?.path == "/app/gunicorn_conf.py")
+        #expect(locations.explicitFile?.by == "GUNICORN_CMD_ARGS: --config")
+        #expect(ConfigurationResolver.isPython("/app/gunicorn_conf.py"))
         // Gunicorn ignores a positional app in GUNICORN_CMD_ARGS; so does Drover.
         #expect(try resolve(environment: ["GUNICORN_CMD_ARGS": "other:app --keep-alive 2"]).uvicorn.app == "main:app")
         #expect(try resolve(environment: ["GUNICORN_CMD_ARGS": "other:app --keep-alive 2"]).uvicorn.keepAlive == 2)

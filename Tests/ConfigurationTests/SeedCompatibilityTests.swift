@@ -190,13 +190,23 @@ struct SeedCompatibilityTests {
         #expect(StartupLine.json(configuration).contains(#""use_max_workers": 0,"#))
     }
 
-    @Test("GUNICORN_CONF is not read, and says so")
+    @Test("GUNICORN_CONF names the configuration file, below DROVER_CONF and -c, as in the seed's start.sh")
     func gunicornConf() throws {
-        let configuration = try resolve(environment: ["GUNICORN_CONF": "/app/gunicorn_conf.py"])
-        #expect(
-            configuration.warnings == [
-                "GUNICORN_CONF=/app/gunicorn_conf.py is ignored: Drover reads drover.toml, not Gunicorn's Python configuration"
-            ]
+        let byVariable = try ConfigurationResolver.locations(
+            options: DaemonOptions(),
+            environment: ["GUNICORN_CONF": "/app/custom_gunicorn_conf.py"]
         )
+        #expect(byVariable.explicitFile?.path == "/app/custom_gunicorn_conf.py")
+        #expect(byVariable.explicitFile?.by == "GUNICORN_CONF")
+        let both = try ConfigurationResolver.locations(
+            options: DaemonOptions(),
+            environment: ["GUNICORN_CONF": "/app/custom_gunicorn_conf.py", "DROVER_CONF": "/etc/drover.toml"]
+        )
+        #expect(both.explicitFile?.path == "/etc/drover.toml")
+        let flag = try ConfigurationResolver.locations(
+            options: try DaemonOptions.parse(["-c", "/gunicorn_conf.py"]),
+            environment: ["GUNICORN_CONF": "/app/custom_gunicorn_conf.py"]
+        )
+        #expect(flag.explicitFile?.path == "/gunicorn_conf.py")
     }
 }

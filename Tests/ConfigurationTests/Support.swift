@@ -3,7 +3,6 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import ArgumentParser
 import DroverConfiguration
 import DroverShared
 import Testing
@@ -44,7 +43,7 @@ func resolveError(
     } catch let error as ConfigurationError {
         return error.message
     } catch {
-        return DaemonOptions.message(for: error)
+        return "\(error)"
     }
 }
 

@@ -1,0 +1,55 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+extension PoolBuilder {
+    /// The launcher's flags for the settings it applies in each worker (those declared with a
+    /// ``SettingSpec/LauncherFlag``), each checked here so a bad value stops droverd, not a worker.
+    func launcherArguments(layer: Layer, key: (Setting) -> String) throws(ConfigurationError) -> [String] {
+        var arguments: [String] = []
+        for spec in SettingRegistry.all {
+            guard let flag = spec.launcher, let entry = layer[spec.setting] else { continue }
+            let culprit = entry.source.culprit(key(spec.setting))
+            switch flag.kind {
+            case .boolean:
+                if try ValueParser.boolean(entry, key(spec.setting)) { arguments.append(flag.name) }
+                continue
+            case .text:
+                arguments += [flag.name, try ValueParser.text(entry, key(spec.setting))]
+            case .commaList:
+                arguments += [flag.name, try ValueParser.list(entry, key(spec.setting)).joined(separator: ",")]
+            case .integer(let range):
+                arguments += [flag.name, String(try ValueParser.integer(entry, key(spec.setting), range: range))]
+            case .octal:
+                arguments += [flag.name, String(try ValueParser.octal(entry, key(spec.setting)))]
+            case .choice(let words):
+                let word = try ValueParser.text(entry, key(spec.setting))
+                guard words.contains(word) else {
+                    throw ConfigurationError("\(culprit): '\(word)' is not one of \(words.joined(separator: ", "))")
+                }
+                arguments += [flag.name, word]
+            case .json:
+                guard case .json(let value) = entry.value else {
+                    throw ConfigurationError("\(culprit): expected a dict")
+                }
+                arguments += [flag.name, value.compact]
+            }
+            if arguments.last?.contains("\0") == true {
+                throw ConfigurationError("\(culprit): a NUL character, which no argument can hold")
+            }
+        }
+        if let entry = layer[.backlog] {
+            arguments += ["--backlog", String(try ValueParser.integer(entry, "backlog", range: 1...65535))]
+        }
+        if let gunicorn {
+            arguments += ["--gunicorn-config", gunicorn.path]
+            if !gunicorn.workerHooks.isEmpty {
+                arguments += ["--worker-hooks", gunicorn.workerHooks.joined(separator: ",")]
+            }
+        }
+        return arguments
+    }
+}

@@ -1,0 +1,151 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+extension Setting {
+    static let app = Setting(rawValue: "app")
+    static let command = Setting(rawValue: "command")
+    static let config = Setting(rawValue: "config")
+    static let workers = Setting(rawValue: "workers")
+    static let workersPerCore = Setting(rawValue: "workers_per_core")
+    static let maxWorkers = Setting(rawValue: "max_workers")
+    static let workerClass = Setting(rawValue: "worker_class")
+    static let maxRequests = Setting(rawValue: "max_requests")
+    static let maxRequestsJitter = Setting(rawValue: "max_requests_jitter")
+    static let maxSurge = Setting(rawValue: "max_surge")
+    static let waitReady = Setting(rawValue: "wait_ready")
+    static let launcher = Setting(rawValue: "launcher")
+    static let env = Setting(rawValue: "env")
+    static let rawEnv = Setting(rawValue: "raw_env")
+}
+
+extension SettingRegistry {
+    /// What runs, and how many.
+    static let processes: [SettingSpec] = [
+        SettingSpec(
+            setting: .app,
+            environment: ["APP_MODULE", "MODULE_NAME", "VARIABLE_NAME"],
+            gunicorn: "wsgi_app",
+            scope: .pool,
+            valueName: "APP_MODULE",
+            defaultText: "app.main:app if app/main.py exists, else main:app if main.py does",
+            help: "The ASGI app, MODULE:VARIABLE or MODULE:FACTORY()."
+        ),
+        SettingSpec(
+            setting: .command,
+            scope: .pool,
+            shape: .list,
+            valueName: "COMMAND",
+            help: "For -k command: the program and its arguments, after --.",
+            listed: false
+        ),
+        SettingSpec(
+            setting: .config,
+            flags: ["-c", "--config"],
+            environment: ["DROVER_CONF", "GUNICORN_CONF"],
+            gunicorn: "config",
+            valueName: "FILE",
+            defaultText:
+                "drover.toml, app/drover.toml, gunicorn_conf.py, app/gunicorn_conf.py, gunicorn.conf.py in the app directory",
+            help: "The configuration file: TOML (drover.toml) or Gunicorn's Python (a .py file).",
+            inFile: false
+        ),
+        SettingSpec(
+            setting: .workers,
+            flags: ["-w", "--workers"],
+            environment: ["WEB_CONCURRENCY"],
+            gunicorn: "workers",
+            scope: .pool,
+            valueName: "N",
+            defaultText: "WORKERS_PER_CORE × usable CPUs, at least 2, at most MAX_WORKERS",
+            help: "Number of workers."
+        ),
+        SettingSpec(
+            setting: .workersPerCore,
+            environment: ["WORKERS_PER_CORE"],
+            scope: .pool,
+            valueName: "N",
+            defaultText: "1",
+            help: "Workers per usable CPU when no count is given (a number).",
+            listed: false
+        ),
+        SettingSpec(
+            setting: .maxWorkers,
+            environment: ["MAX_WORKERS"],
+            scope: .pool,
+            valueName: "N",
+            help: "The most workers WORKERS_PER_CORE may give; 0 for no cap.",
+            listed: false
+        ),
+        SettingSpec(
+            setting: .workerClass,
+            flags: ["-k", "--worker-class"],
+            environment: ["WORKER_CLASS"],
+            gunicorn: "worker_class",
+            scope: .pool,
+            valueName: "KIND",
+            defaultText: "uvicorn",
+            help:
+                "Worker kind: uvicorn, uvicorn-h11 or command (uvicorn.workers.UvicornWorker and UvicornH11Worker are accepted)."
+        ),
+        SettingSpec(
+            setting: .maxRequests,
+            flags: ["--max-requests"],
+            gunicorn: "max_requests",
+            scope: .pool,
+            valueName: "N",
+            defaultText: "0",
+            help: "Requests after which a worker is replaced (surge first); 0 disables."
+        ),
+        SettingSpec(
+            setting: .maxRequestsJitter,
+            flags: ["--max-requests-jitter"],
+            gunicorn: "max_requests_jitter",
+            scope: .pool,
+            valueName: "N",
+            defaultText: "0",
+            help: "Add up to N requests at random to --max-requests, per worker."
+        ),
+        SettingSpec(
+            setting: .maxSurge,
+            scope: .pool,
+            valueName: "N",
+            help: "New workers a rollout starts before old ones are replaced; all at once by default.",
+            listed: false
+        ),
+        SettingSpec(
+            setting: .waitReady,
+            flags: ["--wait-ready"],
+            inversion: "--no-wait-ready",
+            scope: .pool,
+            shape: .flag,
+            defaultText: "yes for uvicorn, no for command",
+            help: "Count a worker as ready only once it sends READY=1."
+        ),
+        SettingSpec(
+            setting: .launcher,
+            flags: ["--launcher"],
+            scope: .pool,
+            valueName: "PROGRAM",
+            defaultText: "drover-worker",
+            help: "The launcher for uvicorn workers, looked up on PATH."
+        ),
+        SettingSpec(
+            setting: .env,
+            scope: .pool,
+            shape: .table,
+            help: "Variables for every worker (a table).",
+            listed: false
+        ),
+        SettingSpec(
+            setting: .rawEnv,
+            flags: ["-e", "--env"],
+            gunicorn: "raw_env",
+            scope: .pool,
+            shape: .list,
+            valueName: "NAME=VALUE",
+            help: "A variable for every worker, on top of the env tables; repeatable."
+        ),
+    ]
+}

@@ -1,0 +1,56 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+extension Setting {
+    static let timeout = Setting(rawValue: "timeout")
+    static let gracefulTimeout = Setting(rawValue: "graceful_timeout")
+    static let bootTimeout = Setting(rawValue: "boot_timeout")
+    static let keepAlive = Setting(rawValue: "keep_alive")
+}
+
+extension SettingRegistry {
+    /// How long things may take.
+    static let timeouts: [SettingSpec] = [
+        SettingSpec(
+            setting: .timeout,
+            flags: ["--timeout"],
+            environment: ["TIMEOUT"],
+            gunicorn: "timeout",
+            gunicornFlags: ["-t", "--timeout"],
+            scope: .pool,
+            valueName: "SECONDS",
+            defaultText: "120",
+            help: "Seconds a ready worker's event loop may stay blocked before it is killed; 0 disables."
+        ),
+        SettingSpec(
+            setting: .gracefulTimeout,
+            flags: ["--graceful-timeout"],
+            environment: ["GRACEFUL_TIMEOUT"],
+            gunicorn: "graceful_timeout",
+            scope: .pool,
+            valueName: "SECONDS",
+            defaultText: "120",
+            help: "Seconds a stopping worker may finish its requests before it is killed."
+        ),
+        SettingSpec(
+            setting: .bootTimeout,
+            flags: ["--boot-timeout"],
+            scope: .pool,
+            valueName: "SECONDS",
+            defaultText: "60",
+            help: "Seconds a new worker has to become ready before it is killed."
+        ),
+        SettingSpec(
+            setting: .keepAlive,
+            flags: ["--keep-alive"],
+            environment: ["KEEP_ALIVE"],
+            gunicorn: "keepalive",
+            scope: .pool,
+            valueName: "SECONDS",
+            defaultText: "5",
+            help: "Seconds an idle keep-alive connection stays open."
+        ),
+    ]
+}
