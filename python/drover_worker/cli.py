@@ -7,6 +7,8 @@ import importlib.util
 from collections.abc import Sequence
 
 from . import __version__
+from .gunicorn_flags import add_arguments as add_setting_flags
+from .gunicorn_flags import check as check_setting_flags
 from .loader import parse_app_spec
 from .logs import LOG_FORMATS, STDOUT
 
@@ -146,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--ssl-certfile", default=None, metavar="PATH", help="serve TLS with this certificate (PEM)")
     parser.add_argument("--ssl-keyfile", default=None, metavar="PATH", help="the certificate's private key (PEM)")
+    add_setting_flags(parser)  # Gunicorn settings: log formats and configs, limits, SSL, user, ...
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -163,4 +166,5 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.exit(2, "drover-worker: --ssl-certfile needs --ssl-keyfile: give both or neither\n")
     if args.ssl_keyfile is not None and args.ssl_certfile is None:
         parser.exit(2, "drover-worker: --ssl-keyfile needs --ssl-certfile: give both or neither\n")
+    check_setting_flags(parser, args)
     return args

@@ -1,31 +1,89 @@
-"""Logging setup: the access log target, text or JSON lines, and the reopenable access file.
+"""Logging setup: Gunicorn's formats (or JSON lines), the access log target, Gunicorn's log configs.
 
-We hand uvicorn.Config a ``log_config`` built from uvicorn's own LOGGING_CONFIG,
-so the text format stays exactly Uvicorn's.  Changes:
+The loggers are arranged as under Gunicorn with Uvicorn's worker class:
 
-* the access handler writes to stdout (``-``), to a file opened in append mode
-  (AccessFileHandler, which SIGUSR1 reopens for logrotate's rename + USR1), or
-  nowhere (``""``: uvicorn's access_log=False);
-* ``json`` swaps both formatters for one-JSON-object-per-line formatters;
-* force_access_level(): the access logger stays at INFO whatever --log-level says,
-  as in the Gunicorn-based image Drover replaces (uvicorn.Config sets it to the
-  log level, so this must run after the Config is built).
+* ``gunicorn.error`` writes to stderr, at --log-level, in Gunicorn's error format
+  ``[%Y-%m-%d %H:%M:%S %z] [PID] [LEVEL] message``;
+* ``gunicorn.access`` writes to the access target (``-`` stdout, a file appended to and
+  reopened on SIGUSR1, or nowhere for ``""``), always at INFO, format ``%(message)s``;
+* a Gunicorn log config (--log-config FILE for fileConfig, --log-config-json FILE and
+  --log-config-dict JSON for dictConfig on top of Gunicorn's CONFIG_DEFAULTS) is applied
+  after that, as Gunicorn does;
+* then, as UvicornWorker does, ``uvicorn.error`` (and its parent ``uvicorn``) take
+  gunicorn.error's handlers and level, with propagation off.
+
+Access lines: in text format the AccessLogMiddleware (access.py) writes Gunicorn's
+access_log_format lines to ``gunicorn.access`` and Uvicorn's own access logger has no
+handlers; in JSON format Uvicorn's access logger takes gunicorn.access's handlers and
+writes one JSON object per request, as before.
+
+uvicorn.Config() resets some of this (levels, and the access logger's handlers when
+access_log is False): call attach_uvicorn_loggers() again after building it.
 """
 
 from __future__ import annotations
 
-import functools
+import copy
 import json
 import logging
+import logging.config
 import os
+import sys
 import time
 from typing import IO, Any
 
-import uvicorn.config
-
-ACCESS_LOGGER = "uvicorn.access"
+ERROR_LOGGER = "gunicorn.error"
+ACCESS_LOGGER = "gunicorn.access"
+UVICORN_ERROR = "uvicorn.error"
+UVICORN_ACCESS = "uvicorn.access"
 STDOUT = "-"
 LOG_FORMATS = ("text", "json")
+TRACE = 5  # Uvicorn's extra level
+
+ERROR_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] %(message)s"  # Gunicorn's Logger.error_fmt
+DATE_FORMAT = "[%Y-%m-%d %H:%M:%S %z]"  # Gunicorn's Logger.datefmt
+ACCESS_FORMAT = "%(message)s"  # Gunicorn's Logger.access_fmt
+
+# gunicorn.glogging.CONFIG_DEFAULTS (Gunicorn 27): what a log config is applied on top of.
+CONFIG_DEFAULTS: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {
+            "level": "INFO",
+            "handlers": ["error_console"],
+            "propagate": True,
+            "qualname": "gunicorn.error",
+        },
+        "gunicorn.access": {
+            "level": "INFO",
+            "handlers": ["console"],
+            "propagate": True,
+            "qualname": "gunicorn.access",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "generic", "stream": "ext://sys.stdout"},
+        "error_console": {"class": "logging.StreamHandler", "formatter": "generic", "stream": "ext://sys.stderr"},
+    },
+    "formatters": {
+        "generic": {"format": ERROR_FORMAT, "datefmt": DATE_FORMAT, "class": "logging.Formatter"},
+    },
+}
+
+LEVELS = {
+    "critical": logging.CRITICAL,
+    "error": logging.ERROR,
+    "warning": logging.WARNING,
+    "info": logging.INFO,
+    "debug": logging.DEBUG,
+    "trace": TRACE,
+}
+
+
+class LogConfigError(Exception):
+    """A log config that cannot be applied; the message names the option and the reason."""
 
 
 def open_access_log(path: str) -> IO[str]:
@@ -100,38 +158,132 @@ class JsonAccessFormatter(JsonFormatter):
         return json.dumps(data)
 
 
-def log_config(*, access_target: str, log_format: str, access_stream: IO[str] | None = None) -> dict[str, Any]:
-    """The dictConfig for uvicorn.Config(log_config=...).
+def _apply_log_config(
+    *, log_config_file: str | None, log_config_json: str | None, log_config_dict: str | None
+) -> None:
+    """Gunicorn's Logger.setup(): logconfig_dict, else logconfig_json, else logconfig (first one given wins)."""
+    if log_config_dict is not None:
+        option = "--log-config-dict"
+        try:
+            user = json.loads(log_config_dict)
+        except json.JSONDecodeError as exc:
+            raise LogConfigError(f"{option}: not JSON: {exc}") from None
+        if not isinstance(user, dict):
+            raise LogConfigError(f"{option}: expected a JSON object, got {type(user).__name__}")
+    elif log_config_json is not None:
+        option = f"--log-config-json {log_config_json}"
+        if not os.path.exists(log_config_json):
+            # Gunicorn skips a missing JSON log config without a word; we say it once.
+            logging.getLogger(ERROR_LOGGER).warning("%s: no such file; log config not applied", option)
+            return
+        try:
+            with open(log_config_json, encoding="utf-8") as file:
+                user = json.load(file)
+        except (OSError, json.JSONDecodeError) as exc:
+            raise LogConfigError(f"{option}: {getattr(exc, 'strerror', None) or exc}") from None
+        if not isinstance(user, dict):
+            raise LogConfigError(f"{option}: expected a JSON object, got {type(user).__name__}")
+    elif log_config_file is not None:
+        option = f"--log-config {log_config_file}"
+        if not os.path.exists(log_config_file):
+            raise LogConfigError(f"{option}: Error: log config '{log_config_file}' not found")
+        defaults = copy.deepcopy(CONFIG_DEFAULTS)
+        defaults["__file__"] = log_config_file
+        defaults["here"] = os.path.dirname(log_config_file)
+        try:
+            logging.config.fileConfig(log_config_file, defaults=defaults, disable_existing_loggers=False)
+        except Exception as exc:  # configparser, KeyError for a missing section, ImportError, ...
+            raise LogConfigError(f"{option}: {type(exc).__name__}: {exc}") from None
+        return
+    else:
+        return
+    config = copy.deepcopy(CONFIG_DEFAULTS)
+    config.update(user)  # a shallow update, as Gunicorn's: a user "loggers" replaces the default one
+    try:
+        logging.config.dictConfig(config)
+    except (AttributeError, ImportError, ValueError, TypeError, KeyError) as exc:
+        raise LogConfigError(f"{option}: {exc}") from None
 
-    access_target is ``-`` (stdout), ``""`` (no access log: pass access_log=False
-    to uvicorn as well) or a file path, in which case access_stream is that file
-    already opened by open_access_log() (so that the caller reports open errors).
+
+def setup_logging(
+    *,
+    log_format: str,
+    log_level: str,
+    access_target: str,
+    access_stream: IO[str] | None = None,
+    log_config_file: str | None = None,
+    log_config_json: str | None = None,
+    log_config_dict: str | None = None,
+) -> None:
+    """Install the error and access handlers, then the Gunicorn log config if any (LogConfigError if it fails).
+
+    access_target is ``-`` (stdout), ``""`` (no access log) or a file path, in which
+    case access_stream is that file already opened by open_access_log() (so that the
+    caller reports open errors).
     """
-    default = uvicorn.config.LOGGING_CONFIG
-    formatters: dict[str, Any] = {name: dict(spec) for name, spec in default["formatters"].items()}
-    handlers: dict[str, Any] = {name: dict(spec) for name, spec in default["handlers"].items()}
-    loggers: dict[str, Any] = {name: dict(spec) for name, spec in default["loggers"].items()}
-
+    logging.addLevelName(TRACE, "TRACE")
     if log_format == "json":
-        formatters["default"] = {"()": JsonFormatter}
-        formatters["access"] = {"()": JsonAccessFormatter}
-    if access_target not in (STDOUT, ""):
-        if log_format == "text":
-            formatters["access"]["use_colors"] = False  # a file is never a terminal
-        # A factory, not keyword arguments: dictConfig would rewrite a path starting with ext:// or cfg://.
-        factory = functools.partial(AccessFileHandler, access_target, access_stream)
-        handlers["access"] = {"()": factory, "formatter": "access"}
-    return {**default, "formatters": formatters, "handlers": handlers, "loggers": loggers}
+        error_formatter: logging.Formatter = JsonFormatter()
+        access_formatter: logging.Formatter = JsonAccessFormatter()
+    else:
+        error_formatter = logging.Formatter(ERROR_FORMAT, DATE_FORMAT)
+        access_formatter = logging.Formatter(ACCESS_FORMAT)
+
+    error_handler = logging.StreamHandler(sys.stderr)
+    error_handler.setFormatter(error_formatter)
+    error_log = logging.getLogger(ERROR_LOGGER)
+    error_log.handlers = [error_handler]
+    error_log.setLevel(LEVELS[log_level])
+    error_log.propagate = False
+
+    access_log = logging.getLogger(ACCESS_LOGGER)
+    access_log.handlers = []
+    access_log.setLevel(logging.INFO)  # whatever --log-level says, as Gunicorn
+    access_log.propagate = False
+    if access_target != "":
+        if access_target == STDOUT:
+            access_handler: logging.Handler = logging.StreamHandler(sys.stdout)
+        else:
+            access_handler = AccessFileHandler(access_target, access_stream)
+        access_handler.setFormatter(access_formatter)
+        access_log.addHandler(access_handler)
+
+    _apply_log_config(log_config_file=log_config_file, log_config_json=log_config_json, log_config_dict=log_config_dict)
+    attach_uvicorn_loggers(log_format)
 
 
-def force_access_level() -> None:
-    """Keep the access logger at INFO whatever --log-level is (call after uvicorn.Config())."""
-    logging.getLogger(ACCESS_LOGGER).setLevel(logging.INFO)
+def attach_uvicorn_loggers(log_format: str) -> None:
+    """Give Uvicorn's loggers Gunicorn's handlers and levels, as UvicornWorker does (call again after uvicorn.Config())."""
+    error_log = logging.getLogger(ERROR_LOGGER)
+    access_log = logging.getLogger(ACCESS_LOGGER)
+    # The access lines are written here once; CONFIG_DEFAULTS would also pass them on to the root logger.
+    access_log.propagate = False
+    for name in ("uvicorn", UVICORN_ERROR):
+        logger = logging.getLogger(name)
+        logger.handlers = list(error_log.handlers)
+        logger.setLevel(error_log.level)
+        logger.propagate = False
+    uvicorn_access = logging.getLogger(UVICORN_ACCESS)
+    # Text: the AccessLogMiddleware writes the lines; Uvicorn's protocols log only if this logger has handlers.
+    uvicorn_access.handlers = list(access_log.handlers) if log_format == "json" else []
+    uvicorn_access.setLevel(access_log.level)
+    uvicorn_access.propagate = False
+
+
+def access_logger(log_format: str) -> logging.Logger | None:
+    """The logger the AccessLogMiddleware writes to, or None when access lines would go nowhere (or JSON format)."""
+    if log_format == "json":
+        return None
+    logger = logging.getLogger(ACCESS_LOGGER)
+    if not (logger.isEnabledFor(logging.INFO) and logger.hasHandlers()):
+        return None
+    return logger
 
 
 def access_file_handler() -> AccessFileHandler | None:
-    """The access log file handler installed by log_config(), if the access log goes to a file."""
-    for handler in logging.getLogger(ACCESS_LOGGER).handlers:
-        if isinstance(handler, AccessFileHandler):
-            return handler
+    """The access log file handler installed by setup_logging(), if the access log goes to a file."""
+    for name in (ACCESS_LOGGER, UVICORN_ACCESS):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, AccessFileHandler):
+                return handler
     return None

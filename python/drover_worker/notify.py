@@ -23,6 +23,7 @@ class Notifier:
         self.address = address
         self._sock: socket.socket | None = None
         self._warned = False
+        self._connected = False
         if address is not None:
             self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)  # close-on-exec by default
             self._sock.setblocking(False)
@@ -43,6 +44,17 @@ class Notifier:
     def enabled(self) -> bool:
         return self._sock is not None
 
+    def connect(self) -> None:
+        """Connect to the address now (before dropping privileges: a path is checked for write access
+        at connect time only); later sends go to it without a permission check.  Failures are ignored."""
+        if self._sock is None or self._connected:
+            return
+        try:
+            self._sock.connect(self.address)
+        except OSError:
+            return  # sendto() will say what is wrong
+        self._connected = True
+
     def send(self, *lines: str, retry: float = 0.0) -> bool:
         """Send one datagram made of the given KEY=VALUE lines; True if it went out.
 
@@ -55,7 +67,10 @@ class Notifier:
         pause = 0.001
         while True:
             try:
-                self._sock.sendto(payload, self.address)
+                if self._connected:
+                    self._sock.send(payload)
+                else:
+                    self._sock.sendto(payload, self.address)
                 return True
             except BlockingIOError as exc:
                 if time.monotonic() + pause > deadline:

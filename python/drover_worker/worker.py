@@ -24,7 +24,8 @@ from .cli import parse_args
 from .heartbeat import Heartbeat, HeartbeatError, watchdog_interval_from_environ
 from .listen import ListenError, describe, listen_sockets
 from .loader import load_app
-from .logs import STDOUT, access_file_handler, force_access_level, log_config, open_access_log
+from .apply_settings import http_protocol, prepare_process, ssl_extras, with_access_log
+from .logs import STDOUT, LogConfigError, access_file_handler, attach_uvicorn_loggers, open_access_log, setup_logging
 from .notify import Notifier
 from .retire import RetireMiddleware, RetireSwitch
 from .server import DroverServer
@@ -90,6 +91,23 @@ def run(argv: Sequence[str]) -> int:
     tls = args.ssl_certfile is not None
     if tls and (reason := check_tls(args.ssl_certfile, args.ssl_keyfile)) is not None:
         return fail(f"--ssl-certfile {args.ssl_certfile} --ssl-keyfile {args.ssl_keyfile}: {reason}", EXIT_USAGE)
+    try:  # Gunicorn's formats (or JSON), then --log-config*: from here on the lines are Gunicorn's
+        setup_logging(
+            log_format=args.log_format,
+            log_level=args.log_level,
+            access_target=args.access_logfile,
+            access_stream=access_stream,
+            log_config_file=args.log_config,
+            log_config_json=args.log_config_json,
+            log_config_dict=args.log_config_dict,
+        )
+    except LogConfigError as exc:
+        return fail(str(exc), EXIT_USAGE)
+    ssl_options, reason = ssl_extras(args)
+    if reason is not None:
+        return fail(reason, EXIT_USAGE)
+    if (reason := prepare_process(args, notifier)) is not None:  # --user/--group: sockets are ours already
+        return fail(reason, EXIT_USAGE)
 
     try:
         app = load_app(args.app, app_dir=os.path.abspath(args.app_dir), factory=args.factory)
@@ -100,13 +118,11 @@ def run(argv: Sequence[str]) -> int:
     config = uvicorn.Config(
         app=app,
         loop=args.loop,
-        http=args.http,
+        http=http_protocol(args),  # a protocol class enforcing --limit-request-* if given
         lifespan="auto",
         log_level=args.log_level,
-        log_config=log_config(
-            access_target=args.access_logfile, log_format=args.log_format, access_stream=access_stream
-        ),
-        access_log=args.access_logfile != "",
+        log_config=None,  # setup_logging() did it
+        access_log=args.log_format == "json" and args.access_logfile != "",  # text: with_access_log() writes them
         timeout_keep_alive=args.keep_alive,
         timeout_graceful_shutdown=args.graceful_timeout,
         root_path=args.root_path,
@@ -116,16 +132,17 @@ def run(argv: Sequence[str]) -> int:
         limit_max_requests=args.limit_max_requests,
         ssl_certfile=args.ssl_certfile,
         ssl_keyfile=args.ssl_keyfile,
+        **ssl_options,
         workers=1,  # ignore WEB_CONCURRENCY: droverd runs the pool
     )
-    force_access_level()  # uvicorn.Config() just set it to --log-level
+    attach_uvicorn_loggers(args.log_format)  # uvicorn.Config() just reset levels and the access handlers
     try:
         config.load()  # wraps the app (proxy headers, ASGI2 adapter, ...) without importing anything
     except (Exception, SystemExit) as exc:
         traceback.print_exc()
         return fail(f"cannot load app {args.app!r}: {summary(exc)}", EXIT_STARTUP)
     switch = RetireSwitch()
-    config.loaded_app = RetireMiddleware(config.loaded_app, switch)
+    config.loaded_app = with_access_log(RetireMiddleware(config.loaded_app, switch), args)
 
     server = DroverServer(
         config,
