@@ -48,6 +48,11 @@ actor Daemon {
     var controlClients: [UInt64: ControlClient] = [:]
     var nextClientID: UInt64 = 0
     private var controlServer: ControlServer?
+    /// Gunicorn's master-side hooks, if the configuration file defines any.
+    let hooks: HookRunner?
+    /// Workers spawned so far (Gunicorn's `worker.age`).
+    private var spawnCount = 0
+    var ages: [Int32: Int] = [:]
 
     /// What droverd keeps of a running worker.
     struct WorkerProcess {
@@ -63,8 +68,10 @@ actor Daemon {
         notify: NotifyListener,
         errorLog: LogSink,
         inheritedSockets: [InheritedSocket],
-        fileLimit: UInt
+        fileLimit: UInt,
+        hooks: HookRunner? = nil
     ) {
+        self.hooks = hooks
         self.loop = loop
         self.inheritedSockets = inheritedSockets
         self.loader = loader
@@ -118,6 +125,7 @@ actor Daemon {
             finish(1)
             return
         }
+        runHook("when_ready")
         if let interval = systemd.watchdogInterval {
             // Pinged from the event loop itself: a stuck loop stops the pings, and systemd acts.
             watchdog = loop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { [self] _ in
@@ -143,28 +151,6 @@ actor Daemon {
         logger.debug("Current configuration:\n\(dump)")
         logger.debug("Configuration: \(configuration.report.compact)")
         feed(.start)
-    }
-
-    /// The worker class as Gunicorn names it in `Using worker:`.
-    private static func workerName(_ pool: PoolConfiguration) -> String {
-        switch pool.kind {
-        case .uvicorn(let options):
-            options.http == .h11 ? "uvicorn.workers.UvicornH11Worker" : "uvicorn.workers.UvicornWorker"
-        case .command(let arguments): "command (\(arguments[0]))"
-        }
-    }
-
-    /// A value as Gunicorn's configuration dump prints it (Python's `str`).
-    private static func pythonText(_ value: JSONValue) -> String {
-        switch value {
-        case .null: "None"
-        case .bool(let flag): flag ? "True" : "False"
-        case .string(let text): text
-        case .array(let items):
-            "[" + items.map { item in item.stringValue.map { "'\($0)'" } ?? item.pythonStyle }.joined(separator: ", ")
-                + "]"
-        default: value.pythonStyle
-        }
     }
 
     private func describe(_ pool: PoolConfiguration) -> String {
@@ -227,6 +213,12 @@ actor Daemon {
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             if pid > 0 {
+                if pid == hooks?.pid {
+                    logger.error(
+                        "The hook runner exited (\(ExitStatus(waitStatus: status))); Gunicorn's hooks no longer run"
+                    )
+                    continue
+                }
                 if let id = workerIDsByPID[pid], let process = processes[id] {
                     // Read what it wrote last (a traceback, often) before the core hears of its exit.
                     let (lines, _) = process.output.drain(limit: 1 << 20)
@@ -284,8 +276,14 @@ actor Daemon {
     }
 
     private func spawn(_ order: SpawnOrder) {
+        spawnCount += 1
+        runHook(
+            "pre_fork",
+            worker: Self.workerArgument(pid: nil, age: spawnCount, slot: order.slot, generation: order.generation)
+        )
         do {
             let spawned = try spawner.spawn(order, sockets: listeners.fds(for: order.configuration.binds))
+            ages[spawned.pid] = spawnCount
             let id = order.worker
             let output = spawned.output
             processes[id] = WorkerProcess(pid: spawned.pid, heartbeat: spawned.heartbeat, output: output)
@@ -315,6 +313,10 @@ actor Daemon {
                 logger.info("Listening at: \(listener.display) (\(getpid()))")
             }
             if loaded.gunicorn == nil { writeOut(StartupLine.json(loaded) + "\n") }
+            if loaded.gunicorn?.path == configuration.gunicorn?.path, let hooks {
+                let logger = self.logger
+                hooks.reload { reason in logger.error("Reloading the hooks failed: \(reason)") }
+            }
             for warning in loaded.warnings { logger.warning("\(warning)") }
             let fixed = restartOnlySettings(from: configuration, to: loaded)
             if !fixed.isEmpty {
@@ -325,6 +327,7 @@ actor Daemon {
             effective.logFormat = configuration.logFormat
             configuration = effective
             logger = Self.makeLogger(effective, sink: errorLog)
+            runHook("on_reload")
             return .success(loaded.pools)
         } catch let error as ConfigurationError {
             return .failure(error)
@@ -345,6 +348,7 @@ actor Daemon {
     }
 
     private func report(_ notice: Notice) {
+        runHooks(for: notice)
         let (level, line) = notice.logLine
         logger.log(level: level, "\(line)")
         if case .reloadFinished = notice { listeners.retain(supervisor.configurations.flatMap(\.binds)) }
@@ -364,6 +368,7 @@ actor Daemon {
     }
 
     private func finish(_ code: Int32) {
+        runHook("on_exit")
         timer?.cancel()
         watchdog?.cancel()
         pendingRestart?.cancel()

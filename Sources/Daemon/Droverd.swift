@@ -132,6 +132,37 @@ struct Droverd {
         let fileLimit = cdrover_raise_nofile()
         if getpid() != 1 { _ = cdrover_set_child_subreaper() }
 
+        // Gunicorn's master-side hooks: on_starting runs (and may fail start-up) before anything is bound.
+        let hooks: HookRunner?
+        do {
+            hooks = try configuration.gunicorn.flatMap { gunicorn throws(SpawnError) in
+                try HookRunner(
+                    configuration: gunicorn,
+                    launcher: ConfigurationResolver.launcher(
+                        options: options,
+                        environment: loader.environmentDictionary
+                    ),
+                    environment: environment
+                )
+            }
+        } catch {
+            pidFile?.remove()
+            throw fail(error.description, status: 1)
+        }
+        if let hooks {
+            let server = Daemon.serverArgument(configuration)
+            let workers = configuration.pools.reduce(0) { $0 + $1.workers }
+            for (hook, arguments) in [
+                ("nworkers_changed", [server, ("new", JSONValue.int(workers)), ("old", .null)]),
+                ("on_starting", [server]),
+            ] {
+                if case .failed(let reason) = hooks.callNow(hook, arguments) {
+                    pidFile?.remove()
+                    throw fail("\(hook) failed: \(reason)", status: 1)
+                }
+            }
+        }
+
         let notify: NotifyListener
         do {
             notify = try NotifyListener(address: "@drover/\(configuration.name)/\(getpid())/notify")
@@ -148,7 +179,8 @@ struct Droverd {
             notify: notify,
             errorLog: errorLog,
             inheritedSockets: inherited,
-            fileLimit: UInt(fileLimit)
+            fileLimit: UInt(fileLimit),
+            hooks: hooks
         )
         let control: ControlServer
         do {
@@ -165,6 +197,7 @@ struct Droverd {
             loop.execute { daemon.assumeIsolated { $0.signal(signal) } }
         }
         let code = try daemon.exitStatus.wait()
+        hooks?.finish(within: .seconds(10))
         withExtendedLifetime(signals) {}
         pidFile?.remove()
         errorLog.flush()
