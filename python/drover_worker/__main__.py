@@ -12,9 +12,13 @@ import sys
 def main() -> None:
     faulthandler.enable(file=sys.stderr, all_threads=True)
     try:
-        from .worker import run
+        from .gunicorn_modes import run_mode
 
-        status = run(sys.argv[1:])
+        status = run_mode(sys.argv[1:])  # --read-config / --hook-runner: no APP
+        if status is None:
+            from .worker import run
+
+            status = run(sys.argv[1:])
     except KeyboardInterrupt:  # SIGINT before serving started
         status = 130
     sys.exit(status)

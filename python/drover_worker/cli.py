@@ -7,6 +7,7 @@ import importlib.util
 from collections.abc import Sequence
 
 from . import __version__
+from .gunicorn_modes import add_arguments as add_gunicorn_arguments
 from .gunicorn_flags import add_arguments as add_setting_flags
 from .gunicorn_flags import check as check_setting_flags
 from .loader import parse_app_spec
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--ssl-certfile", default=None, metavar="PATH", help="serve TLS with this certificate (PEM)")
     parser.add_argument("--ssl-keyfile", default=None, metavar="PATH", help="the certificate's private key (PEM)")
+    add_gunicorn_arguments(parser)  # --gunicorn-config, --worker-hooks, and the modes without APP
     add_setting_flags(parser)  # Gunicorn settings: log formats and configs, limits, SSL, user, ...
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser

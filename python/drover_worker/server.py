@@ -44,6 +44,8 @@ logger = logging.getLogger("uvicorn.error")
 
 
 class DroverServer(uvicorn.Server):
+    on_quick_stop: Callable[[], Any] | None = None  # called from the first SIGINT's handler (worker_int hook)
+
     def __init__(
         self,
         config: uvicorn.Config,
@@ -204,6 +206,8 @@ class DroverServer(uvicorn.Server):
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.raise_signal(signal.SIGINT)
             return
+        if self.on_quick_stop is not None:
+            self.on_quick_stop()  # in the handler, as Gunicorn: it works even if the loop is blocked
         self.switch.begin()
         self.should_exit = True
         self.force_exit = True

@@ -29,6 +29,7 @@ from .logs import STDOUT, LogConfigError, access_file_handler, attach_uvicorn_lo
 from .notify import Notifier
 from .retire import RetireMiddleware, RetireSwitch
 from .server import DroverServer
+from .worker_hooks import HookFailure, WorkerHooks
 
 EXIT_USAGE = 2
 EXIT_STARTUP = 3
@@ -68,6 +69,10 @@ def check_tls(certfile: str, keyfile: str) -> str | None:
 def run(argv: Sequence[str]) -> int:
     signal.signal(signal.SIGUSR1, _ignore_sigusr1)
     args = parse_args(argv)
+    try:  # contract C: the config file's worker-side hooks; post_fork runs here
+        hooks = WorkerHooks.start(args.gunicorn_config, args.worker_hooks)
+    except HookFailure as exc:
+        return fail(exc.message, exc.status)
 
     try:
         sockets, names = listen_sockets()
@@ -115,6 +120,9 @@ def run(argv: Sequence[str]) -> int:
         traceback.print_exc()
         return fail(f"cannot load app {args.app!r}: {summary(exc)}", EXIT_STARTUP)
 
+    if (hook_error := hooks.post_worker_init()) is not None:  # contract C: Gunicorn's post_worker_init
+        return fail(hook_error, EXIT_STARTUP)
+
     config = uvicorn.Config(
         app=app,
         loop=args.loop,
@@ -154,6 +162,7 @@ def run(argv: Sequence[str]) -> int:
         addresses=[describe(sock, tls=tls) for sock in sockets],
         access_file=access_file_handler(),
     )
+    server.on_quick_stop = hooks.worker_int  # contract C: Gunicorn's worker_int
     logger = logging.getLogger("uvicorn.error")
     logger.info(
         "drover-worker %s (uvicorn %s): pool=%s worker=%s generation=%s",
