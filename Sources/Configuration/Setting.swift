@@ -32,7 +32,7 @@ public struct Setting: RawRepresentable, Hashable, Sendable, Comparable, CustomS
     }
 
     /// Keys that `drover.toml` accepts at the top level.
-    static var fileKeys: Set<Setting> { Set(SettingRegistry.all.filter(\.inFile).map(\.setting)) }
+    static var fileKeys: Set<Setting> { Set(SettingRegistry.all.filter { $0.inFile && $0.topLevel }.map(\.setting)) }
 
     /// Keys a `[pools.NAME]` table accepts (`kind` is read as `worker_class`).
     static var poolKeys: Set<Setting> {

@@ -38,6 +38,7 @@ extension SettingRegistry {
             shape: .list,
             valueName: "COMMAND",
             help: "For -k command: the program and its arguments, after --.",
+            topLevel: false,
             listed: false
         ),
         SettingSpec(

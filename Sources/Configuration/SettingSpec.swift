@@ -72,6 +72,8 @@ struct SettingSpec: Sendable {
     let help: String
     /// Whether `drover.toml` takes it.
     var inFile: Bool = true
+    /// Whether `drover.toml` takes it at the top level too, not only in a `[pools.NAME]` table.
+    var topLevel: Bool = true
     /// Whether `--help` lists it (Gunicorn's spellings are listed in docs/GUNICORN.md instead).
     var listed: Bool = true
     /// For a setting the launcher applies in each worker: how it is passed on.

@@ -42,6 +42,19 @@ struct GunicornTableTests {
         #expect(GunicornTable.names.count == Set(GunicornTable.names).count, "a setting is declared twice")
     }
 
+    @Test("docs/SETTINGS.md is the table the registry writes")
+    func settingsDocument() throws {
+        let path = Self.root.appendingPathComponent("docs/SETTINGS.md")
+        if ProcessInfo.processInfo.environment["DROVER_WRITE_DOCS"] == "1" {
+            try SettingsTable.markdown.write(to: path, atomically: true, encoding: .utf8)
+        }
+        let text = try String(contentsOf: path, encoding: .utf8)
+        #expect(
+            text == SettingsTable.markdown,
+            "docs/SETTINGS.md is out of date: DROVER_WRITE_DOCS=1 swift test --filter GunicornTableTests"
+        )
+    }
+
     @Test("docs/GUNICORN.md is the table the registry writes")
     func document() throws {
         let path = Self.root.appendingPathComponent("docs/GUNICORN.md")

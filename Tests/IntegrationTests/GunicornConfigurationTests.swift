@@ -1,0 +1,215 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Integration {
+    /// Gunicorn configuration files and flags with real droverd processes and workers.
+    @Suite("Gunicorn configuration files, hooks and flags")
+    struct GunicornConfigurationTests {
+        /// Waits until `droverctl status --ready` says every worker is ready.
+        func waitUntilReady(_ drover: DroverProcess) throws {
+            try waitFor("status --ready\n\(drover.log)", timeout: 30) {
+                if !drover.process.isRunning { throw Timeout(description: "droverd exited\n\(drover.log)") }
+                return try drover.ctl("status", "--ready").status == 0 ? true : nil
+            }
+        }
+
+        /// The command lines of droverd's live children.
+        func commandLines(_ drover: DroverProcess) -> [String] {
+            drover.workers.compactMap { pid in
+                (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")))
+                    .map { String(decoding: $0, as: UTF8.self).replacingOccurrences(of: "\0", with: " ") }
+            }
+        }
+
+        @Test(
+            "gunicorn_conf.py in the app directory, as the seed finds it: its values, its output, its name in the workers"
+        )
+        func seedFixture() throws {
+            let directory = try AppDirectory("gunicorn-conf")
+            try directory.namedApp("main.py", name: "conf")
+            let port = freePort()
+            // The seed's test configuration (uvicorn-gunicorn-docker tests/test_02_app), on a free port.
+            try directory.write(
+                "gunicorn_conf.py",
+                """
+                import json
+
+                loglevel = "warning"
+                workers = 3
+                bind = "127.0.0.1:\(port)"
+                errorlog = "-"
+                log_data = {"loglevel": loglevel, "workers": workers, "bind": bind}
+                print(json.dumps(log_data))
+
+                """
+            )
+            let drover = try DroverProcess([], in: directory.url, unsetting: ["WEB_CONCURRENCY"])
+            try waitUntilReady(drover)
+            #expect(drover.output.hasPrefix(#"{"loglevel": "warning", "workers": 3, "bind": "127.0.0.1:\#(port)"}"#))
+            #expect(try httpGet(port: port).body == "conf web -")
+            #expect(drover.workers.count == 3)
+            // `docker top` shows the workers as Gunicorn's: their command lines name the file.
+            #expect(commandLines(drover).allSatisfy { $0.contains("--gunicorn-config gunicorn_conf.py") })
+            #expect(!drover.log.contains("[INFO]"), "loglevel = \"warning\" applies to droverd too")
+            let config = try drover.ctl("config", "--json")
+            #expect(config.output.contains(#""workers":"file:gunicorn_conf.py""#))
+            #expect(try drover.stop() == 0)
+        }
+
+        @Test(
+            "hooks run when Gunicorn runs them: on_starting, when_ready, pre_fork, post_fork, post_worker_init, child_exit, nworkers_changed, worker_exit, on_exit"
+        )
+        func hooks() throws {
+            let directory = try AppDirectory("gunicorn-hooks")
+            try directory.namedApp("main.py", name: "hooks")
+            let events = directory.path + "/events.log"
+            try directory.write(
+                "gunicorn.conf.py",
+                """
+                import os
+
+                bind = "127.0.0.1:0"
+                workers = 2
+                loglevel = "info"
+                EVENTS = \(String(reflecting: events))
+
+                def note(*words):
+                    with open(EVENTS, "a") as f:
+                        f.write(" ".join(str(w) for w in words) + "\\n")
+
+                def on_starting(server):
+                    note("on_starting", server.pid == os.getppid() or server.pid, server.cfg.workers)
+
+                def when_ready(server):
+                    note("when_ready", server.num_workers)
+
+                def pre_fork(server, worker):
+                    note("pre_fork", worker.age)
+
+                def post_fork(server, worker):
+                    note("post_fork", worker.pid == os.getpid())
+
+                def post_worker_init(worker):
+                    note("post_worker_init", worker.pid)
+
+                def child_exit(server, worker):
+                    note("child_exit", worker.pid)
+
+                def nworkers_changed(server, new_value, old_value):
+                    note("nworkers_changed", new_value, old_value)
+
+                def worker_exit(server, worker):
+                    note("worker_exit", worker.pid)
+
+                def on_exit(server):
+                    note("on_exit")
+
+                """
+            )
+            let drover = try DroverProcess([], in: directory.url, unsetting: ["WEB_CONCURRENCY"])
+            try waitUntilReady(drover)
+            func lines() -> [String] {
+                ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            }
+            try waitFor("two post_worker_init\n\(lines())") {
+                lines().filter { $0.hasPrefix("post_worker_init") }.count == 2 ? true : nil
+            }
+            #expect(lines().first == "nworkers_changed 2 None")
+            #expect(lines().contains("on_starting \(drover.pid) 2"))
+            #expect(lines().contains("when_ready 2"))
+            #expect(lines().filter { $0.hasPrefix("pre_fork ") }.count == 2)
+            #expect(lines().filter { $0 == "post_fork True" }.count == 2)
+            // A worker killed: child_exit with its pid, and no worker_exit (as Gunicorn: not on SIGKILL).
+            let victim = drover.workers[0]
+            kill(victim, SIGKILL)
+            try waitFor("child_exit \(victim)\n\(lines())") { lines().contains("child_exit \(victim)") ? true : nil }
+            #expect(!lines().contains("worker_exit \(victim)"))
+            drover.signal(SIGTTIN)
+            try waitFor("nworkers_changed 3 2\n\(lines())") { lines().contains("nworkers_changed 3 2") ? true : nil }
+            try waitUntilReady(drover)
+            let remaining = drover.workers
+            #expect(try drover.stop() == 0)
+            for pid in remaining {
+                #expect(lines().contains("worker_exit \(pid)"), "\(lines())")
+                #expect(lines().contains("child_exit \(pid)"), "\(lines())")
+            }
+            #expect(lines().last == "on_exit")
+        }
+
+        @Test(
+            "a config that fails: one line naming the file and line, exit 2; on_starting that raises stops start-up; a bad reload keeps serving"
+        )
+        func failures() throws {
+            let directory = try AppDirectory("gunicorn-fail")
+            try directory.namedApp("main.py", name: "fail")
+            try directory.write("gunicorn_conf.py", "workers = 2\nbind = '127.0.0.1:0'\nboom = undefined_name\n")
+            let broken = try DroverProcess([], in: directory.url)
+            #expect(try broken.waitForExit() == 2)
+            #expect(
+                broken.log.contains("droverd: gunicorn_conf.py:3: NameError: name 'undefined_name' is not defined"),
+                "\(broken.log)"
+            )
+            try directory.write("gunicorn_conf.py", "workers = (\n")
+            let syntax = try DroverProcess([], in: directory.url)
+            #expect(try syntax.waitForExit() == 2)
+            #expect(syntax.log.contains("gunicorn_conf.py:1: SyntaxError"), "\(syntax.log)")
+            try directory.write(
+                "gunicorn_conf.py",
+                "bind = '127.0.0.1:0'\ndef on_starting(server):\n    raise RuntimeError('no database')\n"
+            )
+            let hook = try DroverProcess([], in: directory.url)
+            #expect(try hook.waitForExit() == 1)
+            #expect(hook.log.contains("droverd: on_starting failed: "), "\(hook.log)")
+            #expect(hook.log.contains("RuntimeError: no database"))
+
+            try directory.write("gunicorn_conf.py", "workers = 1\nbind = '127.0.0.1:0'\nloglevel = 'info'\n")
+            let drover = try DroverProcess([], in: directory.url, unsetting: ["WEB_CONCURRENCY"])
+            try waitUntilReady(drover)
+            let port = try drover.port()
+            try directory.write("gunicorn_conf.py", "workers = 1\nraise SystemExit(4)\n")
+            let reload = try drover.ctl("reload")
+            #expect(reload.status != 0)
+            #expect(try httpGet(port: port).body == "fail web -")
+            #expect(try drover.stop() == 0)
+        }
+
+        @Test(
+            "GUNICORN_CMD_ARGS from deployment guides: no flag is unknown; the ignored ones say so; the others take effect"
+        )
+        func commonFlags() throws {
+            let directory = try AppDirectory("gunicorn-flags")
+            try directory.namedApp("main.py", name: "flags")
+            let arguments = [
+                "--bind 127.0.0.1:0", "--workers 1", "--forwarded-allow-ips '*'", "--worker-tmp-dir /dev/shm",
+                "--preload", "--backlog 512", "--threads 4", "--statsd-host localhost:8125", "--capture-output",
+                "--reuse-port", "--env DROVER_TEST_VALUE=from-gunicorn", "--keep-alive 3", "-t 30",
+                "--limit-request-line 4094", "--worker-connections 100", "--proxy-protocol",
+            ]
+            let drover = try DroverProcess(
+                [],
+                in: directory.url,
+                environment: ["GUNICORN_CMD_ARGS": arguments.joined(separator: " ")],
+                unsetting: ["WEB_CONCURRENCY"]
+            )
+            try waitUntilReady(drover)
+            for ignored in ["--worker-tmp-dir", "--preload", "--threads", "--statsd-host", "--capture-output"] {
+                #expect(drover.log.contains("GUNICORN_CMD_ARGS: \(ignored) is ignored: "), "\(ignored)")
+            }
+            #expect(
+                commandLines(drover).allSatisfy {
+                    $0.contains("--forwarded-allow-ips *") && $0.contains("--backlog 512")
+                }
+            )
+            #expect(try drover.stop() == 0)
+        }
+    }
+}
