@@ -45,7 +45,10 @@ public struct PythonConfigurationFile: Sendable {
                 guard let raw = try Self.raw(value, spec: spec, culprit: source.culprit(name)) else { continue }
                 settings[spec.setting] = Entry(value: raw, source: source)
             } else if let other = GunicornOnlySetting.named(name) {
-                if case .hook = other.status { continue }
+                if case .hook = other.status {
+                    // A hook's name bound to something that is no function: Gunicorn refuses it too.
+                    throw ConfigurationError("\(source.culprit(name)): not callable (\(value.compact))")
+                }
                 if value == .null || value == .bool(false) || value == .array([]) { continue }
                 mentions.append(GunicornMention(setting: other, culprit: source.culprit(name)))
             }
