@@ -54,7 +54,7 @@ extension Integration {
             )
             let drover = try DroverProcess([], in: directory.url, unsetting: ["WEB_CONCURRENCY"])
             try waitUntilReady(drover)
-            #expect(drover.output.hasPrefix(#"{"loglevel": "warning", "workers": 3, "bind": "127.0.0.1:\#(port)"}"#))
+            #expect(drover.output.contains(#"\#n{"loglevel": "warning", "workers": 3, "bind": "127.0.0.1:\#(port)"}\#n"#))
             #expect(try httpGet(port: port).body == "conf web -")
             #expect(drover.workers.count == 3)
             // `docker top` shows the workers as Gunicorn's: their command lines name the file.
@@ -87,7 +87,7 @@ extension Integration {
                         f.write(" ".join(str(w) for w in words) + "\\n")
 
                 def on_starting(server):
-                    note("on_starting", server.pid == os.getppid() or server.pid, server.cfg.workers)
+                    note("on_starting", server.pid, server.cfg.workers)
 
                 def when_ready(server):
                     note("when_ready", server.num_workers)
@@ -129,14 +129,19 @@ extension Integration {
             #expect(lines().filter { $0.hasPrefix("pre_fork ") }.count == 2)
             #expect(lines().filter { $0 == "post_fork True" }.count == 2)
             // A worker killed: child_exit with its pid, and no worker_exit (as Gunicorn: not on SIGKILL).
-            let victim = drover.workers[0]
+            let victim = Int32(lines().first { $0.hasPrefix("post_worker_init ") }!.split(separator: " ")[1])!
             kill(victim, SIGKILL)
             try waitFor("child_exit \(victim)\n\(lines())") { lines().contains("child_exit \(victim)") ? true : nil }
             #expect(!lines().contains("worker_exit \(victim)"))
             drover.signal(SIGTTIN)
             try waitFor("nworkers_changed 3 2\n\(lines())") { lines().contains("nworkers_changed 3 2") ? true : nil }
+            try waitFor("three post_worker_init after the kill\n\(lines())") {
+                lines().filter { $0.hasPrefix("post_worker_init") }.count == 4 ? true : nil
+            }
+            let remaining = lines().filter { $0.hasPrefix("post_worker_init ") }.compactMap { Int32($0.split(separator: " ")[1]) }
+                .filter { $0 != victim }
+            #expect(remaining.count == 3)
             try waitUntilReady(drover)
-            let remaining = drover.workers
             #expect(try drover.stop() == 0)
             for pid in remaining {
                 #expect(lines().contains("worker_exit \(pid)"), "\(lines())")
