@@ -11,7 +11,15 @@ import Glibc
 /// droverd's stdin, stdout and stderr, killed if droverd dies.
 enum HelperProcess {
     /// Starts `argv[0]` (an absolute path) in `directory` (nil: droverd's); returns its pid, or -errno.
-    static func spawn(argv: [String], environment: [String], extraFD: Int32, directory: String? = nil) -> pid_t {
+    /// With `ownGroup`, it gets a process group of its own, so a terminal's Ctrl-C (sent to the
+    /// foreground group) reaches droverd alone, which decides when the helper ends.
+    static func spawn(
+        argv: [String],
+        environment: [String],
+        extraFD: Int32,
+        directory: String? = nil,
+        ownGroup: Bool = false
+    ) -> pid_t {
         let argvPointers = argv.map { strdup($0) } + [nil]
         let envPointers = environment.map { strdup($0) } + [nil]
         defer {
@@ -33,6 +41,7 @@ enum HelperProcess {
                         options.stdout_fd = 1
                         options.stderr_fd = 2
                         options.cwd = cwd
+                        options.new_process_group = ownGroup ? 1 : 0
                         options.pdeathsig = SIGKILL
                         return cdrover_spawn(&options)
                     }

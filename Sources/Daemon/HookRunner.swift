@@ -44,7 +44,8 @@ final class HookRunner: @unchecked Sendable {
         let pid = HelperProcess.spawn(
             argv: [program, "--hook-runner", configuration.path, "--channel-fd", "3"],
             environment: environment.map { "\($0)=\($1)" },
-            extraFD: ends[1]
+            extraFD: ends[1],
+            ownGroup: true
         )
         close(ends[1])
         guard pid > 0 else {

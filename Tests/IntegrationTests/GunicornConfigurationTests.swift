@@ -54,7 +54,9 @@ extension Integration {
             )
             let drover = try DroverProcess([], in: directory.url, unsetting: ["WEB_CONCURRENCY"])
             try waitUntilReady(drover)
-            #expect(drover.output.contains(#"\#n{"loglevel": "warning", "workers": 3, "bind": "127.0.0.1:\#(port)"}\#n"#))
+            #expect(
+                drover.output.contains(#"\#n{"loglevel": "warning", "workers": 3, "bind": "127.0.0.1:\#(port)"}\#n"#)
+            )
             #expect(try httpGet(port: port).body == "conf web -")
             #expect(drover.workers.count == 3)
             // `docker top` shows the workers as Gunicorn's: their command lines name the file.
@@ -138,8 +140,10 @@ extension Integration {
             try waitFor("three post_worker_init after the kill\n\(lines())") {
                 lines().filter { $0.hasPrefix("post_worker_init") }.count == 4 ? true : nil
             }
-            let remaining = lines().filter { $0.hasPrefix("post_worker_init ") }.compactMap { Int32($0.split(separator: " ")[1]) }
-                .filter { $0 != victim }
+            let remaining = lines().filter { $0.hasPrefix("post_worker_init ") }.compactMap {
+                Int32($0.split(separator: " ")[1])
+            }
+            .filter { $0 != victim }
             #expect(remaining.count == 3)
             try waitUntilReady(drover)
             #expect(try drover.stop() == 0)
@@ -214,6 +218,79 @@ extension Integration {
                     $0.contains("--forwarded-allow-ips *") && $0.contains("--backlog 512")
                 }
             )
+            #expect(try drover.stop() == 0)
+        }
+
+        @Test(
+            "a real Prometheus multiprocess config runs unchanged: on_starting clears the directory, child_exit marks a dead worker"
+        )
+        func prometheusMultiprocess() throws {
+            let directory = try AppDirectory("gunicorn-prometheus")
+            let metrics = directory.path + "/metrics"
+            try FileManager.default.createDirectory(atPath: metrics + "/stale", withIntermediateDirectories: true)
+            try directory.write(
+                "gunicorn_conf.py",
+                try String(
+                    contentsOf: Paths.root.appendingPathComponent("python/tests/gunicorn_configs/prometheus_conf.py"),
+                    encoding: .utf8
+                )
+            )
+            try directory.write(
+                "main.py",
+                """
+                import os
+
+                from prometheus_client import CollectorRegistry, Gauge, generate_latest, multiprocess
+
+                LIVE = Gauge("app_live_workers", "workers alive", multiprocess_mode="livesum")
+                LIVE.inc()
+
+
+                async def app(scope, receive, send):
+                    if scope["type"] == "lifespan":
+                        while True:
+                            message = await receive()
+                            if message["type"] == "lifespan.startup":
+                                await send({"type": "lifespan.startup.complete"})
+                            elif message["type"] == "lifespan.shutdown":
+                                await send({"type": "lifespan.shutdown.complete"})
+                                return
+                    registry = CollectorRegistry()
+                    multiprocess.MultiProcessCollector(registry)
+                    body = generate_latest(registry) + f"pid {os.getpid()}\\n".encode()
+                    headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
+                    await send({"type": "http.response.start", "status": 200, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
+
+                """
+            )
+            let drover = try DroverProcess(
+                [],
+                in: directory.url,
+                environment: [
+                    "PROMETHEUS_MULTIPROC_DIR": metrics, "WEB_CONCURRENCY": "2",
+                    "GUNICORN_CMD_ARGS": "--bind 127.0.0.1:0",
+                ]
+            )
+            try waitUntilReady(drover)
+            #expect(!FileManager.default.fileExists(atPath: metrics + "/stale"), "on_starting cleared the directory")
+            let port = try drover.port()
+            func live() throws -> String? {
+                try httpGet(port: port, "/metrics").body.split(separator: "\n")
+                    .first { $0.hasPrefix("app_live_workers ") }.map(String.init)
+            }
+            let liveAtStart = try live()
+            let response = try httpGet(port: port, "/metrics").body
+            #expect(liveAtStart == "app_live_workers 2.0", "\(response)")
+            let victim = Int32(response.split(separator: "\n").last { $0.hasPrefix("pid ") }!.dropFirst(4))!
+            kill(victim, SIGKILL)
+            try waitFor("the dead worker's live gauge gone") {
+                FileManager.default.fileExists(atPath: metrics + "/gauge_livesum_\(victim).db") ? nil : true
+            }
+            try waitUntilReady(drover)
+            // Without child_exit, the dead worker's file would still count: 3.0.
+            let liveNow = try live()
+            #expect(liveNow == "app_live_workers 2.0")
             #expect(try drover.stop() == 0)
         }
     }
