@@ -4,13 +4,15 @@ improvements (droverd as PID 1, graceful stop, health check, non-root)."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import socket
 import threading
 import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Container, Starter, docker, http_get, wait_until
+from conftest import LABEL, REPO, Container, Starter, docker, http_get, wait_until
 
 SEED_KEYS = [
     "loglevel", "workers", "bind", "graceful_timeout", "timeout", "keepalive", "errorlog", "accesslog",
@@ -74,28 +76,74 @@ def test_prestart_messages_and_json_line(default_container: Container) -> None:
     assert settings["loglevel"] == "info"
     assert settings["workers_per_core"] == 1.0
     assert settings["use_max_workers"] is None
-    assert settings["graceful_timeout"] == 8  # the image's GRACEFUL_TIMEOUT, under Docker's 10 s
+    assert settings["graceful_timeout"] == 120  # the seed's default
     assert settings["timeout"] == 120
     assert settings["workers"] >= 2
     assert settings["accesslog"] == "-" and settings["errorlog"] == "-"
 
 
+def demo_message(body: str) -> str:
+    """The message of the image's /app/main.py (the seed Starlette image's demo app), checked."""
+    message = json.loads(body)["message"]
+    assert re.fullmatch(r"Hello world! From Starlette running on Uvicorn with Gunicorn\. Using Python 3\.\d+", message)
+    return message
+
+
 def test_hello_world(default_container: Container) -> None:
+    """The seed Starlette image's demo app (`@app.route`, which needs Starlette < 1.0)."""
     status, body = http_get(default_container.port, "/")
     assert status == 200
-    assert json.loads(body) == {"message": "Hello World!"}
+    demo_message(body)
     # The access log line on stdout, as the seed's.
     wait_until("the access log line", lambda: '"GET / HTTP/1.1" 200' in default_container.logs()[0], 5)
 
 
 def test_droverd_is_pid_1_with_its_workers(default_container: Container) -> None:
+    """/start.sh execs droverd with the seed's gunicorn command line, droverd in Gunicorn's place."""
     assert default_container.exec("cat", "/proc/1/comm").stdout.strip() == "droverd"
+    cmdline = default_container.exec("cat", "/proc/1/cmdline").stdout.split("\0")[:-1]
+    assert cmdline == ["droverd", "-k", "uvicorn.workers.UvicornWorker", "-c", "/gunicorn_conf.py", "main:app"]
     workers = startup_line(default_container.logs()[0])["workers"]
     processes = default_container.processes()
     assert len(processes) == 1 + workers, processes
     status = default_container.status()
     [pool] = status["pools"]
     assert pool["name"] == "web" and pool["ready"] == workers
+
+
+# --- the seed's defaults and versions ---------------------------------------------------------
+
+
+def test_seed_versions_and_files(image: str) -> None:
+    """uvicorn[standard] 0.52.0 and Starlette 0.50.0 (the seed's pins, the build args' defaults);
+    the seed's files; no GRACEFUL_TIMEOUT of the image's own."""
+    script = (
+        "import os, uvicorn, starlette, uvloop, httptools, watchfiles\n"
+        "print(uvicorn.__version__, starlette.__version__)\n"
+        "for path in ['/start.sh', '/start-reload.sh', '/gunicorn_conf.py', '/app/main.py', '/app/prestart.sh']:\n"
+        "    print(path, os.path.isfile(path))\n"
+    )
+    output = docker("run", "--rm", "--label", LABEL, image, "python", "-c", script).stdout.splitlines()
+    assert output[0].split() == ["0.52.0", "0.50.0"]
+    assert all(line.endswith(" True") for line in output[1:]), output
+    environment = json.loads(docker("image", "inspect", "--format", "{{json .Config.Env}}", image).stdout)
+    assert not [entry for entry in environment if entry.startswith("GRACEFUL_TIMEOUT=")], environment
+
+
+@pytest.mark.parametrize(
+    ("options", "workers"),
+    [(("--cpus", "1"), 3), (("--cpus", "0.5"), 3), (("--cpuset-cpus", "0"), 3), (("--cpus", "1.5"), 6)],
+    ids=["cpus-1", "cpus-0.5", "cpuset-0", "cpus-1.5"],
+)
+def test_gunicorn_conf_counts_the_container_cpus(image: str, options: tuple[str, ...], workers: int) -> None:
+    """/gunicorn_conf.py's one difference from the seed's: `cores` is what the container may use
+    (cgroup quota rounded up, affinity), not the host's CPUs. WORKERS_PER_CORE=3 makes it visible."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("needs a host with 2 CPUs or more to tell the container's count from the host's")
+    output = docker(
+        "run", "--rm", "--label", LABEL, *options, "-e", "WORKERS_PER_CORE=3", image, "python", "/gunicorn_conf.py"
+    ).stdout  # fmt: skip
+    assert json.loads(output)["workers"] == workers
 
 
 # --- the seed's variables ---------------------------------------------------------------------
@@ -113,7 +161,9 @@ def test_max_workers_1_gives_one_worker(image: str, containers: Starter) -> None
     processes = container.processes()
     assert len(processes) == 2, processes
     assert sum("drover-worker" in line for line in processes) == 1, processes
-    assert http_get(container.port, "/") == (200, '{"message":"Hello World!"}')
+    status, body = http_get(container.port, "/")
+    assert status == 200
+    demo_message(body)
 
 
 def test_custom_app_module(fixture_image: str, containers: Starter) -> None:
@@ -164,6 +214,19 @@ def test_custom_prestart_script(fixture_image: str, containers: Starter) -> None
     wait_until("the prestart script's orphan to exit", orphan_gone, 10)
     zombies = [line for line in container.processes() if line.split()[1].startswith("Z")]
     assert not zombies, zombies
+
+
+def test_prestart_background_process_does_not_hold_up_start(image: str, containers: Starter, tmp_path: Path) -> None:
+    """A prestart script that leaves a process running in the background (`some-daemon &`): in the
+    seed the server starts at once, and so must droverd."""
+    script = tmp_path / "prestart.sh"
+    script.write_text('echo "starting a helper"\nsleep 600 &\n')
+    container = containers(
+        image, env={"WEB_CONCURRENCY": "1"}, options=("-v", f"{script}:/app/prestart.sh:ro")
+    )
+    container.wait_serving(timeout=15)
+    assert "starting a helper" in container.logs()[0]
+    assert any(line.split(None, 2)[2] == "sleep 600" for line in container.processes()), container.processes()
 
 
 # --- stopping ---------------------------------------------------------------------------------
@@ -232,7 +295,9 @@ def test_non_root_user(image: str, containers: Starter) -> None:
         options=("--user", "drover", "--health-interval", "1s"),
     )
     container.wait_serving()
-    assert http_get(container.port, "/") == (200, '{"message":"Hello World!"}')
+    status, body = http_get(container.port, "/")
+    assert status == 200
+    demo_message(body)
     assert container.exec("id", "-un").stdout.strip() == "drover"
     uids = container.exec("grep", "^Uid:", "/proc/1/status").stdout.split()[1:]
     assert uids == ["1000"] * 4, uids
