@@ -311,12 +311,13 @@ def test_non_root_user(image: str, containers: Starter) -> None:
 
 
 def test_start_reload_serves_edits(image: str, containers: Starter, tmp_path: Path) -> None:
-    """/start-reload.sh with the app mounted at /app: one worker; an edited *.py is served at once."""
+    """/start-reload.sh with the app mounted at /app: one worker (WEB_CONCURRENCY does not count, as
+    in the seed's reload mode); an edited *.py is served at once."""
     app = tmp_path / "app"
     app.mkdir()
     source = (REPO / "examples/hello/main.py").read_text()
     (app / "main.py").write_text(source)
-    container = containers(image, "/start-reload.sh", options=("-v", f"{app}:/app"))
+    container = containers(image, "/start-reload.sh", env={"WEB_CONCURRENCY": "3"}, options=("-v", f"{app}:/app"))
     container.wait_serving()
     assert http_get(container.port, "/") == (200, '{"message":"Hello World!"}')
     assert len(container.processes()) == 2, container.processes()

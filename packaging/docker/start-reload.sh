@@ -1,7 +1,8 @@
 #! /usr/bin/env sh
 # /start-reload.sh: development mode, `docker run -v "$PWD/app:/app" IMAGE /start-reload.sh`; the
 # seed image's start-reload.sh with `droverd --reload` in Uvicorn's place: one worker, restarted
-# when a *.py file under /app changes. It names no config file, as the seed reads none.
+# when a *.py file under /app changes. It names no config file (the seed reads none; droverd
+# still finds an /app/gunicorn_conf.py, whose bind, log level and workers the flags below beat).
 set -e
 
 if [ -f /app/app/main.py ]; then
@@ -26,5 +27,6 @@ esac
 # before starting, as with /start.sh (the seed's messages; sourced, its exports reach the worker).
 export PRE_START_PATH=${PRE_START_PATH:-/app/prestart.sh}
 
+# One worker, as the seed's single Uvicorn process (which ignores WEB_CONCURRENCY with --reload).
 # Arguments given to /start-reload.sh are droverd's; the seed takes none.
-exec droverd --reload --bind "$ADDRESS" --log-level "$LOG_LEVEL" "$APP_MODULE" "$@"
+exec droverd --reload --workers 1 --bind "$ADDRESS" --log-level "$LOG_LEVEL" "$APP_MODULE" "$@"
