@@ -144,7 +144,8 @@ def environ(scope: Scope) -> dict[str, str]:
         env["SERVER_PORT"] = str(server[1]) if server[1] is not None else ""
     for name, value in scope.get("headers", ()):
         key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
-        env[key] = value.decode("latin-1")
+        text = value.decode("latin-1")
+        env[key] = env[key] + "," + text if key in env else text  # repeated headers joined, as in WSGI
     return env
 
 

@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import ssl
+import sys
 from typing import Any
 
 from .access import DEFAULT_FORMAT, AccessLogMiddleware
@@ -56,7 +57,8 @@ def ssl_extras(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
         try:
             context.set_ciphers(given["ssl_ciphers"])
         except ssl.SSLError as exc:
-            return given, f"--ssl-ciphers {given['ssl_ciphers']}: {exc.reason or exc}"
+            reason = getattr(exc, "reason", None) or (exc.args[-1] if exc.args else exc)
+            return given, f"--ssl-ciphers {given['ssl_ciphers']}: {reason}"
     return given, None
 
 
@@ -65,6 +67,9 @@ def prepare_process(args: argparse.Namespace, notifier: Notifier) -> str | None:
     if args.proc_name is not None and not set_proc_name(f"drover-worker: worker [{args.proc_name}]"):
         logger.debug("--proc-name %s: setproctitle is not installed; the process title stays", args.proc_name)
     if args.pythonpath:
+        app_dir = os.path.abspath(args.app_dir)
+        if app_dir not in sys.path:
+            sys.path.insert(0, app_dir)  # Gunicorn's chdir puts it there before its pythonpath
         add_python_path(args.pythonpath)
     if args.umask is not None:
         logger.debug("--umask %#o: as in Gunicorn, only for files droverd creates; the worker's umask stays", args.umask)

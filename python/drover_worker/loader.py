@@ -38,13 +38,15 @@ def parse_app_spec(value: str) -> AppSpec:
 
 
 def load_app(spec: str, *, app_dir: str, factory: bool) -> Any:
-    """Import ``module:attr.path`` with app_dir first on sys.path; call it if factory or ``module:attr()``.
+    """Import ``module:attr.path`` with app_dir on sys.path (put first unless it is there already, as Gunicorn);
+    call it if factory or ``module:attr()``.
 
     Any exception (ImportError, SyntaxError, AttributeError, errors raised by the
     module or the factory) propagates to the caller unchanged.
     """
     parsed = parse_app_spec(spec)
-    sys.path.insert(0, app_dir)
+    if app_dir not in sys.path:  # as Gunicorn: --pythonpath directories stay in front of it
+        sys.path.insert(0, app_dir)
     obj: Any = importlib.import_module(parsed.module)
     for name in parsed.attributes:
         obj = getattr(obj, name)

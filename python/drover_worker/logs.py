@@ -202,7 +202,8 @@ def _apply_log_config(
     try:
         logging.config.dictConfig(config)
     except (AttributeError, ImportError, ValueError, TypeError, KeyError) as exc:
-        raise LogConfigError(f"{option}: {exc}") from None
+        cause = f" ({type(exc.__cause__).__name__}: {exc.__cause__})" if exc.__cause__ is not None else ""
+        raise LogConfigError(f"{option}: {exc}{cause}") from None
 
 
 def setup_logging(
