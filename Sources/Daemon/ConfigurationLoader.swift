@@ -17,6 +17,9 @@ struct ConfigurationLoader {
     var explicitFile: (path: String, by: String)?
     /// Names of the sockets systemd passed in.
     var inheritedSockets: [String] = []
+    /// Where what a Gunicorn configuration file prints goes: stdout, or stderr when stdout is
+    /// `--check-config`'s JSON.
+    var configurationOutput: Int32 = 1
 
     var environmentDictionary: [String: String] {
         Dictionary(environment, uniquingKeysWith: { _, last in last })
@@ -66,7 +69,8 @@ struct ConfigurationLoader {
         try PythonConfigurationReader.read(
             path: path,
             launcher: ConfigurationResolver.launcher(options: options, environment: environmentDictionary),
-            environment: environment
+            environment: environment,
+            standardOutput: configurationOutput
         )
     }
 

@@ -75,6 +75,7 @@ struct Droverd {
         )
 
         if options.checkConfig {
+            loader.configurationOutput = 2
             do {
                 let configuration = try loader.load()
                 writeOut(configuration.report.compact + "\n")

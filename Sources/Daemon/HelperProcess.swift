@@ -18,7 +18,8 @@ enum HelperProcess {
         environment: [String],
         extraFD: Int32,
         directory: String? = nil,
-        ownGroup: Bool = false
+        ownGroup: Bool = false,
+        standardOutput: Int32 = 1
     ) -> pid_t {
         let argvPointers = argv.map { strdup($0) } + [nil]
         let envPointers = environment.map { strdup($0) } + [nil]
@@ -38,7 +39,7 @@ enum HelperProcess {
                         options.fds = fdBuffer.baseAddress
                         options.nfds = 1
                         options.stdin_fd = 0
-                        options.stdout_fd = 1
+                        options.stdout_fd = standardOutput
                         options.stderr_fd = 2
                         options.cwd = cwd
                         options.new_process_group = ownGroup ? 1 : 0

@@ -9,7 +9,7 @@ import Glibc
 
 /// Reads a Gunicorn configuration file with the workers' Python: `drover-worker --read-config
 /// FILE --result-fd 3` executes it as Gunicorn does (what it prints reaches droverd's stdout, as
-/// in the seed image) and writes its settings as JSON on fd 3. A file that hangs is killed
+/// in the seed image, or `standardOutput`) and writes its settings as JSON on fd 3. A file that hangs is killed
 /// after ``timeLimit``.
 enum PythonConfigurationReader {
     /// How long the file may take to run.
@@ -18,7 +18,8 @@ enum PythonConfigurationReader {
     static func read(
         path: String,
         launcher: String,
-        environment: [(String, String)]
+        environment: [(String, String)],
+        standardOutput: Int32 = 1
     ) throws(ConfigurationError) -> PythonConfigurationFile {
         let program: String
         do {
@@ -34,7 +35,8 @@ enum PythonConfigurationReader {
         let pid = HelperProcess.spawn(
             argv: [program, "--read-config", path, "--result-fd", "3"],
             environment: environment.map { "\($0)=\($1)" },
-            extraFD: ends[1]
+            extraFD: ends[1],
+            standardOutput: standardOutput
         )
         close(ends[1])
         defer { close(ends[0]) }

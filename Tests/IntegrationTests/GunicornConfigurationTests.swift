@@ -62,6 +62,11 @@ extension Integration {
             // `docker top` shows the workers as Gunicorn's: their command lines name the file.
             #expect(commandLines(drover).allSatisfy { $0.contains("--gunicorn-config gunicorn_conf.py") })
             #expect(!drover.log.contains("[INFO]"), "loglevel = \"warning\" applies to droverd too")
+            // --check-config's stdout stays JSON: what the file prints goes to stderr then.
+            let check = try DroverProcess(["--check-config"], in: directory.url, unsetting: ["WEB_CONCURRENCY"])
+            #expect(try check.waitForExit() == 0)
+            #expect(check.output.hasPrefix("{\"config\""), "\(check.output)")
+            #expect(check.log.contains(#"{"loglevel": "warning", "workers": 3"#))
             let config = try drover.ctl("config", "--json")
             #expect(config.output.contains(#""workers":"file:gunicorn_conf.py""#))
             #expect(try drover.stop() == 0)

@@ -193,7 +193,7 @@ extension Integration {
                 (["main"], "APP_MODULE: 'main' is not MODULE:VARIABLE"),
                 (["--timeout", "1e309", "main:app"], "--timeout: '1e309' is not a number of seconds"),
                 (["-k", "command"], "--worker-class command needs the program after --"),
-                (["--no-such-flag", "main:app"], "Unknown option '--no-such-flag'"),
+                (["--no-such-flag", "main:app"], "unknown option '--no-such-flag'"),
             ]
             for (arguments, message) in cases {
                 let drover = try DroverProcess(arguments)

@@ -29,7 +29,10 @@ extension Integration {
             #expect(drover.logCount("ready in") == 2)
             #expect(receiver.lifecycle == ["READY=1\nMAINPID=\(drover.pid)"])
             #expect(receiver.messages.contains("STATUS=web: 0/2 ready, gen 1"))
-            #expect(receiver.messages.contains("STATUS=web: 2/2 ready, gen 1"))
+            // STATUS= follows READY=1 in droverd's output; the receiver may not have read it yet.
+            try waitFor("STATUS=web: 2/2\n\(receiver.messages)") {
+                receiver.messages.contains("STATUS=web: 2/2 ready, gen 1") ? true : nil
+            }
             #expect(receiver.messages.contains { $0.hasPrefix("EXTEND_TIMEOUT_USEC=") })
 
             drover.signal(SIGHUP)
