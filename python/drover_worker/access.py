@@ -155,7 +155,7 @@ class AccessLogMiddleware:
     def __init__(self, app: Callable[..., Awaitable[None]], logger: logging.Logger, fmt: str = DEFAULT_FORMAT) -> None:
         self.app = app
         self.logger = logger
-        self.fmt = fmt
+        self.fmt = DEFAULT_FORMAT if fmt == DEFAULT_FORMAT else fmt  # the same object: default_atoms() applies
         keys = list(dict.fromkeys(_KEY.findall(fmt)))
         self.simple = [key for key in keys if key in _SIMPLE]
         # {name}i / {name}o / {name}e: Gunicorn matches them case-insensitively.
@@ -197,12 +197,40 @@ class AccessLogMiddleware:
 
     def log(self, scope: Scope, status: int, sent: int, response_headers: Any, elapsed: float) -> None:
         """Write one access line; a failure to build it is logged, never raised into the request."""
+        logger = self.logger
+        if not logger.isEnabledFor(logging.INFO):
+            return
         try:
-            atoms = self.atoms(scope, status, sent, response_headers, elapsed)
+            if self.fmt is DEFAULT_FORMAT:
+                atoms = self.default_atoms(scope, status, sent)
+            else:
+                atoms = self.atoms(scope, status, sent, response_headers, elapsed)
         except Exception:
             logging.getLogger("uvicorn.error").exception("Cannot build the access log line")
             return
-        self.logger.info(self.fmt, atoms)
+        # logger.info() without its stack walk for the caller (no format uses it here): a third less per line.
+        logger.handle(logger.makeRecord(logger.name, logging.INFO, __file__, 0, self.fmt, (atoms,), None))
+
+    def default_atoms(self, scope: Scope, status: int, sent: int) -> dict[str, Any]:
+        """atoms() for DEFAULT_FORMAT (h l u t r s b f a), spelt out: it is the one nearly everybody uses."""
+        found = _pick(scope.get("headers", ()), self.wanted, False)
+        client = scope.get("client")
+        path, query = _target(scope)
+        request = "%s %s%s HTTP/%s" % (scope["method"], path, "?" + query if query else "", scope["http_version"])
+        user = _user(_text(found, b"authorization")) if b"authorization" in found else None
+        referer = _text(found, b"referer")
+        agent = _text(found, b"user-agent")
+        return {
+            "h": client[0] if client else "-",
+            "l": "-",
+            "u": user.replace('"', '\\"') if user else "-",
+            "t": self.clock.now(),
+            "r": request.replace('"', '\\"'),
+            "s": status,
+            "b": str(sent),
+            "f": referer.replace('"', '\\"') if referer else "-",
+            "a": agent.replace('"', '\\"') if agent else "-",
+        }
 
     def atoms(self, scope: Scope, status: int, sent: int, response_headers: Any, elapsed: float) -> dict[str, Any]:
         """The atoms the format uses, with '"' escaped in text values as Gunicorn's SafeAtoms does."""
