@@ -26,8 +26,9 @@ enum Prestart {
         var ends: [Int32] = [0, 0]
         guard pipe(&ends) == 0 else { throw Failure(status: 1) }
         for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        // The script's own output goes to droverd's; the environment after it comes back on fd 3.
-        let script = "set -e; . \"$1\"; exec env -0 >&3"
+        // The script's own output goes to droverd's; the environment after it comes back on fd 3,
+        // which the script itself does not get (a process it leaves running would hold it open).
+        let script = "set -e; . \"$1\" 3>&-; exec env -0 >&3"
         // `.` looks a name without a slash up on PATH: make it a path.
         let argv = ["/bin/sh", "-c", script, "prestart", path.contains("/") ? path : "./" + path]
         let envp = environment.map { "\($0)=\($1)" }
@@ -47,6 +48,11 @@ enum Prestart {
             writeError("droverd: prestart script \(path) failed: \(exit)\n")
             if case .exited(let code) = exit { throw Failure(status: code) }
             throw Failure(status: 1)
+        }
+        guard !output.isEmpty else {
+            // The script ran `exit`: as in the seed's start.sh, that ends the start-up, with its status.
+            writeError("droverd: prestart script \(path) exited (\(exit)); nothing started\n")
+            throw Failure(status: 0)
         }
         return merge(environment, after: output)
     }

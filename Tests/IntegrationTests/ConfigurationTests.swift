@@ -117,6 +117,29 @@ extension Integration {
             #expect(failing.workers.isEmpty)
             try directory.write("prestart.sh", "exit 7\n")
             #expect(try DroverProcess(["-b", "127.0.0.1:0"], in: directory.url).waitForExit() == 7)
+            // `exit 0` ends the start-up too, as in the seed's start.sh, with nothing started.
+            try directory.write("prestart.sh", "echo bye\nexit 0\n")
+            let leaving = try DroverProcess(["-b", "127.0.0.1:0"], in: directory.url)
+            #expect(try leaving.waitForExit() == 0)
+            #expect(leaving.log.contains("droverd: prestart script prestart.sh exited (exit 0); nothing started"))
+            #expect(!leaving.log.contains("Booting worker"))
+        }
+
+        @Test("a process the prestart script leaves running does not hold up start-up")
+        func prestartBackground() throws {
+            let directory = try AppDirectory("prestart3")
+            try directory.namedApp("main.py", name: "main")
+            try directory.write("prestart.sh", "sleep 600 &\necho $! > sleeper.pid\nexport FROM_PRESTART=yes\n")
+            let (drover, body) = try serve(in: directory)
+            #expect(body == "main web yes", "the app sees what the script exported")
+            #expect(try drover.stop() == 0)
+            if let pid = Int32(
+                try String(contentsOfFile: directory.path + "/sleeper.pid", encoding: .utf8).trimmingCharacters(
+                    in: .whitespacesAndNewlines
+                )
+            ) {
+                kill(pid, SIGKILL)
+            }
         }
 
         @Test("MAX_WORKERS=1 gives exactly one worker process")
