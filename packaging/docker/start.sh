@@ -11,7 +11,14 @@ MODULE_NAME=${MODULE_NAME:-$DEFAULT_MODULE_NAME}
 VARIABLE_NAME=${VARIABLE_NAME:-app}
 export APP_MODULE=${APP_MODULE:-"$MODULE_NAME:$VARIABLE_NAME"}
 
-if [ -f /app/gunicorn_conf.py ]; then
+# Drover's own file first (DROVER_CONF, else a drover.toml in /app or /app/app), then the seed's order.
+if [ -n "$DROVER_CONF" ]; then
+    DEFAULT_GUNICORN_CONF=$DROVER_CONF
+elif [ -f /app/drover.toml ]; then
+    DEFAULT_GUNICORN_CONF=/app/drover.toml
+elif [ -f /app/app/drover.toml ]; then
+    DEFAULT_GUNICORN_CONF=/app/app/drover.toml
+elif [ -f /app/gunicorn_conf.py ]; then
     DEFAULT_GUNICORN_CONF=/app/gunicorn_conf.py
 elif [ -f /app/app/gunicorn_conf.py ]; then
     DEFAULT_GUNICORN_CONF=/app/app/gunicorn_conf.py
