@@ -288,3 +288,21 @@ def access_file_handler() -> AccessFileHandler | None:
             if isinstance(handler, AccessFileHandler):
                 return handler
     return None
+
+
+def reopen_log_files() -> list[str]:
+    """Reopen every logging.FileHandler of every logger (those of a log config), as Gunicorn's
+    reopen_files() on SIGUSR1; the paths reopened.  OSError from a handler that cannot reopen."""
+    reopened = []
+    handlers = {id(h): h for lg in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+                if isinstance(lg, logging.Logger) for h in lg.handlers}
+    for handler in handlers.values():
+        if isinstance(handler, logging.FileHandler) and handler.stream:
+            handler.acquire()
+            try:
+                handler.close()
+                handler.stream = handler._open()
+            finally:
+                handler.release()
+            reopened.append(handler.baseFilename)
+    return reopened

@@ -36,7 +36,7 @@ from typing import Any
 import uvicorn
 
 from .heartbeat import HEARTBEAT_INTERVAL, Heartbeat, pulse
-from .logs import AccessFileHandler
+from .logs import AccessFileHandler, reopen_log_files
 from .notify import Notifier
 from .retire import RetireSwitch
 
@@ -224,6 +224,11 @@ class DroverServer(uvicorn.Server):
             loop.call_soon_threadsafe(callback, *args)
 
     def _reopen_logs(self) -> None:
+        try:  # a log config's file handlers, as Gunicorn reopens them
+            for path in reopen_log_files():
+                logger.info("SIGUSR1 received: reopened the log file %s", path)
+        except OSError as exc:
+            logger.error("SIGUSR1 received: cannot reopen a log file: %s", exc)
         handler = self.access_file
         if handler is None:
             logger.debug("SIGUSR1 received: nothing to reopen (no access log file)")
