@@ -167,7 +167,7 @@ class AccessLogMiddleware:
             [implied[key] for key in self.simple if key in implied] + [name for _, name in self.request_headers]
         )
         self.wanted_out = frozenset(name for _, name in self.response_headers)
-        self.pid = "<%d>" % os.getpid()
+        self.pid = f"<{os.getpid()}>"
         self.clock = _Clock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -216,7 +216,7 @@ class AccessLogMiddleware:
         found = _pick(scope.get("headers", ()), self.wanted, False)
         client = scope.get("client")
         path, query = _target(scope)
-        request = "%s %s%s HTTP/%s" % (scope["method"], path, "?" + query if query else "", scope["http_version"])
+        request = f"{scope['method']} {path}{'?' + query if query else ''} HTTP/{scope['http_version']}"
         user = _user(_text(found, b"authorization")) if b"authorization" in found else None
         referer = _text(found, b"referer")
         agent = _text(found, b"user-agent")
@@ -250,7 +250,7 @@ class AccessLogMiddleware:
                 value = self.clock.now()
             elif key == "r":
                 path, query = _target(scope)
-                value = "%s %s%s HTTP/%s" % (scope["method"], path, "?" + query if query else "", scope["http_version"])
+                value = f"{scope['method']} {path}{'?' + query if query else ''} HTTP/{scope['http_version']}"
             elif key == "s":
                 value = status
             elif key == "m":
@@ -276,7 +276,7 @@ class AccessLogMiddleware:
             elif key == "M":
                 value = micros // 1000
             elif key == "L":
-                value = "%d.%06d" % divmod(micros, 1_000_000)
+                value = "{}.{:06d}".format(*divmod(micros, 1_000_000))
             else:  # "p"
                 value = self.pid
             atoms[key] = value.replace('"', '\\"') if isinstance(value, str) else value

@@ -72,7 +72,9 @@ def prepare_process(args: argparse.Namespace, notifier: Notifier) -> str | None:
             sys.path.insert(0, app_dir)  # Gunicorn's chdir puts it there before its pythonpath
         add_python_path(args.pythonpath)
     if args.umask is not None:
-        logger.debug("--umask %#o: as in Gunicorn, only for files droverd creates; the worker's umask stays", args.umask)
+        logger.debug(
+            "--umask %#o: as in Gunicorn, only for files droverd creates; the worker's umask stays", args.umask
+        )
     owner = Owner(uid=args.uid, gid=args.gid, initgroups=args.initgroups)
     if not owner.changes:
         return None

@@ -102,7 +102,10 @@ def error_response(status: int, reason: str, mesg: str) -> bytes:
     </html>
     """
     ) % {"reason": reason, "mesg": html.escape(mesg)}
-    head = f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: text/html\r\nContent-Length: {len(page)}\r\n\r\n"
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: text/html\r\n"
+        f"Content-Length: {len(page)}\r\n\r\n"
+    )
     return (head + page).encode("latin-1")
 
 

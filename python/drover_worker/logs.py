@@ -158,9 +158,7 @@ class JsonAccessFormatter(JsonFormatter):
         return json.dumps(data)
 
 
-def _apply_log_config(
-    *, log_config_file: str | None, log_config_json: str | None, log_config_dict: str | None
-) -> None:
+def _apply_log_config(*, log_config_file: str | None, log_config_json: str | None, log_config_dict: str | None) -> None:
     """Gunicorn's Logger.setup(): logconfig_dict, else logconfig_json, else logconfig (first one given wins)."""
     if log_config_dict is not None:
         option = "--log-config-dict"
@@ -254,7 +252,9 @@ def setup_logging(
 
 
 def attach_uvicorn_loggers(log_format: str) -> None:
-    """Give Uvicorn's loggers Gunicorn's handlers and levels, as UvicornWorker does (call again after uvicorn.Config())."""
+    """Give Uvicorn's loggers Gunicorn's handlers and levels, as UvicornWorker does.
+
+    Call it again after uvicorn.Config(), which resets them."""
     error_log = logging.getLogger(ERROR_LOGGER)
     access_log = logging.getLogger(ACCESS_LOGGER)
     # The access lines are written here once; CONFIG_DEFAULTS would also pass them on to the root logger.
@@ -294,8 +294,12 @@ def reopen_log_files() -> list[str]:
     """Reopen every logging.FileHandler of every logger (those of a log config), as Gunicorn's
     reopen_files() on SIGUSR1; the paths reopened.  OSError from a handler that cannot reopen."""
     reopened = []
-    handlers = {id(h): h for lg in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
-                if isinstance(lg, logging.Logger) for h in lg.handlers}
+    handlers = {
+        id(h): h
+        for lg in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+        if isinstance(lg, logging.Logger)
+        for h in lg.handlers
+    }
     for handler in handlers.values():
         if isinstance(handler, logging.FileHandler) and handler.stream:
             handler.acquire()

@@ -19,7 +19,7 @@ from workers import APPS, PACKAGE_ROOT, TIMEOUT, Listener, tcp_listener, wait_un
 
 @contextlib.contextmanager
 def gunicorn(tmp_path: Path, *args: str, app: str = "twin:wsgi") -> Iterator[tuple[Listener, Path, Path]]:
-    """Run Gunicorn with ARGS on a fresh loopback listener; yield (listener, stdout path, stderr path) once it serves."""
+    """Run Gunicorn with ARGS on a fresh loopback listener; once it serves, yield (listener, stdout, stderr paths)."""
     pytest.importorskip("gunicorn")
     listener = tcp_listener()
     assert listener.sock is not None

@@ -16,7 +16,7 @@ CLF_DATE = r"\[\d\d/[A-Z][a-z]{2}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\]"
 ATOMS = "h l u r m U q H s B b f a {x-in}i {X-Out}o {nope}i {raw_uri}e {path_info}e {http_x_in}e {nope}e".split()
 REQUESTS = [
     b"GET /plain HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
-    b"GET /status/404?a=1&b=%22q%22 HTTP/1.1\r\nHost: t\r\nReferer: http://ref/x\r\nUser-Agent: agent \"7\"\r\n"
+    b'GET /status/404?a=1&b=%22q%22 HTTP/1.1\r\nHost: t\r\nReferer: http://ref/x\r\nUser-Agent: agent "7"\r\n'
     b"X-In: one\r\nX-In: two\r\nAuthorization: Basic dXNlcjpwdw==\r\nConnection: close\r\n\r\n",
     b"POST /path%20with%20space/ HTTP/1.0\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc",
 ]
@@ -95,7 +95,12 @@ def test_time_and_process_atoms(spawn):
     assert match, worker.stdout()
     seconds, micros, millis, whole, fraction, pid = (int(value) for value in match.groups()[1:])
     assert 190_000 <= micros < 5_000_000  # slept 0.2 s (an event loop timer may fire a little early)
-    assert (seconds, millis, whole, fraction) == (micros // 1_000_000, micros // 1000, micros // 1_000_000, micros % 1_000_000)
+    assert (seconds, millis, whole, fraction) == (
+        micros // 1_000_000,
+        micros // 1000,
+        micros // 1_000_000,
+        micros % 1_000_000,
+    )
     assert pid == worker.proc.pid
 
 
@@ -198,17 +203,23 @@ def test_log_config_defaults_send_access_lines_to_stdout_once(spawn):
     stop(worker)
     lines = worker.stdout().splitlines()
     assert len(lines) == 1
-    assert re.fullmatch(rf'{DATE} \[{worker.proc.pid}\] \[INFO\] 127\.0\.0\.1 - - {CLF_DATE} "GET / HTTP/1.1" 200 .*', lines[0])
+    assert re.fullmatch(
+        rf'{DATE} \[{worker.proc.pid}\] \[INFO\] 127\.0\.0\.1 - - {CLF_DATE} "GET / HTTP/1.1" 200 .*', lines[0]
+    )
     assert "[INFO] Application startup complete." in worker.stderr()
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--log-config", "missing.ini"), "drover-worker: --log-config missing.ini: Error: log config 'missing.ini' not found\n"),
+        (
+            ("--log-config", "missing.ini"),
+            "drover-worker: --log-config missing.ini: Error: log config 'missing.ini' not found\n",
+        ),
         (
             ("--log-config-dict", '{"handlers": {"h": {"class": "no.such.Handler"}}}'),
-            "drover-worker: --log-config-dict: Unable to configure handler 'h' (ValueError: Cannot resolve 'no.such.Handler': No module named 'no')\n",
+            "drover-worker: --log-config-dict: Unable to configure handler 'h'"
+            " (ValueError: Cannot resolve 'no.such.Handler': No module named 'no')\n",
         ),
     ],
     ids=["missing-ini", "bad-handler"],
@@ -223,7 +234,9 @@ def test_missing_json_log_config_is_skipped_with_a_warning(spawn, tmp_path):
     worker = spawn("hello:app", "--log-config-json", str(tmp_path / "none.json"))
     worker.wait_ready()
     stop(worker)
-    assert f"[WARNING] --log-config-json {tmp_path / 'none.json'}: no such file; log config not applied" in worker.stderr()
+    assert (
+        f"[WARNING] --log-config-json {tmp_path / 'none.json'}: no such file; log config not applied" in worker.stderr()
+    )
 
 
 def test_sigusr1_reopens_a_log_configs_files(spawn, tmp_path):

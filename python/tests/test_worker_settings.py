@@ -79,7 +79,11 @@ def test_client_certificates_required(spawn, pki, http):
     ("flag", "value", "message"),
     [
         ("--ssl-ca-certs", "missing.pem", "drover-worker: --ssl-ca-certs missing.pem: No such file or directory\n"),
-        ("--ssl-ciphers", "NO-SUCH-CIPHER", "drover-worker: --ssl-ciphers NO-SUCH-CIPHER: No cipher can be selected.\n"),
+        (
+            "--ssl-ciphers",
+            "NO-SUCH-CIPHER",
+            "drover-worker: --ssl-ciphers NO-SUCH-CIPHER: No cipher can be selected.\n",
+        ),
         ("--ssl-version", "99", "drover-worker: --ssl-version 99: invalid or unsupported protocol version 99\n"),
     ],
     ids=["ca-certs", "ciphers", "version"],
