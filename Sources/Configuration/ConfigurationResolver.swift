@@ -292,6 +292,7 @@ public enum ConfigurationResolver {
             reusePort: try merged[.reusePort].map { entry throws(ConfigurationError) in
                 try ValueParser.boolean(entry, "reuse_port")
             } ?? false,
+            umask: try merged[.umask].map { entry throws(ConfigurationError) in try ValueParser.octal(entry, "umask") },
             gunicorn: gunicorn,
             gunicornSettings: GunicornView.settings(
                 merged: merged,

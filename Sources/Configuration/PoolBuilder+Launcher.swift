@@ -23,8 +23,6 @@ extension PoolBuilder {
                 arguments += [flag.name, try ValueParser.list(entry, key(spec.setting)).joined(separator: ",")]
             case .integer(let range):
                 arguments += [flag.name, String(try ValueParser.integer(entry, key(spec.setting), range: range))]
-            case .octal:
-                arguments += [flag.name, String(try ValueParser.octal(entry, key(spec.setting)))]
             case .choice(let words):
                 let word = try ValueParser.text(entry, key(spec.setting))
                 guard words.contains(word) else {

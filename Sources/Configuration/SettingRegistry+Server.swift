@@ -7,6 +7,7 @@ extension Setting {
     static let bind = Setting(rawValue: "bind")
     static let backlog = Setting(rawValue: "backlog")
     static let reusePort = Setting(rawValue: "reuse_port")
+    static let umask = Setting(rawValue: "umask")
     static let chdir = Setting(rawValue: "chdir")
     static let pid = Setting(rawValue: "pid")
     static let certfile = Setting(rawValue: "certfile")
@@ -50,6 +51,14 @@ extension SettingRegistry {
             gunicorn: "reuse_port",
             shape: .flag,
             help: "Set SO_REUSEPORT on the listening sockets, so another server may bind the same port."
+        ),
+        SettingSpec(
+            setting: .umask,
+            flags: ["--umask"],
+            gunicorn: "umask",
+            gunicornFlags: ["-m", "--umask"],
+            valueName: "MASK",
+            help: "The umask droverd creates Unix sockets with (e.g. 0o22 or 18), as Gunicorn: mode 0666 without it."
         ),
         SettingSpec(
             setting: .chdir,

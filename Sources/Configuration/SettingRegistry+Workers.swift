@@ -26,24 +26,24 @@ extension SettingRegistry {
         passed(
             "limit_request_line",
             flags: ["--limit-request-line"],
-            kind: .integer(0...8190),
+            kind: .integer(0...1_000_000_000),
             valueName: "N",
-            help: "Longest request line in bytes (0 for no limit; Gunicorn's answer, 400, when over)."
+            help: "Longest request line in bytes, answered 414 when over, as Gunicorn (0 or over 8190: 8190)."
         ),
         passed(
             "limit_request_fields",
             flags: ["--limit-request-fields"],
-            kind: .integer(0...32768),
+            kind: .integer(0...1_000_000_000),
             valueName: "N",
-            help: "Most header fields in a request (0 for no limit)."
+            help: "Most header fields in a request, answered 431 when over (0 or over 32768: 32768)."
         ),
         passed(
             "limit_request_field_size",
             flags: ["--limit-request-field-size"],
             gunicornFlags: ["--limit-request-field_size", "--limit-request-field-size"],
-            kind: .integer(0...1_000_000),
+            kind: .integer(0...1_000_000_000),
             valueName: "N",
-            help: "Longest header field in bytes (0 for no limit)."
+            help: "Longest header field in bytes, answered 431 when over (0: 8190, as Gunicorn's code does)."
         ),
         passed(
             "ca_certs",
@@ -99,14 +99,6 @@ extension SettingRegistry {
             kind: .boolean,
             valueName: "",
             help: "Workers also get --user's supplementary groups."
-        ),
-        passed(
-            "umask",
-            flags: ["--umask"],
-            gunicornFlags: ["-m", "--umask"],
-            kind: .octal,
-            valueName: "MASK",
-            help: "The workers' umask (e.g. 0o22 or 18)."
         ),
         passed(
             "pythonpath",

@@ -43,8 +43,6 @@ struct SettingSpec: Sendable {
         /// Comma-separated text; a list (TOML, Python) is joined with commas.
         case commaList
         case integer(ClosedRange<Int>)
-        /// An integer, also written in octal (`0o22`, `022`) as Gunicorn accepts for `umask`.
-        case octal
         case boolean
         /// One of these words.
         case choice([String])

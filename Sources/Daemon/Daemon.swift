@@ -112,6 +112,7 @@ actor Daemon {
         listeners.adopt(inheritedSockets)
         listeners.backlog = Int32(configuration.backlog)
         listeners.reusePort = configuration.reusePort
+        if let umask = configuration.umask { listeners.unixSocketMode = mode_t(0o777 & ~umask) }
         for socket in inheritedSockets {
             logger.info("Listening at: fd://\(socket.name), fd \(socket.fd) from systemd (\(getpid()))")
         }

@@ -29,6 +29,8 @@ final class ListenerSet {
     var backlog: Int32 = 2048
     /// Whether sockets bound from now on get SO_REUSEPORT (Gunicorn's `reuse_port`).
     var reusePort = false
+    /// The mode of Unix sockets bound from now on: 0666, or 0777 less Gunicorn's `umask` when set.
+    var unixSocketMode: mode_t = 0o666
 
     /// Takes the sockets systemd passed in; `fd://NAME` binds use them.
     func adopt(_ sockets: [InheritedSocket]) {
@@ -196,7 +198,7 @@ final class ListenerSet {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw ListenerError("bind \(bind): socket: \(errnoText())") }
         let bound = UnixSocketAddress.withAddress(path) { address, length in Glibc.bind(fd, address, length) == 0 }
-        guard bound, chmod(path, 0o666) == 0, listen(fd, backlog) == 0 else {
+        guard bound, chmod(path, unixSocketMode) == 0, listen(fd, backlog) == 0 else {
             let message = errnoText()
             _ = Glibc.close(fd)
             throw ListenerError("bind \(bind): \(message)")

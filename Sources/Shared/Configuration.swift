@@ -44,6 +44,8 @@ public struct Configuration: Sendable {
     public var backlog: Int
     /// Whether the listening sockets get SO_REUSEPORT.
     public var reusePort: Bool
+    /// The umask Unix sockets are created with (Gunicorn's `umask`), if set.
+    public var umask: Int?
     /// The Gunicorn configuration file (Python) in use, if any; it prints its own start-up line.
     public var gunicorn: GunicornConfiguration?
     /// Every setting Gunicorn has a name for, with its effective value, in Gunicorn's names
@@ -70,6 +72,7 @@ public struct Configuration: Sendable {
         notices: [String] = [],
         backlog: Int = 2048,
         reusePort: Bool = false,
+        umask: Int? = nil,
         gunicorn: GunicornConfiguration? = nil,
         gunicornSettings: [(String, JSONValue)] = []
     ) {
@@ -92,6 +95,7 @@ public struct Configuration: Sendable {
         self.notices = notices
         self.backlog = backlog
         self.reusePort = reusePort
+        self.umask = umask
         self.gunicorn = gunicorn
         self.gunicornSettings = gunicornSettings
     }
