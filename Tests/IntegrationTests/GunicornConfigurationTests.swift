@@ -298,5 +298,40 @@ extension Integration {
             #expect(liveNow == "app_live_workers 2.0")
             #expect(try drover.stop() == 0)
         }
+
+        @Test(
+            "droverd's own Gunicorn settings: --reuse-port lets another server bind the port; --umask sets the Unix socket's mode"
+        )
+        func socketSettings() throws {
+            let directory = try AppDirectory("gunicorn-sockets")
+            try directory.namedApp("main.py", name: "sockets")
+            let port = freePort()
+            let path = directory.path + "/app.sock"
+            let drover = try DroverProcess(
+                ["-w", "1", "-b", "127.0.0.1:\(port)", "-b", "unix:\(path)", "--reuse-port", "-m", "0o007"],
+                in: directory.url
+            )
+            try waitUntilReady(drover)
+            var info = stat()
+            #expect(stat(path, &info) == 0)
+            #expect(info.st_mode & 0o777 == 0o770)
+            // A second socket with SO_REUSEPORT binds the same port (a blue/green deploy's new server).
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var one: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            #expect(bound == 0, "bind with SO_REUSEPORT: errno \(errno)")
+            #expect(try httpGet(port: port).body == "sockets web -")
+            #expect(try drover.stop() == 0)
+        }
     }
 }
