@@ -173,6 +173,33 @@ def test_custom_app_module(fixture_image: str, containers: Starter) -> None:
     assert (status, json.loads(body)) == (200, {"app": "custom.service"})
 
 
+def test_drover_toml_in_app_is_read(image: str, containers: Starter, tmp_path: Path) -> None:
+    """/start.sh names Drover's own file first: an /app/drover.toml sets the worker count."""
+    (tmp_path / "drover.toml").write_text("workers = 3\n")
+    container = containers(image, options=("-v", f"{tmp_path / 'drover.toml'}:/app/drover.toml:ro"))
+    container.wait_serving()
+    assert sum("drover-worker" in line for line in container.processes()) == 3, container.processes()
+    assert http_get(container.port, "/")[0] == 200
+
+
+def test_gunicorn_conf_importing_gunicorn(image: str, containers: Starter, tmp_path: Path) -> None:
+    """A gunicorn_conf.py that imports from Gunicorn (installed at the seed's pin) loads as in the seed."""
+    (tmp_path / "gunicorn_conf.py").write_text(
+        "import gunicorn\n"
+        "from gunicorn import glogging\n\n"
+        "gunicorn.SERVER = 'hidden'\n"
+        "bind = '0.0.0.0:80'\n"
+        "workers = 3\n"
+        "accesslog = '-'\n"
+        "print('gunicorn', gunicorn.__version__, glogging.Logger.__name__)\n"
+    )
+    container = containers(image, options=("-v", f"{tmp_path / 'gunicorn_conf.py'}:/app/gunicorn_conf.py:ro"))
+    container.wait_serving()
+    stdout, _ = container.logs()
+    assert "gunicorn 26.0.0 Logger\n" in stdout, stdout
+    assert sum("drover-worker" in line for line in container.processes()) == 3, container.processes()
+
+
 def test_app_main_py_is_found_first(image: str, containers: Starter, tmp_path: Path) -> None:
     """With /app/app/main.py next to the image's /app/main.py, the app is app.main:app (the seed's order)."""
     package = tmp_path / "app"
