@@ -123,6 +123,13 @@ struct GunicornSettingsTests {
         #expect(try resolve(["-t", "9", "-w3", "--keep-alive=4"]).web.heartbeatTimeout == .seconds(9))
         #expect(try resolve(["-w3"]).web.workers == 3)
     }
+
+    @Test("--reload-extra-file adds to the files that count in reload mode")
+    func reloadExtraFiles() throws {
+        let configuration = try resolve(environment: ["GUNICORN_CMD_ARGS": "--reload --reload-extra-file '*.html'"])
+        #expect(configuration.reload)
+        #expect(configuration.reloadFilter.include == ["*.py", "*.html"])
+    }
 }
 
 @Suite("Gunicorn configuration files (Python)")

@@ -333,5 +333,39 @@ extension Integration {
             #expect(try httpGet(port: port).body == "sockets web -")
             #expect(try drover.stop() == 0)
         }
+
+        @Test(
+            "a gunicorn.conf.py in the shape many projects use runs unchanged: typed hooks, server.log, when_ready, a Unix socket"
+        )
+        func typedHooksConfig() throws {
+            let directory = try AppDirectory("gunicorn-typed")
+            try directory.namedApp("main.py", name: "typed")
+            try directory.write(
+                "gunicorn.conf.py",
+                try String(
+                    contentsOf: Paths.root.appendingPathComponent("Tests/Fixtures/gunicorn/typed_hooks.conf.py"),
+                    encoding: .utf8
+                )
+            )
+            let socket = directory.path + "/app.sock"
+            let ready = directory.path + "/initialized"
+            let drover = try DroverProcess(
+                [],
+                in: directory.url,
+                environment: ["TEST_SOCKET": socket, "TEST_READY_FILE": ready],
+                unsetting: ["WEB_CONCURRENCY"]
+            )
+            try waitUntilReady(drover)
+            #expect(FileManager.default.fileExists(atPath: ready))
+            let workers = try drover.waitForLog("Worker spawned (pid: ", count: 2)
+            #expect(workers.contains("] [INFO] Worker spawned (pid: "))
+            #expect(drover.log.contains("Server is ready. Spawning workers"))
+            #expect(drover.log.contains("gunicorn.conf.py: preload_app is ignored: "))
+            #expect(drover.log.contains("gunicorn.conf.py: pre_exec is ignored: "))
+            let response = try HTTPConnection(unixPath: socket).get("/")
+            #expect(response.body == "typed web -")
+            try waitFor("the access line") { drover.output.contains(#""GET / HTTP/1.1" 200"#) ? true : nil }
+            #expect(try drover.stop() == 0)
+        }
     }
 }
