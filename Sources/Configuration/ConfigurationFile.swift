@@ -215,19 +215,4 @@ public struct ConfigurationFile: Sendable {
         let location = line.map { "\(path):\($0)" } ?? path
         return ConfigurationError("\(location): unknown key '\(name)'" + (suggestion ?? ""))
     }
-
-    /// Levenshtein distance, for "did you mean".
-    private static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a)
-        let b = Array(b)
-        var previous = Array(0...b.count)
-        for (i, x) in a.enumerated() {
-            var current = [i + 1]
-            for (j, y) in b.enumerated() {
-                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
-            }
-            previous = current
-        }
-        return previous[b.count]
-    }
 }

@@ -42,29 +42,26 @@ struct GunicornTableTests {
         #expect(GunicornTable.names.count == Set(GunicornTable.names).count, "a setting is declared twice")
     }
 
+    /// Writes `text` to `relative` when DROVER_WRITE_DOCS=1; then checks the file begins with it.
+    static func check(_ relative: String, _ text: String) throws {
+        let path = root.appendingPathComponent(relative)
+        if ProcessInfo.processInfo.environment["DROVER_WRITE_DOCS"] == "1" {
+            try text.write(to: path, atomically: true, encoding: .utf8)
+        }
+        let written = try String(contentsOf: path, encoding: .utf8)
+        #expect(
+            written.hasPrefix(text),
+            "\(relative) is out of date: DROVER_WRITE_DOCS=1 swift test --filter GunicornTableTests"
+        )
+    }
+
     @Test("docs/SETTINGS.md is the table the registry writes")
     func settingsDocument() throws {
-        let path = Self.root.appendingPathComponent("docs/SETTINGS.md")
-        if ProcessInfo.processInfo.environment["DROVER_WRITE_DOCS"] == "1" {
-            try SettingsTable.markdown.write(to: path, atomically: true, encoding: .utf8)
-        }
-        let text = try String(contentsOf: path, encoding: .utf8)
-        #expect(
-            text == SettingsTable.markdown,
-            "docs/SETTINGS.md is out of date: DROVER_WRITE_DOCS=1 swift test --filter GunicornTableTests"
-        )
+        try Self.check("docs/SETTINGS.md", SettingsTable.markdown)
     }
 
     @Test("docs/GUNICORN.md is the table the registry writes")
     func document() throws {
-        let path = Self.root.appendingPathComponent("docs/GUNICORN.md")
-        if ProcessInfo.processInfo.environment["DROVER_WRITE_DOCS"] == "1" {
-            try GunicornTable.markdown.write(to: path, atomically: true, encoding: .utf8)
-        }
-        let text = try String(contentsOf: path, encoding: .utf8)
-        #expect(
-            text.hasPrefix(GunicornTable.markdown),
-            "docs/GUNICORN.md is out of date: DROVER_WRITE_DOCS=1 swift test --filter GunicornTableTests"
-        )
+        try Self.check("docs/GUNICORN.md", GunicornTable.markdown)
     }
 }
