@@ -7,7 +7,8 @@ import DroverShared
 
 /// The one-line JSON the seed image prints before its server starts, with the same keys,
 /// order and value types (`workers_per_core` a float, `port` a string, null for unset),
-/// written as Python's `json.dumps` writes. Drover's values are the effective ones.
+/// written as Python's `json.dumps` writes. `loglevel` is `LOG_LEVEL` as the seed prints it; the
+/// other values are Drover's effective ones.
 public enum StartupLine {
     public static func json(_ configuration: Configuration) -> String {
         let pool = configuration.pools.first
@@ -19,7 +20,8 @@ public enum StartupLine {
         }
         let binds = (pool?.binds ?? []).map { $0.description }
         let members: [(String, JSONValue)] = [
-            ("loglevel", .string(configuration.logLevel.rawValue)),
+            // The seed prints LOG_LEVEL as given, whatever overrides it (GUNICORN_CMD_ARGS's --log-level).
+            ("loglevel", .string(configuration.seed.logLevel)),
             ("workers", .int(pool?.workers ?? 0)),
             ("bind", binds.count == 1 ? .string(binds[0]) : .array(binds.map(JSONValue.string))),
             ("graceful_timeout", seconds(pool?.gracefulTimeout.seconds ?? 0)),

@@ -60,8 +60,9 @@ struct SeedCompatibilityTests {
         #expect(configuration.web.binds == [BindAddress(.tcp(host: "127.0.0.1", port: 80))])
         #expect(configuration.seed.host == "127.0.0.1")
         #expect(configuration.seed.port == "80")
-        // The effective level is debug (the seed's line reported the environment's "warning"; Drover's reports what runs).
+        // The effective level is debug; the seed's line reports the environment's "warning", and so does Drover's.
         #expect(configuration.logLevel == .debug)
+        #expect(StartupLine.json(configuration).hasPrefix(#"{"loglevel": "warning", "workers": 1,"#))
         #expect(configuration.sources["log_level"] == "env:GUNICORN_CMD_ARGS --log-level")
         #expect(configuration.uvicorn.http == .h11)
         #expect(configuration.web.gracefulTimeout == .seconds(120))
