@@ -72,7 +72,8 @@ struct PoolBuilder {
         }
         let timeout = try seconds(.timeout, default: defaults.timeout)
         let gracefulTimeout = try seconds(.gracefulTimeout, default: defaults.gracefulTimeout)
-        let bootTimeout = try seconds(.bootTimeout, default: .seconds(60), allowZero: false)
+        // As long as the heartbeat timeout if that is longer, as Gunicorn's `timeout` also bounds a boot.
+        let bootTimeout = try seconds(.bootTimeout, default: max(.seconds(60), timeout), allowZero: false)
         let keepAlive = try seconds(.keepAlive, default: defaults.keepAlive)
 
         let workers = try workerCount(layer: layer, key: key, sourceKey: sourceKey(.workers))

@@ -56,6 +56,7 @@ enum SeedEnvironment {
             put(.controlSocket, "DROVER_CONTROL_SOCKET", .text(socket))
         }
         if let group = nonEmpty("DROVER_CONTROL_GROUP") { put(.controlGroup, "DROVER_CONTROL_GROUP", .text(group)) }
+        if let boot = nonEmpty("BOOT_TIMEOUT") { put(.bootTimeout, "BOOT_TIMEOUT", .text(boot)) }
         let seed = SeedSummary(
             host: environment["HOST"] ?? "0.0.0.0",
             port: environment["PORT"] ?? "80",

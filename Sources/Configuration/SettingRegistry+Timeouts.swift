@@ -37,9 +37,10 @@ extension SettingRegistry {
         SettingSpec(
             setting: .bootTimeout,
             flags: ["--boot-timeout"],
+            environment: ["BOOT_TIMEOUT"],
             scope: .pool,
             valueName: "SECONDS",
-            defaultText: "60",
+            defaultText: "the longer of 60 and --timeout",
             help: "Seconds a new worker has to become ready before it is killed."
         ),
         SettingSpec(

@@ -163,7 +163,7 @@ extension Supervisor {
 
     func describe(_ reason: StopReason) -> String {
         switch reason {
-        case .bootTimeout: "was not ready within the boot timeout"
+        case .bootTimeout: "was not ready within the boot timeout (--boot-timeout, BOOT_TIMEOUT)"
         case .heartbeatTimeout: "stopped sending heartbeats"
         case .watchdogTrigger: "asked to be killed (WATCHDOG=trigger)"
         case .replaced: "was replaced"

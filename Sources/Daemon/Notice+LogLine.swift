@@ -20,7 +20,7 @@ extension Notice {
         case .workerTimedOut(let worker, let reason, let after):
             switch reason {
             case .bootTimeout:
-                (.error, "WORKER BOOT TIMEOUT: \(worker) not ready after \(seconds(after)); sending SIGABRT")
+                (.error, "WORKER BOOT TIMEOUT: \(worker) not ready after \(seconds(after)) (raise --boot-timeout or BOOT_TIMEOUT); sending SIGABRT")
             case .heartbeatTimeout:
                 (.critical, "WORKER TIMEOUT: \(worker) sent no heartbeat for \(seconds(after)); sending SIGABRT")
             default:

@@ -233,3 +233,19 @@ struct PythonConfigurationTests {
         }
     }
 }
+
+@Suite("Boot timeout the Gunicorn way")
+struct BootTimeoutTests {
+    @Test("the boot timeout is the longer of 60 s and the heartbeat timeout; BOOT_TIMEOUT and --boot-timeout set it")
+    func bootTimeout() throws {
+        #expect(try resolve().web.bootTimeout == .seconds(120))  // the seed's TIMEOUT default, 120
+        #expect(try resolve(environment: ["TIMEOUT": "300"]).web.bootTimeout == .seconds(300))
+        #expect(try resolve(environment: ["TIMEOUT": "10"]).web.bootTimeout == .seconds(60))
+        #expect(try resolve(environment: ["TIMEOUT": "0"]).web.bootTimeout == .seconds(60))
+        #expect(try resolve(environment: ["TIMEOUT": "300", "BOOT_TIMEOUT": "90"]).web.bootTimeout == .seconds(90))
+        let flag = try resolve(["--boot-timeout", "5"], environment: ["BOOT_TIMEOUT": "90"])
+        #expect(flag.web.bootTimeout == .seconds(5))
+        #expect(flag.sources["boot_timeout"] == "flag:--boot-timeout")
+        #expect(resolveError(environment: ["BOOT_TIMEOUT": "soon"]) == "BOOT_TIMEOUT: 'soon' is not a number of seconds")
+    }
+}
