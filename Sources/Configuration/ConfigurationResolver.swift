@@ -96,6 +96,15 @@ public enum ConfigurationResolver {
         return "drover-worker"
     }
 
+    /// The configuration as far as it can be known before the prestart script runs: every value
+    /// checked, but an app the script may still name (by exporting `APP_MODULE`) is not required.
+    public static func resolveBeforePrestart(_ inputs: ConfigurationInputs) throws(ConfigurationError) -> Configuration {
+        var early = inputs
+        let exists = inputs.fileExists
+        early.fileExists = { $0 == "main.py" || exists($0) }
+        return try resolve(early)
+    }
+
     /// The prestart script to source (relative paths are in the app directory).
     public static func prestart(_ inputs: ConfigurationInputs) throws(ConfigurationError) -> String {
         let merged = try commandLayers(

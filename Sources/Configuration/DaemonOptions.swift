@@ -60,7 +60,9 @@ public struct DaemonOptions: Sendable {
             guard word.hasPrefix("-"), word.count > 1 else {
                 if dialect == .gunicorn { continue }
                 guard options.appModule == nil else {
-                    throw ConfigurationError("unexpected argument '\(word)' (the app is '\(options.appModule!)')")
+                    throw ConfigurationError(
+                        "unexpected argument '\(word)' after the app '\(options.appModule!)'; a command goes after --, e.g. droverd -k command -- \(options.appModule!) \(word)"
+                    )
                 }
                 options.appModule = word
                 continue

@@ -242,8 +242,13 @@ struct PoolBuilder {
         isCommand: Bool,
         key: (Setting) -> String
     ) throws(ConfigurationError) -> [BindAddress] {
-        // A command pool in a file listens only where its table says.
+        // A command pool in a file listens only where its table says; one from the command line
+        // only where a bind is given, or on the default bind if its command names a socket ({fd}).
         if isCommand, let own, own[.bind] == nil { return [] }
+        if isCommand, own == nil, layer[.bind] == nil, inheritedSockets.isEmpty {
+            let arguments = (layer[.command].flatMap { try? ValueParser.list($0, "command") }) ?? []
+            if !arguments.contains(where: { !CommandTemplate.placeholders(in: $0).isEmpty }) { return [] }
+        }
         if layer[.bind] == nil, !inheritedSockets.isEmpty {
             sources["bind"] = ValueSource.builtIn("sockets from systemd").description
             return inheritedSockets.map { BindAddress(.inherited(name: $0)) }

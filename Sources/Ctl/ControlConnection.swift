@@ -37,7 +37,20 @@ struct ControlConnection {
             Glibc.close(fd)
             let gone = code == ENOENT || code == ECONNREFUSED || code == ENOTDIR
             let what = gone ? "no droverd is running at \(path)" : "cannot connect to \(path)"
-            throw Failure(message: "\(what) (\(Self.errorText(code)))", noDaemon: gone)
+            throw Failure(message: "\(what) (\(Self.errorText(code)))" + Self.hint(code), noDaemon: gone)
+        }
+    }
+
+    /// The usual cause, for the one-line error: another user's droverd, or a socket not ours.
+    static func hint(_ code: Int32) -> String {
+        switch code {
+        case ENOENT, ECONNREFUSED, ENOTDIR:
+            geteuid() == 0
+                ? "; a droverd started by another user listens in that user's runtime directory: name it with --socket"
+                : "; a droverd started by root or another user has its own socket (root's: /run/drover/NAME.sock): name it with --socket, or run droverctl as that user"
+        case EACCES, EPERM:
+            "; the socket belongs to another user: run droverctl as that user, or be in droverd's --control-group"
+        default: ""
         }
     }
 

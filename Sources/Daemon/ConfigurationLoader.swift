@@ -57,6 +57,13 @@ struct ConfigurationLoader {
         return (nil, try readPython(found))
     }
 
+    /// Whether the configuration file is a Gunicorn one (Python), which only the launcher can read.
+    var usesPythonFile: Bool {
+        if let explicitFile { return ConfigurationResolver.isPython(explicitFile.path) }
+        return !ConfigurationResolver.defaultFiles.contains(where: SystemFacts.isRegularFile)
+            && ConfigurationResolver.defaultPythonFiles.contains(where: SystemFacts.isRegularFile)
+    }
+
     /// A Gunicorn configuration file found next to a drover.toml that is read instead, if any.
     func shadowedPythonFile() -> String? {
         guard explicitFile == nil, ConfigurationResolver.defaultFiles.contains(where: SystemFacts.isRegularFile) else {

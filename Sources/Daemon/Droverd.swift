@@ -86,11 +86,19 @@ struct Droverd {
             }
         }
 
-        // The prestart script is sourced before anything else; what it exports counts.
+        // The prestart script is sourced before the workers start; what it exports counts. The
+        // configuration is checked first (a bad value must not run the migrations, then stop), and
+        // the first pool's `env` (drover.toml's) is in the script's environment.
         do {
             let (file, _) = try loader.readFile(python: false)
-            let prestart = try ConfigurationResolver.prestart(loader.inputs(file: file))
-            environment = try Prestart.run(prestart, environment: environment)
+            let inputs = loader.inputs(file: file)
+            // (A Gunicorn file is executed, and so checked, only after the script, as in the seed.)
+            let early = loader.usesPythonFile ? nil : try ConfigurationResolver.resolveBeforePrestart(inputs)
+            let prestart = try ConfigurationResolver.prestart(inputs)
+            let poolEnvironment = early?.pools.first?.environment.map { ($0.name, $0.value) } ?? []
+            environment = try Prestart.withPoolEnvironment(poolEnvironment, around: environment) { given throws(Prestart.Failure) in
+                try Prestart.run(prestart, environment: given)
+            }
         } catch let error as ConfigurationError {
             throw fail(error.message)
         } catch let failure as Prestart.Failure {

@@ -57,6 +57,25 @@ enum Prestart {
         return merge(environment, after: output)
     }
 
+    /// Runs `body` with `pool` (the first pool's `env`) added to `environment`; in what it returns,
+    /// a pool variable the script left as it was goes back to droverd's own value (or away), so
+    /// that it reaches only that pool's workers, as before.
+    static func withPoolEnvironment(
+        _ pool: [(String, String)],
+        around environment: [(String, String)],
+        _ body: ([(String, String)]) throws(Failure) -> [(String, String)]
+    ) throws(Failure) -> [(String, String)] {
+        guard !pool.isEmpty else { return try body(environment) }
+        let names = Set(pool.map(\.0))
+        let given = environment.filter { !names.contains($0.0) } + pool
+        var after = try body(given)
+        for (name, value) in pool where after.last(where: { $0.0 == name })?.1 == value {
+            after.removeAll { $0.0 == name }
+            after += environment.filter { $0.0 == name }
+        }
+        return after
+    }
+
     /// The environment `env -0` printed, minus what `sh` itself adds.
     static func merge(_ before: [(String, String)], after output: [UInt8]) -> [(String, String)] {
         let shellOwn: Set<String> = ["SHLVL", "_", "PWD", "OLDPWD"]

@@ -249,3 +249,32 @@ struct BootTimeoutTests {
         #expect(resolveError(environment: ["BOOT_TIMEOUT": "soon"]) == "BOOT_TIMEOUT: 'soon' is not a number of seconds")
     }
 }
+
+@Suite("Command pools from the command line")
+struct CommandLinePoolTests {
+    @Test("no default bind unless the command names a socket ({fd}) or a bind is given")
+    func commandBinds() throws {
+        #expect(try resolve(["-k", "command", "--", "python3", "own_port.py"]).web.binds.isEmpty)
+        #expect(
+            try resolve(["-k", "command", "--", "python3", "srv.py", "--fd", "{fd}"]).web.binds.map(\.description)
+                == ["0.0.0.0:80"]
+        )
+        #expect(
+            try resolve(["-k", "command", "-b", "127.0.0.1:9", "--", "python3", "srv.py"]).web.binds.map(\.description)
+                == ["127.0.0.1:9"]
+        )
+        #expect(
+            try resolve(["-k", "command", "--", "node", "srv.js"], environment: ["PORT": "8080"]).web.binds.map(
+                \.description
+            ) == ["0.0.0.0:8080"]
+        )
+    }
+
+    @Test("forgetting -- before a command says where it goes")
+    func missingTerminator() {
+        #expect(
+            resolveError(["-k", "command", "python3", "server.py"])
+                == "unexpected argument 'server.py' after the app 'python3'; a command goes after --, e.g. droverd -k command -- python3 server.py"
+        )
+    }
+}

@@ -125,6 +125,32 @@ extension Integration {
             #expect(!leaving.log.contains("Booting worker"))
         }
 
+        @Test("prestart runs after the configuration is checked, with drover.toml's env; an app it names is enough")
+        func prestartAfterValidation() throws {
+            let directory = try AppDirectory("prestart4")
+            try directory.namedApp("main.py", name: "main")
+            try directory.write("prestart.sh", "echo migrating\necho \"dir=$METRICS_DIR\"\n")
+            try directory.write("drover.toml", "workers = \"two\"\n")
+            let invalid = try DroverProcess(["-b", "127.0.0.1:0"], in: directory.url)
+            #expect(try invalid.waitForExit() == 2)
+            #expect(!invalid.output.contains("migrating"), "the script ran before the check: \(invalid.output)")
+            #expect(invalid.log.contains("drover.toml:1: workers: 'two' is not a whole number"))
+
+            try directory.write("drover.toml", "workers = 1\nenv = { METRICS_DIR = \"/tmp/drover-metrics\" }\n")
+            let drover = try DroverProcess(["-b", "127.0.0.1:0"], in: directory.url, unsetting: ["WEB_CONCURRENCY"])
+            try drover.waitForReady(1)
+            #expect(drover.output.contains("dir=/tmp/drover-metrics\n"))
+            #expect(try drover.stop() == 0)
+
+            // No main.py: the script names the app, as in the seed.
+            let other = try AppDirectory("prestart5")
+            try other.namedApp("other.py", name: "other")
+            try other.write("prestart.sh", "export APP_MODULE=other:app\n")
+            let (named, body) = try serve(in: other)
+            #expect(body == "other web -")
+            #expect(try named.stop() == 0)
+        }
+
         @Test("a process the prestart script leaves running does not hold up start-up")
         func prestartBackground() throws {
             let directory = try AppDirectory("prestart3")

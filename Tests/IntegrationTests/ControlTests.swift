@@ -143,6 +143,9 @@ extension Integration {
             let gone = try drover.ctl("status")
             #expect(gone.status == 3)
             #expect(gone.error.hasPrefix("droverctl: no droverd is running at \(drover.controlSocket)"))
+            // The usual cause, said: a droverd of another user listens elsewhere.
+            #expect(gone.error.contains("started by another user"), "\(gone.error)")
+            #expect(gone.error.contains("--socket"))
         }
 
         @Test(
