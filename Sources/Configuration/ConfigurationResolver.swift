@@ -98,7 +98,8 @@ public enum ConfigurationResolver {
 
     /// The configuration as far as it can be known before the prestart script runs: every value
     /// checked, but an app the script may still name (by exporting `APP_MODULE`) is not required.
-    public static func resolveBeforePrestart(_ inputs: ConfigurationInputs) throws(ConfigurationError) -> Configuration {
+    public static func resolveBeforePrestart(_ inputs: ConfigurationInputs) throws(ConfigurationError) -> Configuration
+    {
         var early = inputs
         let exists = inputs.fileExists
         early.fileExists = { $0 == "main.py" || exists($0) }

@@ -96,7 +96,8 @@ struct Droverd {
             let early = loader.usesPythonFile ? nil : try ConfigurationResolver.resolveBeforePrestart(inputs)
             let prestart = try ConfigurationResolver.prestart(inputs)
             let poolEnvironment = early?.pools.first?.environment.map { ($0.name, $0.value) } ?? []
-            environment = try Prestart.withPoolEnvironment(poolEnvironment, around: environment) { given throws(Prestart.Failure) in
+            environment = try Prestart.withPoolEnvironment(poolEnvironment, around: environment) {
+                given throws(Prestart.Failure) in
                 try Prestart.run(prestart, environment: given)
             }
         } catch let error as ConfigurationError {

@@ -246,7 +246,9 @@ struct BootTimeoutTests {
         let flag = try resolve(["--boot-timeout", "5"], environment: ["BOOT_TIMEOUT": "90"])
         #expect(flag.web.bootTimeout == .seconds(5))
         #expect(flag.sources["boot_timeout"] == "flag:--boot-timeout")
-        #expect(resolveError(environment: ["BOOT_TIMEOUT": "soon"]) == "BOOT_TIMEOUT: 'soon' is not a number of seconds")
+        #expect(
+            resolveError(environment: ["BOOT_TIMEOUT": "soon"]) == "BOOT_TIMEOUT: 'soon' is not a number of seconds"
+        )
     }
 }
 
