@@ -128,7 +128,15 @@ enum ValueParser {
                     return name.allSatisfy { $0 == "_" || $0.isLetter || $0.isNumber }
                 }
         }
-        guard parts.count == 2, isDottedName(parts[0]), isDottedName(parts[1]) else {
+        // The module is anything importlib imports from a file name, as Gunicorn's (`07_demo`,
+        // `my-app`); the variable is a Python attribute path.
+        func isModule(_ part: Substring) -> Bool {
+            !part.isEmpty
+                && part.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { name in
+                    !name.isEmpty && name.allSatisfy { $0 == "_" || $0 == "-" || $0.isLetter || $0.isNumber }
+                }
+        }
+        guard parts.count == 2, isModule(parts[0]), isDottedName(parts[1]) else {
             throw ConfigurationError("\(culprit): '\(text)' is not MODULE:VARIABLE (e.g. main:app)")
         }
         return (app, factory)

@@ -78,7 +78,8 @@ struct CommandLineTests {
             (["--name", "a/b"], "--name: 'a/b' may only use"),
             (["-k", "sync"], "--worker-class: 'sync' is not a worker kind"),
             (["main:"], "APP_MODULE: 'main:' is not MODULE:VARIABLE"),
-            (["1main:app"], "APP_MODULE: '1main:app' is not MODULE:VARIABLE"),
+            (["main:1app"], "APP_MODULE: 'main:1app' is not MODULE:VARIABLE"),
+            (["my app:app"], "APP_MODULE: 'my app:app' is not MODULE:VARIABLE"),
             (["main:make(1)"], "APP_MODULE: 'main:make(1)' is not MODULE:VARIABLE"),
             (["main:app", "--", "python3"], "'python3' after --: a command needs --worker-class command"),
             (

@@ -280,3 +280,13 @@ struct CommandLinePoolTests {
         )
     }
 }
+
+@Suite("Module names")
+struct ModuleNameTests {
+    @Test("a module is anything importlib imports from a file name, as Gunicorn's: 07_demo, my-app")
+    func modules() throws {
+        #expect(try resolve(["07_cooperative_shutdown:app"]).uvicorn.app == "07_cooperative_shutdown:app")
+        #expect(try resolve(["my-app.sub:make()"]).uvicorn.factory)
+        #expect(resolveError(["a..b:app"]) == "APP_MODULE: 'a..b:app' is not MODULE:VARIABLE (e.g. main:app)")
+    }
+}
