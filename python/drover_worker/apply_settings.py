@@ -7,6 +7,7 @@ called by worker.run() at its moment.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import ssl
@@ -18,6 +19,7 @@ from .limits import Limits, limited_protocol
 from .logs import access_logger
 from .notify import Notifier
 from .process import Owner, add_python_path, set_proc_name
+from .retire import retiring_protocol
 
 logger = logging.getLogger("uvicorn.error")
 
@@ -93,11 +95,18 @@ def prepare_process(args: argparse.Namespace, notifier: Notifier) -> str | None:
 
 
 def http_protocol(args: argparse.Namespace) -> Any:
-    """--http as uvicorn.Config takes it: the name, or a protocol class enforcing the request limits."""
+    """--http as a protocol class for uvicorn.Config: Uvicorn's (auto picks httptools if installed), with the
+    request limits if given, answering every pipelined request on a retirement (retire.retiring_protocol)."""
     limits = Limits.from_flags(args.limit_request_line, args.limit_request_fields, args.limit_request_field_size)
-    if limits is None:
-        return args.http
-    return limited_protocol(args.http, limits)
+    if limits is not None:
+        return retiring_protocol(limited_protocol(args.http, limits))
+    if args.http == "httptools" or (args.http == "auto" and importlib.util.find_spec("httptools") is not None):
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+        return retiring_protocol(HttpToolsProtocol)
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    return retiring_protocol(H11Protocol)
 
 
 def with_access_log(app: Any, args: argparse.Namespace) -> Any:
