@@ -51,6 +51,14 @@ extension Supervisor {
             reply(requester, .failure(CommandFailure(code: "invalid_argument", message: message)))
             return
         }
+        if target == 0, old > 0, !change.allowZero, !pools[p].configuration.binds.isEmpty {
+            let binds = pools[p].configuration.binds.map(\.description).joined(separator: ", ")
+            let message =
+                "refusing to scale \(pools[p].name) to 0 workers: nobody would serve \(binds)"
+                + " (connections would hang); add --allow-zero to do it anyway"
+            reply(requester, .failure(CommandFailure(code: "invalid_argument", message: message)))
+            return
+        }
         if target != old {
             resize(pool: p, to: target)
             notice(.scaled(pool: pools[p].name, from: old, to: target))

@@ -29,6 +29,12 @@ extension Supervisor {
         checkStartupComplete()
     }
 
+    /// A starting worker of an observed pool was seen accepting on its listening socket.
+    mutating func observedAccepting(_ id: WorkerID) {
+        guard let worker = workers[id], worker.configuration.readiness == .observed else { return }
+        becomeReady(id)
+    }
+
     /// When a ready worker's heartbeat is next due, if it is checked at all.
     func heartbeatDeadline(for worker: Worker) -> Instant? {
         guard worker.state == .ready, let timeout = worker.configuration.heartbeatTimeout else { return nil }

@@ -60,10 +60,10 @@ extension Supervisor {
             return
         }
         worker.state = .starting
-        worker.deadline = worker.configuration.waitReady ? now + worker.configuration.bootTimeout : nil
+        worker.deadline = worker.configuration.waitsForReadiness ? now + worker.configuration.bootTimeout : nil
         workers[id] = worker
         notice(.workerSpawned(worker.reference))
-        if !worker.configuration.waitReady { becomeReady(id) }
+        if !worker.configuration.waitsForReadiness { becomeReady(id) }
     }
 
     mutating func workerFailedToSpawn(_ id: WorkerID, error: String) {

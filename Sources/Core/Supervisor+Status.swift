@@ -71,6 +71,7 @@ extension Supervisor {
             ready: ready,
             generation: pool.generation,
             rollingOutTo: pool.rollout?.generation,
+            serving: isServing(pool),
             workers: entries
         )
     }

@@ -54,6 +54,7 @@ public struct Supervisor: Sendable {
         case .spawnFailed(let id, let error): workerFailedToSpawn(id, error: error)
         case .exited(let pid, let status): processExited(pid: pid, status: status)
         case .notified(let pid, let message): notified(pid: pid, message)
+        case .observedAccepting(let id): observedAccepting(id)
         case .heartbeat(let id, let stamp): heartbeat(id, stamp: stamp)
         case .output(let id, let lines): output(id, lines: lines)
         case .timerFired: timerFired()
@@ -88,6 +89,15 @@ public struct Supervisor: Sendable {
         }.map(\.id).sorted()
     }
 
+    /// Starting workers whose readiness the shell observes (pools with ``WorkerReadiness/observed``),
+    /// with their pids. While it is not empty the shell looks at them about every 50 ms and reports
+    /// ``SupervisorEvent/observedAccepting(_:)``; when it is empty the shell does not poll.
+    public var observationsDue: [(id: WorkerID, pid: Int32, binds: [BindAddress])] {
+        workers.values.filter { $0.state == .starting && $0.configuration.readiness == .observed }
+            .sorted { $0.id < $1.id }
+            .compactMap { worker in worker.pid.map { (worker.id, $0, worker.configuration.binds) } }
+    }
+
     /// The configuration of every pool, as new workers would be spawned now.
     public var configurations: [PoolConfiguration] {
         pools.filter { !$0.removing }.map(\.configuration)
@@ -120,11 +130,18 @@ public struct Supervisor: Sendable {
         }
     }
 
-    /// The systemd `STATUS=` line: `web: 4/4 ready, gen 3`.
+    /// Whether a pool serves its sockets: a pool with binds needs a ready worker (at size 0 too).
+    func isServing(_ pool: Pool) -> Bool {
+        pool.configuration.binds.isEmpty || readyCount(pool) > 0
+    }
+
+    /// The systemd `STATUS=` line: `web: 4/4 ready, gen 3`; after start-up `, not serving` is added
+    /// for a pool with binds and no ready worker.
     var statusLine: String {
         var parts = pools.filter { !$0.removing }.map { pool in
             "\(pool.name): \(readyCount(pool))/\(pool.slots.count) ready, gen \(pool.generation)"
                 + (pool.rollout.map { ", rolling out gen \($0.generation)" } ?? "")
+                + (isServing(pool) || phase == .starting ? "" : ", not serving")
         }
         if case .stopping(let mode, _) = phase { parts.append("stopping (\(mode.rawValue))") }
         return parts.joined(separator: "; ")

@@ -17,6 +17,8 @@ public enum SupervisorEvent: Sendable {
     case exited(pid: Int32, status: ExitStatus)
     /// A process sent an `sd_notify` datagram to the workers' notify socket.
     case notified(pid: Int32, NotifyMessage)
+    /// The shell saw a starting worker of an observed pool accepting on its listening socket.
+    case observedAccepting(WorkerID)
     /// The stamp a worker last wrote on its heartbeat page.
     case heartbeat(WorkerID, stamp: Instant)
     /// Lines a worker wrote to stderr.
@@ -51,10 +53,13 @@ public struct ScaleChange: Hashable, Sendable {
     public var amount: Amount
     /// The smallest size this change may reach (TTOU keeps 1 worker, like Gunicorn).
     public var floor: Int
+    /// Whether a pool with binds may go down to 0 workers (nobody would serve its sockets).
+    public var allowZero: Bool
 
-    public init(_ amount: Amount, floor: Int = 0) {
+    public init(_ amount: Amount, floor: Int = 0, allowZero: Bool = false) {
         self.amount = amount
         self.floor = floor
+        self.allowZero = allowZero
     }
 }
 

@@ -13,17 +13,23 @@ struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Pools and workers: counts, states, pids, ages, restarts, memory, last exits.",
-        discussion: "With --ready, exits 0 only when every pool has all its desired workers ready (a health check)."
+        discussion:
+            "With --ready, exits 0 only when every pool has all its desired workers ready and every pool with binds at least one (a health check)."
     )
     @OptionGroup var global: GlobalOptions
     @Argument(help: "Only this pool.") var pool: String?
-    @Flag(help: "Exit 0 only when every pool has all its desired workers ready, 1 otherwise.") var ready = false
+    @Flag(
+        help:
+            "Exit 0 only when every pool has all its desired workers ready (a pool with binds at least one), 1 otherwise."
+    )
+    var ready = false
 
     func run() throws {
         let result = try Session(options: global).run(.status(pool: pool))
         let pools = result["pools"]?.arrayValue ?? []
         let allReady = pools.allSatisfy { pool in
             (pool["ready"]?.intValue ?? 0) >= (pool["desired"]?.intValue ?? 1)
+                && pool["serving"]?.boolValue != false
                 && pool["state"]?.stringValue != "stopping"
         }
         if !global.json { print(EventText.statusTable(result)) }
@@ -39,11 +45,13 @@ struct Scale: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The pool.") var pool: String
     @Argument(help: "N, +N or -N.") var count: String
+    @Flag(help: "Let a pool with binds go down to 0 workers (its sockets then accept connections nobody serves).")
+    var allowZero = false
 
     func run() throws {
         let request: ControlRequest
         do {
-            request = try ControlRequest(line: "scale \(pool) \(count)")
+            request = try ControlRequest(line: "scale \(pool) \(count)" + (allowZero ? " allow-zero" : ""))
         } catch {
             throw ValidationError(error.message)
         }

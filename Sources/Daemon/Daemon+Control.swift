@@ -72,11 +72,11 @@ extension Daemon {
         case .events:
             client.subscribed = true
             client.send(JSONValue.object([("event", .string("subscribed")), ("pid", .int(Int(getpid())))]).compact)
-        case .scale(let pool, let amount):
+        case .scale(let pool, let amount, let allowZero):
             let change: ScaleChange
             switch amount {
-            case .to(let count): change = ScaleChange(.to(count))
-            case .by(let delta): change = ScaleChange(.by(delta))
+            case .to(let count): change = ScaleChange(.to(count), allowZero: allowZero)
+            case .by(let delta): change = ScaleChange(.by(delta), allowZero: allowZero)
             }
             submit(.scale(pool: pool, change), from: client)
         case .reload: submit(.reload, from: client)

@@ -25,13 +25,15 @@ actor Daemon {
     var configuration: Configuration
     private let errorLog: LogSink
     var supervisor: Supervisor
-    private let listeners = ListenerSet()
+    let listeners = ListenerSet()
     private let notify: NotifyListener
     private let spawner: WorkerSpawner
     private var processes: [WorkerID: WorkerProcess] = [:]
     private var workerIDsByPID: [Int32: WorkerID] = [:]
     private var timer: Scheduled<Void>?
     private var timerDeadline: Instant?
+    /// Readiness by observation (Daemon+Readiness): the next look at starting workers, if one is due.
+    var readinessPoll: Scheduled<Void>?
     private var pending: [SupervisorEvent] = []
     private var handling = false
     private let exitCode: EventLoopPromise<Int32>
@@ -260,6 +262,7 @@ actor Daemon {
         }
         handling = false
         armTimer()
+        armReadinessPoll()
     }
 
     private func perform(_ action: SupervisorAction) {

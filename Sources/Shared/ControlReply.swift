@@ -19,7 +19,7 @@ public enum ControlReply {
 }
 
 extension StatusSnapshot {
-    /// `{"pools": [{"name", "state", "desired", "running", "ready", "generation", "workers": [...]}]}`.
+    /// `{"pools": [{"name", "state", "desired", "running", "ready", "generation", "serving", "workers": [...]}]}`.
     public var json: JSONValue {
         .object([("pools", .array(pools.map(\.json)))])
     }
@@ -35,6 +35,7 @@ extension PoolStatus {
             ("ready", .int(ready)),
             ("generation", .int(generation)),
             ("rolling_out_to", rollingOutTo.map(JSONValue.int) ?? .null),
+            ("serving", .bool(serving)),
             ("workers", .array(workers.map(\.json))),
         ])
     }

@@ -9,7 +9,8 @@ public enum ControlRequest: Hashable, Sendable {
     case version
     case help
     case status(pool: String?)
-    case scale(pool: String, ScaleAmount)
+    /// `allowZero`: the `allow-zero` word, without which droverd refuses to take a pool with binds to 0.
+    case scale(pool: String, ScaleAmount, allowZero: Bool = false)
     case reload
     case restart(pool: String?)
     case stop(fast: Bool)
@@ -38,7 +39,10 @@ public enum ControlRequest: Hashable, Sendable {
         ("version", "", "droverd's version and pid"),
         ("help", "", "this list"),
         ("status", "[POOL]", "pools and workers: counts, states, pids, ages, restarts, last exits, RSS"),
-        ("scale", "POOL N|+N|-N", "resize a pool; answers when the new workers are ready (or failed)"),
+        (
+            "scale", "POOL N|+N|-N [allow-zero]",
+            "resize a pool; answers when the new workers are ready (or failed); allow-zero lets a pool with binds go to 0"
+        ),
         ("reload", "", "re-read the configuration and roll every pool out; answers with the outcome"),
         ("restart", "[POOL]", "roll a pool (or all) out to a new generation; answers with the outcome"),
         ("stop", "[graceful|fast]", "stop droverd (graceful by default); answers when every worker is gone"),
@@ -67,7 +71,7 @@ public enum ControlRequest: Hashable, Sendable {
     public var line: String {
         switch self {
         case .status(let pool?): "status \(pool)"
-        case .scale(let pool, let amount): "scale \(pool) \(amount)"
+        case .scale(let pool, let amount, let allowZero): "scale \(pool) \(amount)" + (allowZero ? " allow-zero" : "")
         case .restart(let pool?): "restart \(pool)"
         case .stop(let fast): fast ? "stop fast" : "stop graceful"
         default: verb
@@ -109,8 +113,11 @@ public enum ControlRequest: Hashable, Sendable {
             try expect(0...1, "[POOL]")
             self = .status(pool: arguments.first)
         case "scale":
-            try expect(2...2, "POOL N|+N|-N")
-            self = .scale(pool: arguments[0], try Self.amount(arguments[1]))
+            try expect(2...3, "POOL N|+N|-N [allow-zero]")
+            if arguments.count == 3, arguments[2] != "allow-zero" {
+                throw ControlError(.invalidArgument, "scale: '\(arguments[2].prefix(40))' is not allow-zero")
+            }
+            self = .scale(pool: arguments[0], try Self.amount(arguments[1]), allowZero: arguments.count == 3)
         case "reload":
             try expect(0...0, "")
             self = .reload

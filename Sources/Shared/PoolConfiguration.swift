@@ -17,9 +17,9 @@ public struct PoolConfiguration: Hashable, Sendable {
     public var environment: [EnvironmentVariable]
     /// Working directory of the workers, or nil for droverd's own.
     public var directory: String?
-    /// Whether a worker counts as ready only after it sends `READY=1`.
-    public var waitReady: Bool
-    /// Longest time from spawn to `READY=1` before the worker is killed.
+    /// How a starting worker becomes ready: `READY=1`, observed accepting, or at once.
+    public var readiness: WorkerReadiness
+    /// Longest time from spawn to readiness before the worker is killed.
     public var bootTimeout: Duration
     /// Longest silence of a ready worker's heartbeat before it is killed; nil disables the check.
     public var heartbeatTimeout: Duration?
@@ -54,13 +54,7 @@ public struct PoolConfiguration: Hashable, Sendable {
         self.binds = binds
         self.environment = environment
         self.directory = directory
-        if let waitReady {
-            self.waitReady = waitReady
-        } else if case .uvicorn = kind {
-            self.waitReady = true
-        } else {
-            self.waitReady = false
-        }
+        self.readiness = WorkerReadiness.resolve(waitReady: waitReady, kind: kind, binds: binds)
         self.bootTimeout = bootTimeout
         self.heartbeatTimeout = heartbeatTimeout
         self.gracefulTimeout = gracefulTimeout
@@ -68,6 +62,12 @@ public struct PoolConfiguration: Hashable, Sendable {
         self.stopSignal = stopSignal
         self.quickStopSignal = quickStopSignal
     }
+
+    /// Whether a worker counts as ready only after it sends `READY=1`.
+    public var waitReady: Bool { readiness == .notify }
+
+    /// Whether a worker may still be starting once spawned (it has a boot deadline).
+    public var waitsForReadiness: Bool { readiness != .spawned }
 
     /// Whether workers get a shared-memory heartbeat page (the launcher writes it).
     public var usesHeartbeatPage: Bool {

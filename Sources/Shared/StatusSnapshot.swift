@@ -11,9 +11,9 @@ public struct StatusSnapshot: Hashable, Sendable {
         self.pools = pools
     }
 
-    /// Whether every pool has all its desired workers ready.
+    /// Whether every pool has all its desired workers ready, and every pool with binds a ready worker.
     public var isReady: Bool {
-        pools.allSatisfy { $0.ready >= $0.desired && $0.state != "stopping" }
+        pools.allSatisfy { $0.ready >= $0.desired && $0.serving && $0.state != "stopping" }
     }
 }
 
@@ -30,6 +30,8 @@ public struct PoolStatus: Hashable, Sendable {
     public var generation: Int
     /// The generation a rollout is starting, if one is under way.
     public var rollingOutTo: Int?
+    /// False when the pool has binds and no ready worker (connections would wait for nobody).
+    public var serving: Bool
     public var workers: [WorkerStatus]
 
     public init(
@@ -40,6 +42,7 @@ public struct PoolStatus: Hashable, Sendable {
         ready: Int,
         generation: Int,
         rollingOutTo: Int?,
+        serving: Bool = true,
         workers: [WorkerStatus]
     ) {
         self.name = name
@@ -49,6 +52,7 @@ public struct PoolStatus: Hashable, Sendable {
         self.ready = ready
         self.generation = generation
         self.rollingOutTo = rollingOutTo
+        self.serving = serving
         self.workers = workers
     }
 }

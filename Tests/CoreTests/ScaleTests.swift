@@ -95,10 +95,10 @@ struct ScaleTests {
         #expect(actions.spawns.isEmpty && actions.signals.isEmpty)
     }
 
-    @Test("scaling to zero and back")
+    @Test("scaling to zero (asked for explicitly) and back")
     func zero() throws {
         var harness = runningHarness()
-        harness.send(.command(.scale(pool: "web", ScaleChange(.to(0))), from: .client(1)))
+        harness.send(.command(.scale(pool: "web", ScaleChange(.to(0), allowZero: true)), from: .client(1)))
         let reply = harness.history.replies.last
         #expect(try reply?.result.get() == .scaled(pool: "web", workers: 0, ready: 0))
         harness.exitStopping()
