@@ -19,6 +19,8 @@ class AppSpec(NamedTuple):
 def parse_app_spec(value: str) -> AppSpec:
     """Split ``module:attr.path`` or ``module:attr.path()``; ValueError (with a reason) otherwise.
 
+    The module need not be an identifier (see is_module_name); the attribute path must be.
+
     Arguments inside the parentheses (Gunicorn evaluates them) are not supported.
     """
     module, sep, attr = value.partition(":")
@@ -32,9 +34,18 @@ def parse_app_spec(value: str) -> AppSpec:
             )
         called = True
     parts = attr.split(".")
-    if not sep or not module or not all(part.isidentifier() for part in parts):
+    if not sep or not is_module_name(module) or not all(part.isidentifier() for part in parts):
         raise ValueError(f"expected APP as 'module:attribute' or 'module:factory()', got {value!r}")
     return AppSpec(module, parts, called)
+
+
+def is_module_name(module: str) -> bool:
+    """A module as importlib imports it from a file name, as Gunicorn takes it: dotted parts, each a
+    non-empty run of letters, digits, ``_`` and ``-`` (``07_demo``, ``my-app``, ``pkg.2nd``).
+
+    The same rule as droverd's (Sources/Configuration/ValueParser.swift).
+    """
+    return all(part and all(ch.isalnum() or ch in "_-" for ch in part) for part in module.split("."))
 
 
 def load_app(spec: str, *, app_dir: str, factory: bool) -> Any:

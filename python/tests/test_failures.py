@@ -59,7 +59,19 @@ def test_listen_pid_of_another_process_is_ignored(spawn):
     assert "LISTEN_PID=1 is not this process" in worker.stderr()
 
 
-@pytest.mark.parametrize("argv", [[], ["--idle-grace", "-1", "hello:app"], ["--http", "h2", "hello:app"], ["nocolon"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["--idle-grace", "-1", "hello:app"],
+        ["--http", "h2", "hello:app"],
+        ["nocolon"],
+        ["07_app:07app"],  # the attribute stays a Python attribute path
+        ["raw..x:app"],
+        ["my app:app"],
+        [":app"],
+    ],
+)
 def test_bad_arguments_exit_2(argv):
     env = {"PYTHONPATH": str(PACKAGE_ROOT), "PATH": "/usr/bin:/bin"}
     result = subprocess.run(

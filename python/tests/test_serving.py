@@ -38,8 +38,16 @@ def test_launcher_variables_are_removed_from_the_app_environment(spawn):
 
 @pytest.mark.parametrize(
     ("app", "args"),
-    [("raw:app", ()), ("raw:api.app", ()), ("raw:create_app", ("--factory",)), ("raw:create_app()", ())],
-    ids=["plain", "dotted", "factory", "factory-call"],
+    [
+        ("raw:app", ()),
+        ("raw:api.app", ()),
+        ("raw:create_app", ("--factory",)),
+        ("raw:create_app()", ()),
+        ("07_app:app", ()),  # a module name that is not an identifier, as Gunicorn imports it
+        ("07_app:create_app()", ()),
+        ("my-app:app", ()),
+    ],
+    ids=["plain", "dotted", "factory", "factory-call", "digit-first", "digit-first-factory", "hyphen"],
 )
 def test_app_specs(spawn, app, args):
     worker = spawn(app, *args, "--http", "h11", "--loop", "asyncio", notify="abstract")
