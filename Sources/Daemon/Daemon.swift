@@ -270,7 +270,7 @@ actor Daemon {
         case .spawn(let order): spawn(order)
         case .signal(_, let pid, let signal, let group): _ = kill(group ? -pid : pid, signal.rawValue)
         case .release(let id): release(id)
-        case .stopAccepting: listeners.stopAccepting()
+        case .stopAccepting: listeners.stopAccepting(sparing: commandPoolBinds)
         case .loadConfiguration(let id): pending.append(.configurationLoaded(id, loadConfiguration()))
         case .reply(let client, let result): controlReply(to: client, result)
         case .notice(let notice): report(notice)

@@ -76,8 +76,14 @@ final class ListenerSet {
 
     /// Refuses new connections at once for every worker: shuts the sockets down for reading.
     /// (Workers keep their copies open until they exit, so closing ours would not be enough.)
-    func stopAccepting() {
-        for listener in listeners where !listener.inherited { _ = shutdown(listener.fd, Int32(SHUT_RD)) }
+    /// Sockets in `sparing` are left alone: a server that is no launcher of ours (a `command`
+    /// worker: Hypercorn, Daphne, Node…) takes EINVAL from accept() on a shut-down socket as an
+    /// error, logged at every poll until it exits; it stops accepting on its own signal instead.
+    func stopAccepting(sparing: [BindAddress] = []) {
+        let spared = Set(sparing.map(Self.key))
+        for listener in listeners where !listener.inherited && !spared.contains(listener.key) {
+            _ = shutdown(listener.fd, Int32(SHUT_RD))
+        }
     }
 
     /// Closes the sockets no pool uses any more.
