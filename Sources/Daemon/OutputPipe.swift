@@ -17,8 +17,9 @@ final class OutputPipe: @unchecked Sendable {
     private var watch: ReadWatch?
     private var partial: [UInt8] = []
     private var closed = false
-    /// The longest line kept whole; longer ones are forwarded in pieces.
-    static let maximumLine = 64 * 1024
+    /// The longest line kept whole (1 MiB: a big JSON log record stays one valid line); longer
+    /// ones are forwarded in pieces.
+    static let maximumLine = 1 << 20
 
     init(fd: Int32, sink: LogSink) {
         self.fd = fd
@@ -86,7 +87,8 @@ final class OutputPipe: @unchecked Sendable {
         var text = partial.dropLast()
         if text.last == UInt8(ascii: "\r") { text = text.dropLast() }
         lines.append(String(decoding: text, as: UTF8.self))
-        partial.removeAll(keepingCapacity: true)
+        // A big line's buffer is not kept for the worker's whole life.
+        partial.removeAll(keepingCapacity: partial.capacity <= 64 * 1024)
     }
 
     /// Stops watching and closes the pipe (after a pending callback, if one is under way).
