@@ -138,6 +138,28 @@ class DroverServer(uvicorn.Server):
         if self.force_exit:
             self._abort_connections()
         await super().shutdown(sockets=sockets)
+        if self.force_exit:
+            await self._end_quick_stop()
+
+    async def _end_quick_stop(self) -> None:
+        """A quick stop skips the lifespan shutdown and abandons the requests in flight; left alone, the loop's end
+        cancels them, and Uvicorn (for each request) and Starlette (for the lifespan) log a CancelledError traceback.
+        Cancel the requests here with those tracebacks kept out of the log (debug level), and demote what the
+        cancelled lifespan reports; one info line says what was skipped."""
+        lifespan = getattr(self, "lifespan", None)
+        if isinstance(getattr(lifespan, "logger", None), logging.Logger):  # uvicorn's LifespanOn
+            lifespan.logger = _Demoted(lifespan.logger)  # type: ignore[union-attr]
+        tasks = [task for task in self.server_state.tasks if not task.done()]
+        quiet = _CancelledTracebacks()
+        logger.addFilter(quiet)
+        try:
+            for task in tasks:
+                task.cancel()
+            if tasks:
+                await asyncio.wait(tasks, timeout=1.0)
+        finally:
+            logger.removeFilter(quiet)
+        logger.info("Quick stop: application shutdown skipped, %d request(s) cancelled", len(tasks))
 
     async def _idle_grace(self) -> None:
         """Let open connections send one last request; stop early once none are left."""
@@ -258,3 +280,27 @@ class DroverServer(uvicorn.Server):
         self._stop_accepting()
         if self.force_exit:
             self._abort_connections()
+
+
+class _Demoted:
+    """A logger whose every record goes out at debug level: the cancelled lifespan's reports after a quick stop
+    (Starlette's lifespan.shutdown.failed traceback, Uvicorn's "lifespan protocol appears unsupported")."""
+
+    def __init__(self, target: logging.Logger) -> None:
+        self._target = target
+
+    def _debug(self, msg: object, *args: Any, **kwargs: Any) -> None:
+        self._target.debug(msg, *args, **kwargs)
+
+    debug = info = warning = error = exception = critical = _debug
+
+
+class _CancelledTracebacks(logging.Filter):
+    """Uvicorn's "Exception in ASGI application" for a request cancelled by a quick stop: debug level, or dropped."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            if not logger.isEnabledFor(logging.DEBUG):
+                return False
+            record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+        return True

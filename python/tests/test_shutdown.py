@@ -1,4 +1,4 @@
-"""Stopping: SIGTERM retires gracefully (zero failed keep-alive requests), SIGINT stops quickly,
+"""Stopping: SIGTERM retires gracefully (zero failed keep-alive requests), SIGINT stops quickly (no tracebacks),
 SIGABRT on a blocked loop dumps the Python stacks, SIGUSR1 is harmless, --limit-max-requests retires."""
 
 from __future__ import annotations
@@ -134,6 +134,29 @@ def test_sigint_stops_promptly_despite_an_in_flight_request(spawn, loop, http):
     assert time.monotonic() - sent < 3
     with pytest.raises(ConnectionError):
         slow.read_response()
+    assert_quiet_quick_stop(worker.stderr(), cancelled=1)
+
+
+def assert_quiet_quick_stop(stderr: str, cancelled: int) -> None:
+    """No traceback (Starlette's lifespan, Uvicorn's cancelled request): one info line says what was skipped."""
+    assert "Traceback" not in stderr and "CancelledError" not in stderr and "[ERROR]" not in stderr, stderr
+    assert "lifespan' protocol appears unsupported" not in stderr
+    lines = [line for line in stderr.splitlines() if "Quick stop:" in line]
+    assert len(lines) == 1 and "[INFO]" in lines[0], stderr
+    assert lines[0].endswith(f"Quick stop: application shutdown skipped, {cancelled} request(s) cancelled")
+
+
+@pytest.mark.parametrize(("loop", "http"), IMPLEMENTATIONS, ids=IDS)
+@pytest.mark.parametrize("app", ["hello:app", "raw:app"], ids=["starlette-lifespan", "raw-lifespan"])
+def test_quick_stop_prints_no_traceback(spawn, loop, http, app):
+    # hello:app is a Starlette app with a lifespan: its task, cancelled at the loop's end, used to print
+    # "ERROR: Traceback ... starlette/routing.py ... lifespan ... CancelledError" from every worker.
+    worker = spawn(app, "--loop", loop, "--http", http)
+    worker.wait_ready()
+    assert worker.connect().get("/").status == 200
+    worker.send_signal(signal.SIGINT)
+    assert worker.wait_exit() == 0
+    assert_quiet_quick_stop(worker.stderr(), cancelled=0)
 
 
 def test_sigint_after_sigterm_cuts_the_graceful_wait_short(spawn):
@@ -151,6 +174,7 @@ def test_sigint_after_sigterm_cuts_the_graceful_wait_short(spawn):
     worker.send_signal(signal.SIGINT)
     assert worker.wait_exit(timeout=5) == 0
     assert time.monotonic() - sent < 3
+    assert_quiet_quick_stop(worker.stderr(), cancelled=1)
 
 
 def test_sigterm_while_the_app_is_still_starting_stops_at_once(spawn):
