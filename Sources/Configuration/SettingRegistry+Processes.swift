@@ -121,7 +121,7 @@ extension SettingRegistry {
             inversion: "--no-wait-ready",
             scope: .pool,
             shape: .flag,
-            defaultText: "yes for uvicorn, no for command",
+            defaultText: "yes for uvicorn; command: once seen accepting (no binds: at once)",
             help: "Count a worker as ready only once it sends READY=1."
         ),
         SettingSpec(

@@ -301,7 +301,10 @@ extension Integration {
 extension Integration.ControlTests {
     @Test("an events reader that stops reading is dropped; droverd and the other clients carry on")
     func slowEventsReader() throws {
-        let drover = try DroverProcess(["-k", "command", "-w", "1", "-b", "127.0.0.1:0", "--", "/bin/sleep", "1000"])
+        // sleep never accepts: ready when spawned (--no-wait-ready), not by observation.
+        let drover = try DroverProcess([
+            "-k", "command", "--no-wait-ready", "-w", "1", "-b", "127.0.0.1:0", "--", "/bin/sleep", "1000",
+        ])
         try drover.waitForLog("All pools ready")
         let slow = try HTTPConnection(unixPath: drover.controlSocket)
         var size: Int32 = 4096

@@ -564,7 +564,7 @@ def test_droverd_exit_statuses_are_the_documented_ones(droverd: Path, droverctl:
     # A pool that cannot start: its only worker fails three times.
     assert status("-b", "127.0.0.1:0", *control, "-w", "1", "-k", "command", "--wait-ready", "--", "/bin/false") == 3
     # Stopped: 0 (SIGTERM once the worker runs).
-    process = subprocess.Popen([droverd, "-b", "127.0.0.1:0", *control, "-w", "1", "-k", "command", "--",
+    process = subprocess.Popen([droverd, "-b", "127.0.0.1:0", *control, "-w", "1", "-k", "command", "--no-wait-ready", "--",
                                 "/bin/sleep", "60"], cwd=tmp_path, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
