@@ -48,8 +48,10 @@ enum EventText {
             let name = pool["name"]?.stringValue ?? "?"
             var generation = String(pool["generation"]?.intValue ?? 0)
             if let next = pool["rolling_out_to"]?.intValue { generation += "→\(next)" }
+            var state = pool["state"]?.stringValue ?? "?"
+            if pool["serving"]?.boolValue == false, state != "starting" { state += ", not serving" }
             rows.append([
-                name, pool["state"]?.stringValue ?? "?",
+                name, state,
                 "\(pool["ready"]?.intValue ?? 0)/\(pool["desired"]?.intValue ?? 0)", generation,
             ])
             var workerRows = [["  SLOT", "PID", "GEN", "STATE", "AGE", "RESTARTS", "RSS", "LAST EXIT"]]

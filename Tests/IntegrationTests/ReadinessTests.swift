@@ -103,6 +103,7 @@ extension Integration {
             #expect(try drover.ctl("status", "--ready").status == 1)
             let status = try drover.ctl("--json", "status", "web")
             #expect(status.output.contains(#""serving":false"#))
+            #expect(try drover.ctl("status").output.contains("running, not serving"))
 
             #expect(try drover.ctl("scale", "web", "1").status == 0)
             #expect(try drover.ctl("status", "--ready").status == 0)
