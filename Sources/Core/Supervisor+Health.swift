@@ -136,7 +136,8 @@ extension Supervisor {
         {
             failRollout(
                 pool: p,
-                reason: "\(worker.reference) was not ready within the boot timeout" + tailSuffix(worker)
+                reason: "\(worker.reference) was not ready within the boot timeout" + unobserved(worker)
+                    + tailSuffix(worker)
             )
         }
     }

@@ -87,7 +87,7 @@ extension Supervisor {
             failed = !(worker.announcedStopping && status.isSuccess)
         }
         notice(.workerExited(worker.reference, status, failed: failed))
-        workerGone(worker, status: status, failed: failed, reason: worker.stopReason.map(describe))
+        workerGone(worker, status: status, failed: failed, reason: worker.stopReason.map { describe($0, worker) })
     }
 
     /// Takes a worker that no longer exists out of its pool and decides what comes next.
@@ -161,9 +161,9 @@ extension Supervisor {
         return ": \(last)"
     }
 
-    func describe(_ reason: StopReason) -> String {
+    func describe(_ reason: StopReason, _ worker: Worker) -> String {
         switch reason {
-        case .bootTimeout: "was not ready within the boot timeout (--boot-timeout, BOOT_TIMEOUT)"
+        case .bootTimeout: "was not ready within the boot timeout (--boot-timeout, BOOT_TIMEOUT)" + unobserved(worker)
         case .heartbeatTimeout: "stopped sending heartbeats"
         case .watchdogTrigger: "asked to be killed (WATCHDOG=trigger)"
         case .replaced: "was replaced"
@@ -173,6 +173,12 @@ extension Supervisor {
         case .shutdown: "was stopped"
         case .recycled: "stopped by itself and was replaced"
         }
+    }
+
+    /// Why an observed worker was not ready: droverd never saw it accept.
+    func unobserved(_ worker: Worker) -> String {
+        guard worker.configuration.readiness == .observed else { return "" }
+        return "; it was never seen accepting on its socket (a command that does not serve it needs wait_ready = false)"
     }
 
     /// A pool removed by a reload goes once its last worker has.

@@ -80,6 +80,8 @@ struct ReadinessTests {
         let actions = harness.advance(.seconds(10))
         #expect(actions.signals.map(\.pid) == [pid])
         #expect(actions.signals.map(\.signal) == [.abort])
+        harness.exit(pid, .signaled(.abort, coreDumped: false))
+        #expect(harness.pool().workers.first?.lastExit?.contains("never seen accepting on its socket") == true)
     }
 
     @Test("a reload whose new observed worker exits fails the rollout; the old generation keeps serving")

@@ -194,6 +194,7 @@ extension Integration {
             let stuck = try drover.ctl("reload")
             #expect(stuck.status != 0)
             #expect(stuck.error.contains("was not ready within the boot timeout"))
+            #expect(stuck.error.contains("never seen accepting on its socket"))
             try waitFor("the stuck workers to go") { Set(drover.workers) == old ? true : nil }
             #expect(try httpGet(port: port, timeout: 5).status == 200)
             #expect(try drover.stop() == 0)
