@@ -230,12 +230,7 @@ extension Integration {
         func twoPools() throws {
             let directory = try AppDirectory("pools")
             try directory.namedApp("main.py", name: "app")
-            for fixture in ["fd_server.py", "tiny_http.py"] {
-                try FileManager.default.copyItem(
-                    atPath: Paths.fixtures.appendingPathComponent(fixture).path,
-                    toPath: directory.path + "/" + fixture
-                )
-            }
+            try directory.copyFixtures(["fd_server.py", "tiny_http.py"])
             try directory.write(
                 "drover.toml",
                 """

@@ -17,12 +17,7 @@ extension Integration {
         /// An app directory with the fixtures the command workers run, and a drover.toml.
         func appDirectory(_ name: String, _ toml: String) throws -> AppDirectory {
             let directory = try AppDirectory(name)
-            for fixture in ["fd_server.py", "tiny_http.py"] {
-                try FileManager.default.copyItem(
-                    atPath: Paths.fixtures.appendingPathComponent(fixture).path,
-                    toPath: directory.path + "/" + fixture
-                )
-            }
+            try directory.copyFixtures(["fd_server.py", "tiny_http.py"])
             // An ASGI app whose lifespan startup takes STARTUP_DELAY seconds.
             try directory.write(
                 "slow_app.py",

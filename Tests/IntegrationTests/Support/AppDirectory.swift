@@ -26,6 +26,16 @@ final class AppDirectory {
         try text.write(to: file, atomically: true, encoding: .utf8)
     }
 
+    /// Copies these files of Tests/Fixtures/apps into the directory.
+    func copyFixtures(_ names: [String]) throws {
+        for name in names {
+            try FileManager.default.copyItem(
+                atPath: Paths.fixtures.appendingPathComponent(name).path,
+                toPath: path + "/" + name
+            )
+        }
+    }
+
     /// Copies Tests/Fixtures/apps/named_app.py to `relative`, answering with `name`.
     func namedApp(_ relative: String, name: String) throws {
         let source = try String(contentsOf: Paths.fixtures.appendingPathComponent("named_app.py"), encoding: .utf8)
