@@ -85,7 +85,8 @@ actor Daemon {
             environment: Self.workerEnvironment(loader.environment, reload: configuration.reload),
             notifyAddress: notify.address,
             fileLimit: fileLimit,
-            errorLog: errorLog
+            errorLog: errorLog,
+            logFormat: configuration.logFormat
         )
         self.exitCode = loop.makePromise(of: Int32.self)
         self.logger = Self.makeLogger(configuration, sink: errorLog)

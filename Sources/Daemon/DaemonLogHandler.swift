@@ -90,7 +90,7 @@ struct DaemonLogHandler: LogHandler {
     }
 
     /// `2026-11-25 10:07:28 +0000` (local time), or `2026-11-25T10:07:28.123Z` (UTC, for JSON).
-    private static func timestamp(utc: Bool) -> String {
+    static func timestamp(utc: Bool) -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var seconds = now.tv_sec

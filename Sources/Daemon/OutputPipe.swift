@@ -17,6 +17,8 @@ final class OutputPipe: @unchecked Sendable {
     private var watch: ReadWatch?
     private var partial: [UInt8] = []
     private var closed = false
+    /// In JSON format, how a line becomes one JSON object (nil: lines pass as written).
+    var wrapper: WorkerLineWrapper?
     /// The longest line kept whole (1 MiB: a big JSON log record stays one valid line); longer
     /// ones are forwarded in pieces.
     static let maximumLine = 1 << 20
@@ -83,10 +85,15 @@ final class OutputPipe: @unchecked Sendable {
 
     /// Writes the pending line to the error log and keeps its text.
     private func emit(_ lines: inout [String]) {
-        partial.withUnsafeBytes { sink.write($0) }
         var text = partial.dropLast()
         if text.last == UInt8(ascii: "\r") { text = text.dropLast() }
-        lines.append(String(decoding: text, as: UTF8.self))
+        let line = String(decoding: text, as: UTF8.self)
+        if let wrapper {
+            sink.write(wrapper.wrap(line))
+        } else {
+            partial.withUnsafeBytes { sink.write($0) }
+        }
+        lines.append(line)
         // A big line's buffer is not kept for the worker's whole life.
         partial.removeAll(keepingCapacity: partial.capacity <= 64 * 1024)
     }

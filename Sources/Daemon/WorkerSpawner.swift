@@ -21,13 +21,22 @@ struct WorkerSpawner {
     let fileLimit: UInt
     /// Where the workers' stderr is forwarded.
     let errorLog: LogSink
+    /// droverd's log format: in JSON, every line of a worker's stderr becomes a JSON object.
+    let logFormat: LogFormat
 
     /// Variables that describe droverd's own relation to systemd; workers get their own values or none.
     static let withheld: Set<String> = [
         "NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES", "WATCHDOG_USEC", "WATCHDOG_PID",
     ]
 
-    init(environment: [(String, String)], notifyAddress: String, fileLimit: UInt, errorLog: LogSink) {
+    init(
+        environment: [(String, String)],
+        notifyAddress: String,
+        fileLimit: UInt,
+        errorLog: LogSink,
+        logFormat: LogFormat = .text
+    ) {
+        self.logFormat = logFormat
         baseEnvironment = environment.filter { !Self.withheld.contains($0.0) }
         self.notifyAddress = notifyAddress
         self.fileLimit = fileLimit
@@ -108,7 +117,11 @@ struct WorkerSpawner {
             close(pipeEnds[0])
             throw SpawnError("cannot start \(path): \(errnoText(-pid))")
         }
-        return Spawned(pid: pid, heartbeat: heartbeat, output: OutputPipe(fd: pipeEnds[0], sink: errorLog))
+        let output = OutputPipe(fd: pipeEnds[0], sink: errorLog)
+        if logFormat == .json {
+            output.wrapper = WorkerLineWrapper(pool: configuration.name, slot: order.slot, pid: pid)
+        }
+        return Spawned(pid: pid, heartbeat: heartbeat, output: output)
     }
 
     /// The program and its arguments (the first argument is the program as written).

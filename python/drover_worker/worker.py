@@ -25,6 +25,7 @@ from .heartbeat import Heartbeat, HeartbeatError, watchdog_interval_from_environ
 from .listen import ListenError, describe, listen_sockets
 from .loader import load_app
 from .apply_settings import http_protocol, prepare_process, ssl_extras, with_access_log
+from .json_output import JsonLineWriter
 from .logs import STDOUT, LogConfigError, access_file_handler, attach_uvicorn_loggers, open_access_log, setup_logging
 from .notify import Notifier
 from .retire import RetireMiddleware, RetireSwitch
@@ -69,6 +70,8 @@ def check_tls(certfile: str, keyfile: str) -> str | None:
 def run(argv: Sequence[str]) -> int:
     signal.signal(signal.SIGUSR1, _ignore_sigusr1)
     args = parse_args(argv)
+    if args.log_format == "json":  # prints become JSON lines too, before anything is set up on stdout
+        sys.stdout = JsonLineWriter(sys.stdout)
     try:  # contract C: the config file's worker-side hooks; post_fork runs here
         hooks = WorkerHooks.start(args.gunicorn_config, args.worker_hooks)
     except HookFailure as exc:
