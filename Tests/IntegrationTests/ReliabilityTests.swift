@@ -211,7 +211,10 @@ extension Integration {
                 (try? FileManager.default.attributesOfItem(atPath: directory.path + "/error.log")[.size] as? Int) ?? 0
             #expect(size >= 10 << 20)
             #expect(ProcessStats.rss(flood.pid) < 64 << 20)
-            #expect(try flood.ctl("status", "--ready").status == 0)
+            // The worker serves once its flood is written: droverd sees it accepting within moments.
+            try waitFor("the worker to be ready", timeout: 20) {
+                try flood.ctl("status", "--ready").status == 0 ? true : nil
+            }
             #expect(try flood.stop() == 0)
 
             // Forks children: they die with the worker.
@@ -259,7 +262,10 @@ extension Integration {
                 return String(decoding: tail, as: UTF8.self).contains("flood done") ? true : nil
             }
             #expect(received >= 10 << 20)
-            #expect(try drover.ctl("status", "--ready").status == 0)
+            // The worker serves once its flood is written: droverd sees it accepting within moments.
+            try waitFor("the worker to be ready", timeout: 20) {
+                try drover.ctl("status", "--ready").status == 0 ? true : nil
+            }
             drover.signal(SIGTERM)
             // droverd's last lines still reach the pipe before it exits.
             let rest = reader.readDataToEndOfFile()
