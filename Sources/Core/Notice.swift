@@ -31,4 +31,6 @@ public enum Notice: Hashable, Sendable {
     case poolAdded(pool: String)
     case poolRemoved(pool: String)
     case stopping(StopMode)
+    /// A Gunicorn hook raised; `fatal` when that stops droverd (a start-up hook, as in Gunicorn).
+    case hookFailed(hook: String, reason: String, fatal: Bool)
 }

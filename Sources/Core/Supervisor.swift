@@ -60,6 +60,7 @@ public struct Supervisor: Sendable {
         case .timerFired: timerFired()
         case .command(let command, let requester): run(command, from: requester)
         case .configurationLoaded(let id, let result): configurationLoaded(id, result)
+        case .hookFailed(let hook, let reason): hookFailed(hook, reason: reason)
         }
         publishStatusLine()
         defer { outbox.removeAll(keepingCapacity: true) }

@@ -29,6 +29,8 @@ public enum SupervisorEvent: Sendable {
     case command(Command, from: Requester)
     /// The shell finished loading the configuration for a reload.
     case configurationLoaded(UInt64, Result<[PoolConfiguration], ConfigurationError>)
+    /// A hook of the Gunicorn configuration file raised (the shell runs the hooks).
+    case hookFailed(hook: String, reason: String)
 }
 
 /// What an operator can ask for.

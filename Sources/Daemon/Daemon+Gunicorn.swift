@@ -6,7 +6,7 @@
 import DroverCore
 import DroverShared
 import Glibc
-import Logging
+import NIOCore
 
 /// What droverd does as Gunicorn's master does: its hooks, and the names in its log lines.
 extension Daemon {
@@ -43,9 +43,10 @@ extension Daemon {
         extra: [(String, JSONValue)] = []
     ) {
         guard let hooks, hooks.hooks.contains(hook) else { return }
-        let logger = self.logger
-        hooks.post(hook, [Self.serverArgument(configuration)] + (worker.map { [$0] } ?? []) + extra) { reason in
-            logger.error("Hook \(hook) failed: \(reason)")
+        hooks.post(hook, [Self.serverArgument(configuration)] + (worker.map { [$0] } ?? []) + extra) {
+            [loop, self] reason in
+            // The core decides what a failure means (when_ready's stops droverd, as Gunicorn's does).
+            loop.execute { self.assumeIsolated { $0.feed(.hookFailed(hook: hook, reason: reason)) } }
         }
     }
 

@@ -42,6 +42,11 @@ extension Notice {
         case .started: fields = [("event", .string("started"))]
         case .startupFailed(let pool, let reason):
             fields = [("event", .string("startup_failed")), ("pool", .string(pool)), ("reason", .string(reason))]
+        case .hookFailed(let hook, let reason, let fatal):
+            fields = [
+                ("event", .string("hook_failed")), ("hook", .string(hook)), ("reason", .string(reason)),
+                ("fatal", .bool(fatal)),
+            ]
         case .scaled(let pool, let from, let to):
             fields = [("event", .string("scaled")), ("pool", .string(pool)), ("from", .int(from)), ("to", .int(to))]
         case .rolloutStarted(let pool, let from, let to):

@@ -20,7 +20,10 @@ extension Notice {
         case .workerTimedOut(let worker, let reason, let after):
             switch reason {
             case .bootTimeout:
-                (.error, "WORKER BOOT TIMEOUT: \(worker) not ready after \(seconds(after)) (raise --boot-timeout or BOOT_TIMEOUT); sending SIGABRT")
+                (
+                    .error,
+                    "WORKER BOOT TIMEOUT: \(worker) not ready after \(seconds(after)) (raise --boot-timeout or BOOT_TIMEOUT); sending SIGABRT"
+                )
             case .heartbeatTimeout:
                 (.critical, "WORKER TIMEOUT: \(worker) sent no heartbeat for \(seconds(after)); sending SIGABRT")
             default:
@@ -42,6 +45,10 @@ extension Notice {
             (.info, "All pools ready")
         case .startupFailed(let pool, let reason):
             (.critical, "Pool \(pool) failed to start: \(reason)")
+        case .hookFailed(let hook, let reason, let fatal):
+            fatal
+                ? (.critical, "Hook \(hook) failed: \(reason); stopping, as Gunicorn does")
+                : (.error, "Hook \(hook) failed: \(reason)")
         case .scaled(let pool, let from, let to):
             (.info, "Scaled \(pool) from \(from) to \(to) workers")
         case .rolloutStarted(let pool, let from, let to):

@@ -136,7 +136,9 @@ extension Integration {
             #expect(lines().filter { $0.hasPrefix("pre_fork ") }.count == 2)
             #expect(lines().filter { $0 == "post_fork True" }.count == 2)
             // A worker killed: child_exit with its pid, and no worker_exit (as Gunicorn: not on SIGKILL).
-            let victim = Int32(lines().first { $0.hasPrefix("post_worker_init ") }!.split(separator: " ")[1])!
+            // (No force unwrap: a crash of the test process would leave its droverd running.)
+            let first = try #require(lines().first { $0.hasPrefix("post_worker_init ") })
+            let victim = try #require(Int32(first.split(separator: " ")[1]))
             kill(victim, SIGKILL)
             try waitFor("child_exit \(victim)\n\(lines())") { lines().contains("child_exit \(victim)") ? true : nil }
             #expect(!lines().contains("worker_exit \(victim)"))
@@ -184,6 +186,15 @@ extension Integration {
             #expect(try hook.waitForExit() == 1)
             #expect(hook.log.contains("droverd: on_starting failed: "), "\(hook.log)")
             #expect(hook.log.contains("RuntimeError: no database"))
+            // when_ready that raises stops droverd too, as Gunicorn's start() does.
+            try directory.write(
+                "gunicorn_conf.py",
+                "bind = '127.0.0.1:0'\ndef when_ready(server):\n    raise RuntimeError('not ready')\n"
+            )
+            let ready = try DroverProcess([], in: directory.url)
+            #expect(try ready.waitForExit() == 1)
+            #expect(ready.log.contains("Hook when_ready failed: "), "\(ready.log)")
+            #expect(ready.log.contains("stopping, as Gunicorn does"))
 
             try directory.write("gunicorn_conf.py", "workers = 1\nbind = '127.0.0.1:0'\nloglevel = 'info'\n")
             let drover = try DroverProcess([], in: directory.url, unsetting: ["WEB_CONCURRENCY"])
@@ -287,7 +298,8 @@ extension Integration {
             let liveAtStart = try live()
             let response = try httpGet(port: port, "/metrics").body
             #expect(liveAtStart == "app_live_workers 2.0", "\(response)")
-            let victim = Int32(response.split(separator: "\n").last { $0.hasPrefix("pid ") }!.dropFirst(4))!
+            let pidLine = try #require(response.split(separator: "\n").last { $0.hasPrefix("pid ") })
+            let victim = try #require(Int32(pidLine.dropFirst(4)))
             kill(victim, SIGKILL)
             try waitFor("the dead worker's live gauge gone") {
                 FileManager.default.fileExists(atPath: metrics + "/gauge_livesum_\(victim).db") ? nil : true
