@@ -32,12 +32,12 @@ public struct Setting: RawRepresentable, Hashable, Sendable, Comparable, CustomS
     }
 
     /// Keys that `drover.toml` accepts at the top level.
-    static var fileKeys: Set<Setting> { Set(SettingRegistry.all.filter { $0.inFile && $0.topLevel }.map(\.setting)) }
+    static let fileKeys: Set<Setting> = Set(SettingRegistry.all.filter { $0.inFile && $0.topLevel }.map(\.setting))
 
     /// Keys a `[pools.NAME]` table accepts (`kind` is read as `worker_class`).
-    static var poolKeys: Set<Setting> {
-        Set(SettingRegistry.all.filter { $0.scope == .pool && $0.inFile }.map(\.setting))
-    }
+    static let poolKeys: Set<Setting> = Set(
+        SettingRegistry.all.filter { $0.scope == .pool && $0.inFile }.map(\.setting)
+    )
 }
 
 /// A value before validation, as text (flags, environment) or as typed TOML or Python.
