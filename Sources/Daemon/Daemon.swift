@@ -151,8 +151,10 @@ actor Daemon {
             }
             watchAppDirectory()
         }
-        let dump = configuration.gunicornSettings.map { "  \($0): \(Self.pythonText($1))" }.joined(separator: "\n")
-        logger.debug("Current configuration:\n\(dump)")
+        // Written only at debug level (the message is an autoclosure).
+        logger.debug(
+            "Current configuration:\n\(configuration.gunicornSettings.map { "  \($0): \(Self.pythonText($1))" }.joined(separator: "\n"))"
+        )
         logger.debug("Configuration: \(configuration.report.compact)")
         feed(.start)
     }
