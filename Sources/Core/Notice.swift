@@ -21,6 +21,9 @@ public enum Notice: Hashable, Sendable {
     /// Every pool reached its size with ready workers for the first time.
     case started
     case startupFailed(pool: String, reason: String)
+    /// A worker could not load the app; `sameAs` names the worker whose identical traceback was
+    /// already told (then only the summary is worth a line).
+    case appLoadFailed(WorkerReference, LoadFailure, sameAs: WorkerReference?)
     case scaled(pool: String, from: Int, to: Int)
     case rolloutStarted(pool: String, from: Int, to: Int)
     case rolloutFinished(pool: String, generation: Int, duration: Duration)

@@ -19,6 +19,8 @@ public struct NotifyMessage: Hashable, Sendable {
     public var errorNumber: Int32?
     /// `EXTEND_TIMEOUT_USEC=…`.
     public var extendTimeout: Duration?
+    /// `DROVER_LOAD_ERROR=…` with `DROVER_TRACEBACK=…`: the app cannot be loaded.
+    public var loadFailure: LoadFailure?
 
     public init() {}
 
@@ -39,8 +41,18 @@ public struct NotifyMessage: Hashable, Sendable {
                 if let micros = UInt64(value), micros <= UInt64(Int64.max / 1000) {
                     extendTimeout = .microseconds(Int64(micros))
                 }
+            case "DROVER_LOAD_ERROR":
+                loadFailure = LoadFailure(summary: String(value), traceback: loadFailure?.traceback ?? [])
+            case "DROVER_TRACEBACK":
+                loadFailure = LoadFailure(
+                    summary: loadFailure?.summary ?? "",
+                    traceback: LoadFailure.lines(unescaping: value)
+                )
             default: continue
             }
+        }
+        if let failure = loadFailure, failure.summary.isEmpty {
+            loadFailure?.summary = failure.traceback.last ?? "the app could not be loaded"
         }
     }
 }

@@ -143,6 +143,7 @@ extension Supervisor {
         phase = .exited
         for client in stopRequesters { emit(.reply(to: client, .success(.stopped))) }
         stopRequesters = []
+        if let cause = stopCause { notice(cause) }
         emit(.exit(code))
     }
 }

@@ -50,6 +50,11 @@ extension Supervisor {
         guard let id = workerIDsByPID[pid], var worker = workers[id] else { return }
         if let status = message.status { worker.statusText = status }
         if let number = message.errorNumber { worker.errorNumber = number }
+        if let failure = message.loadFailure, worker.loadFailure == nil {
+            worker.loadFailure = failure
+            for line in failure.traceback.isEmpty ? [failure.summary] : failure.traceback { worker.tail.append(line) }
+            reportLoadFailure(failure, by: worker.reference)
+        }
         if message.stopping, worker.stopReason == nil { worker.announcedStopping = true }
         let stopsByItself = message.stopping && worker.stopReason == nil && worker.state == .ready
         if message.watchdog {
@@ -65,6 +70,18 @@ extension Supervisor {
         if message.ready { becomeReady(id) }
         if message.watchdogTrigger, worker.stopReason == nil {
             abort(id, reason: .watchdogTrigger)
+        }
+    }
+
+    /// Tells a load failure once in full; the same traceback again (another slot, the next
+    /// attempt) gets one line naming the worker that told it.
+    mutating func reportLoadFailure(_ failure: LoadFailure, by reference: WorkerReference) {
+        guard let p = poolIndex(named: reference.pool) else { return }
+        if let last = pools[p].lastLoadFailure, last.failure == failure {
+            notice(.appLoadFailed(reference, failure, sameAs: last.reporter))
+        } else {
+            pools[p].lastLoadFailure = (failure, reference)
+            notice(.appLoadFailed(reference, failure, sameAs: nil))
         }
     }
 

@@ -139,12 +139,16 @@ extension Supervisor {
             pool: pools[p].name,
             because: "\(worker.reference) \(reason ?? status?.description ?? "failed")"
         )
-        if phase == .starting, !pools[p].everReady, failures >= policy.startupAttempts {
+        if phase == .starting, !pools[p].everReady, failures >= policy.startupAttempts || worker.loadFailure != nil {
+            // An app that cannot be loaded will not load on a later attempt either: stop at once,
+            // with Gunicorn's exit status for it (4, "App failed to load").
             let what = reason ?? status?.description ?? "failed"
-            let message = "no worker became ready after \(failures) attempts; last: \(what)" + tailSuffix(worker)
-            notice(.startupFailed(pool: pools[p].name, reason: message))
+            let message =
+                worker.loadFailure.map { "the app\(appName(worker)) failed to load: \($0.summary)" }
+                ?? "no worker became ready after \(failures) attempts; last: \(what)" + tailSuffix(worker)
+            stopCause = .startupFailed(pool: pools[p].name, reason: message)
             emit(.notifySystemd(.errorNumber(worker.errorNumber ?? 5)))  // the worker's ERRNO=, else EIO
-            beginStop(.quick, exitCode: 3)
+            beginStop(.quick, exitCode: worker.loadFailure == nil ? 3 : 4)
             return
         }
         let delay = policy.backoff(afterFailures: failures)
@@ -154,6 +158,12 @@ extension Supervisor {
             pools[p].slots[s].retryAt = now + delay
             notice(.respawnScheduled(pool: pools[p].name, slot: s, after: delay, failures: failures))
         }
+    }
+
+    /// ` main:app` for a Uvicorn pool's worker, else nothing.
+    func appName(_ worker: Worker) -> String {
+        guard case .uvicorn(let options) = worker.configuration.kind else { return "" }
+        return " \(options.app)"
     }
 
     func tailSuffix(_ worker: Worker) -> String {

@@ -33,6 +33,8 @@ public struct Supervisor: Sendable {
     var scaleWaiters: [ScaleWaiter] = []
     var stopRequesters: [UInt64] = []
     var lastStatusLine: String?
+    /// Why droverd stops when it stops for a failure: told last, once every worker is gone.
+    var stopCause: Notice?
     /// The time of the event being handled.
     var now = Instant(nanoseconds: 0)
     /// Actions produced by the event being handled.

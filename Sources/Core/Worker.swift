@@ -31,6 +31,8 @@ struct Worker: Sendable {
     var statusText: String?
     /// Its last `ERRNO=`.
     var errorNumber: Int32?
+    /// Its report that the app cannot be loaded (then no new attempt will do better).
+    var loadFailure: LoadFailure?
     var tail: OutputTail
 
     var pool: String { configuration.name }

@@ -215,6 +215,7 @@ actor Daemon {
     }
 
     private func reapChildren() {
+        receiveNotifications()  // what a worker said before it exited (a load failure, READY=1) comes first
         var status: Int32 = 0
         while true {
             let pid = waitpid(-1, &status, WNOHANG)

@@ -42,6 +42,13 @@ extension Notice {
         case .started: fields = [("event", .string("started"))]
         case .startupFailed(let pool, let reason):
             fields = [("event", .string("startup_failed")), ("pool", .string(pool)), ("reason", .string(reason))]
+        case .appLoadFailed(let worker, let failure, let sameAs):
+            fields =
+                Self.worker("app_load_failed", worker) + [
+                    ("summary", .string(failure.summary)),
+                    ("traceback", sameAs == nil ? .array(failure.traceback.map(JSONValue.string)) : .null),
+                    ("same_as_pid", sameAs?.pid.map { .int(Int($0)) } ?? .null),
+                ]
         case .hookFailed(let hook, let reason, let fatal):
             fields = [
                 ("event", .string("hook_failed")), ("hook", .string(hook)), ("reason", .string(reason)),

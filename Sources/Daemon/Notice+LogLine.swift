@@ -45,6 +45,17 @@ extension Notice {
             (.info, "All pools ready")
         case .startupFailed(let pool, let reason):
             (.critical, "Pool \(pool) failed to start: \(reason)")
+        case .appLoadFailed(let worker, let failure, let sameAs):
+            if let sameAs {
+                (.error, "Worker \(worker) could not load the app: \(failure.summary) (same traceback as \(sameAs))")
+            } else {
+                (
+                    .error,
+                    (["Worker \(worker) could not load the app:"]
+                        + (failure.traceback.isEmpty ? [failure.summary] : failure.traceback))
+                        .joined(separator: "\n")
+                )
+            }
         case .hookFailed(let hook, let reason, let fatal):
             fatal
                 ? (.critical, "Hook \(hook) failed: \(reason); stopping, as Gunicorn does")

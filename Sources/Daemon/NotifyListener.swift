@@ -16,7 +16,7 @@ final class NotifyListener: @unchecked Sendable {
     let address: String
     private let fd: Int32
     private var watch: ReadWatch?
-    private var buffer = [CChar](repeating: 0, count: 4096)
+    private var buffer = [CChar](repeating: 0, count: 65536)  // a load failure carries a traceback
 
     init(address: String) throws(ListenerError) {
         let fd = cdrover_notify_socket(address)

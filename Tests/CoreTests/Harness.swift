@@ -23,6 +23,14 @@ struct Harness {
         supervisor = Supervisor(pools: pools, policy: policy)
     }
 
+    /// Pools that have started: every worker ready, so start-up failure rules no longer apply.
+    static func running(_ pools: [PoolConfiguration]) -> Harness {
+        var harness = Harness(pools)
+        harness.send(.start)
+        harness.readyAll()
+        return harness
+    }
+
     /// Feeds an event, answers spawn orders, and returns every action this caused.
     @discardableResult
     mutating func send(_ event: SupervisorEvent) -> [SupervisorAction] {

@@ -11,10 +11,7 @@ import Testing
 struct RespawnTests {
     /// A pool that has been fully ready, so start-up failure rules no longer apply.
     func runningHarness(workers: Int = 2) -> Harness {
-        var harness = Harness([uvicornPool(workers: workers)])
-        harness.send(.start)
-        harness.readyAll()
-        return harness
+        Harness.running([uvicornPool(workers: workers)])
     }
 
     @Test("a worker that dies is replaced at once in the same slot")
@@ -148,11 +145,6 @@ struct RespawnTests {
         harness.advance(.milliseconds(100))
         pid = harness.pool().workers[0].pid!
         let actions = harness.exit(pid, .exited(3))  // failure 3: give up
-        let failure = actions.notices.compactMap {
-            if case .startupFailed(let pool, let reason) = $0 { (pool, reason) } else { nil }
-        }
-        #expect(failure.first?.0 == "web")
-        #expect(failure.first?.1.contains("3 attempts") == true)
         #expect(actions.stopsAccepting)
         // Every other worker gets the quick-stop signal.
         #expect(actions.signals.map(\.signal) == [.interrupt, .interrupt])
@@ -161,6 +153,13 @@ struct RespawnTests {
             harness.exit(pid, .exited(0))
         }
         #expect(harness.history.exitCode == 3)
+        // The reason is told last, once every worker is gone.
+        guard case .startupFailed(let pool, let reason) = harness.history.notices.last else {
+            Issue.record("the last notice is \(String(describing: harness.history.notices.last))")
+            return
+        }
+        #expect(pool == "web")
+        #expect(reason.contains("3 attempts"))
     }
 
     @Test("start-up failure carries the failing worker's last stderr line")

@@ -10,10 +10,7 @@ import Testing
 @Suite("Reload, restart and surge rollouts")
 struct RolloutTests {
     func runningHarness(_ pools: [PoolConfiguration] = [uvicornPool(workers: 2)]) -> Harness {
-        var harness = Harness(pools)
-        harness.send(.start)
-        harness.readyAll()
-        return harness
+        Harness.running(pools)
     }
 
     /// Sends a reload and answers the configuration load with `pools`.

@@ -10,10 +10,7 @@ import Testing
 @Suite("Scaling")
 struct ScaleTests {
     func runningHarness(workers: Int = 2) -> Harness {
-        var harness = Harness([uvicornPool(workers: workers), commandPool(workers: 1)])
-        harness.send(.start)
-        harness.readyAll()
-        return harness
+        Harness.running([uvicornPool(workers: workers), commandPool(workers: 1)])
     }
 
     @Test("scale up adds slots after the last one, at the serving generation")

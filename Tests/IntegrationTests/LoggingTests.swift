@@ -69,6 +69,27 @@ extension Integration {
             #expect(!drover.output.contains("GET /"))
         }
 
+        @Test("an app that does not import: one traceback for 3 workers, exit 4 at once, the reason last")
+        func importErrorOnce() throws {
+            let directory = try AppDirectory("import-error")
+            try directory.write("main.py", "import drover_no_such_module\napp = None\n")
+            let drover = try DroverProcess(["-w", "3", "-b", "127.0.0.1:0", "main:app"], in: directory.url)
+            #expect(try drover.waitForExit() == 4)  // Gunicorn's "App failed to load."
+            let log = drover.log
+            #expect(log.components(separatedBy: "Traceback (most recent call last):").count == 2, "\(log)")
+            #expect(log.components(separatedBy: "ModuleNotFoundError").count - 1 <= 1 + 2 + 1, "\(log)")
+            #expect(!log.contains("drover_worker/"), "the launcher's own frames are left out: \(log)")
+            #expect(drover.logCount("Booting worker") == 3, "no second attempt: \(log)")
+            let last = log.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(
+                last.hasSuffix(
+                    "Pool web failed to start: the app main:app failed to load: "
+                        + "ModuleNotFoundError: No module named 'drover_no_such_module'"
+                ),
+                "\(log)"
+            )
+        }
+
         @Test("--log-format json: droverd's lines and the workers' are JSON objects")
         func jsonLogs() throws {
             let drover = try DroverProcess(["-w", "1", "-b", "127.0.0.1:0", "--log-format", "json", "testapp:app"])

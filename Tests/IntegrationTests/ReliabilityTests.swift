@@ -111,8 +111,8 @@ extension Integration {
             print("import crash loop: respawn delays \(respawnDelays(events)) s")
             #expect(respawnDelays(events).prefix(5) == [0.1, 0.2, 0.4, 0.8, 1.6])
             #expect(drover.process.isRunning)
-            // Uvicorn exits 3 when the app does not import.
-            try expectFirstSlotShows("broken on purpose", exit: "exit 3", drover)
+            // The launcher exits 4 when the app does not import (Gunicorn's APP_LOAD_ERROR).
+            try expectFirstSlotShows("broken on purpose", exit: "exit 4", drover)
             try expectRecoveryOnReload(drover, directory)
         }
 

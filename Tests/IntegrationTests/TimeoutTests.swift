@@ -49,13 +49,14 @@ extension Integration {
             #expect(drover.workers.isEmpty)
         }
 
-        @Test("an app that fails to import: droverd exits 3 with the Python error")
+        @Test("an app module that does not exist: droverd exits 4 with the Python error, no traceback of its own")
         func importFailure() throws {
             let drover = try DroverProcess(["-w", "2", "-b", "127.0.0.1:0", "no_such_module:app"])
-            #expect(try drover.waitForExit() == 3)
+            #expect(try drover.waitForExit() == 4)
             let fatal = drover.log.split(separator: "\n").first { $0.contains("Pool web failed to start") }
             #expect(fatal?.contains("No module named 'no_such_module'") == true)
-            #expect(drover.log.contains("Traceback (most recent call last)"))
+            // Every frame would be the launcher's or importlib's: only the exception line is left.
+            #expect(!drover.log.contains("Traceback (most recent call last)"), "\(drover.log)")
         }
     }
 }

@@ -2,8 +2,9 @@
 
 Exit status: 0 after a retirement or quick stop, 2 for bad arguments or a bad
 environment (no LISTEN_FDS, unusable heartbeat fd, access log file or TLS
-certificate that cannot be read), 3 when the app cannot be
-loaded or does not start (import error, factory error, lifespan startup failure).
+certificate that cannot be read), 4 when the app cannot be loaded (import error, missing
+attribute, factory error: Gunicorn's APP_LOAD_ERROR; the traceback goes to droverd, see
+load_failure), 3 when it does not start (lifespan startup failure).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from . import __version__
 from .cli import parse_args
 from .heartbeat import Heartbeat, HeartbeatError, watchdog_interval_from_environ
 from .listen import ListenError, describe, listen_sockets
+from .load_failure import report_load_failure, summary
 from .loader import load_app
 from .apply_settings import http_protocol, prepare_process, ssl_extras, with_access_log
 from .json_output import JsonLineWriter
@@ -39,11 +41,6 @@ EXIT_STARTUP = 3
 def fail(message: str, status: int) -> int:
     print(f"drover-worker: {message}", file=sys.stderr, flush=True)
     return status
-
-
-def summary(exc: BaseException) -> str:
-    """The last line of the exception as Python prints it, e.g. "ImportError: ..."."""
-    return traceback.format_exception_only(type(exc), exc)[-1].strip()
 
 
 def _ignore_sigusr1(sig: int, frame: FrameType | None) -> None:
@@ -120,8 +117,7 @@ def run(argv: Sequence[str]) -> int:
     try:
         app = load_app(args.app, app_dir=os.path.abspath(args.app_dir), factory=args.factory)
     except (Exception, SystemExit) as exc:
-        traceback.print_exc()
-        return fail(f"cannot load app {args.app!r}: {summary(exc)}", EXIT_STARTUP)
+        return report_load_failure(notifier, args.app, exc)
 
     if (hook_error := hooks.post_worker_init()) is not None:  # contract C: Gunicorn's post_worker_init
         return fail(hook_error, EXIT_STARTUP)
@@ -150,8 +146,7 @@ def run(argv: Sequence[str]) -> int:
     try:
         config.load()  # wraps the app (proxy headers, ASGI2 adapter, ...) without importing anything
     except (Exception, SystemExit) as exc:
-        traceback.print_exc()
-        return fail(f"cannot load app {args.app!r}: {summary(exc)}", EXIT_STARTUP)
+        return report_load_failure(notifier, args.app, exc)
     switch = RetireSwitch()
     config.loaded_app = with_access_log(RetireMiddleware(config.loaded_app, switch), args)
 

@@ -1,4 +1,5 @@
-"""Startup failures and their exit statuses: 2 for the environment or arguments, 3 for the app."""
+"""Startup failures and their exit statuses: 2 for the environment or arguments, 4 for an app that
+cannot be loaded, 3 for one that does not start."""
 
 from __future__ import annotations
 
@@ -9,9 +10,32 @@ import pytest
 from workers import APPS, PACKAGE_ROOT
 
 
-def test_import_error_exits_3_with_traceback_and_one_line(spawn):
+def _load_error(worker) -> tuple[str, str]:
+    """The summary and the unescaped traceback of the DROVER_LOAD_ERROR datagram."""
+    assert worker.notify is not None
+    messages = [m for m in worker.notify.drain() if "DROVER_LOAD_ERROR" in m]
+    assert len(messages) == 1, messages
+    fields = messages[0]
+    text = fields["DROVER_TRACEBACK"].replace("\\n", "\n").replace("\\\\", "\\")
+    return fields["DROVER_LOAD_ERROR"], text
+
+
+def test_import_error_exits_4_and_tells_droverd_the_traceback(spawn):
     worker = spawn("broken_import:app")
-    assert worker.wait_exit() == 3
+    assert worker.wait_exit() == 4  # Gunicorn's APP_LOAD_ERROR
+    assert worker.stderr() == ""  # droverd prints it, once for all the workers
+    summary, text = _load_error(worker)
+    assert summary == "ModuleNotFoundError: No module named 'drover_test_module_that_does_not_exist'"
+    lines = text.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert "broken_import.py" in lines[1]
+    assert lines[-1] == summary
+    assert "drover_worker" not in text and "importlib" not in text  # the app's frames only
+
+
+def test_import_error_without_droverd_prints_the_traceback(spawn):
+    worker = spawn("broken_import:app", notify=None)
+    assert worker.wait_exit() == 4
     stderr = worker.stderr()
     assert "Traceback (most recent call last):" in stderr
     assert 'File "' in stderr and "broken_import.py" in stderr
@@ -20,7 +44,6 @@ def test_import_error_exits_3_with_traceback_and_one_line(spawn):
         "drover-worker: cannot load app 'broken_import:app': "
         "ModuleNotFoundError: No module named 'drover_test_module_that_does_not_exist'"
     )
-    assert worker.notify is not None and worker.notify.drain() == []
 
 
 @pytest.mark.parametrize(
@@ -31,10 +54,16 @@ def test_import_error_exits_3_with_traceback_and_one_line(spawn):
         ("raw:broken_factory", ("--factory",), "RuntimeError: the factory is broken"),
     ],
 )
-def test_app_load_failures_exit_3(spawn, app, args, summary):
+def test_app_load_failures_exit_4(spawn, app, args, summary):
     worker = spawn(app, *args)
-    assert worker.wait_exit() == 3
-    assert worker.stderr().strip().splitlines()[-1] == f"drover-worker: cannot load app '{app}': {summary}"
+    assert worker.wait_exit() == 4
+    assert _load_error(worker)[0] == summary
+
+
+def test_missing_attribute_has_no_traceback_of_the_launcher(spawn):
+    worker = spawn("raw:nope")
+    assert worker.wait_exit() == 4
+    assert _load_error(worker)[1] == "AttributeError: module 'raw' has no attribute 'nope'"
 
 
 def test_lifespan_startup_failure_exits_3(spawn):
@@ -94,9 +123,7 @@ def test_factory_arguments_exit_2(app):
     )
 
 
-def test_factory_call_failure_exits_3(spawn):
+def test_factory_call_failure_exits_4(spawn):
     worker = spawn("raw:broken_factory()")
-    assert worker.wait_exit() == 3
-    assert worker.stderr().strip().splitlines()[-1] == (
-        "drover-worker: cannot load app 'raw:broken_factory()': RuntimeError: the factory is broken"
-    )
+    assert worker.wait_exit() == 4
+    assert _load_error(worker)[0] == "RuntimeError: the factory is broken"

@@ -43,7 +43,7 @@ class NotifyReceiver:
     def _receive(self, timeout: float) -> dict[str, str] | None:
         self.sock.settimeout(max(timeout, 0.001))
         try:
-            data = self.sock.recv(4096)
+            data = self.sock.recv(65536)
         except (TimeoutError, BlockingIOError):
             return None
         message = dict(line.split("=", 1) for line in data.decode().splitlines() if "=" in line)
