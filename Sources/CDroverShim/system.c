@@ -84,6 +84,36 @@ int cdrover_notify_socket(const char *address) {
     return fd;
 }
 
+int cdrover_probe_listener(const char *address) {
+    struct sockaddr_un sun;
+    socklen_t length;
+    int rc = unix_address(address, &sun, &length);
+    if (rc < 0) return rc;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    if (bind(fd, (struct sockaddr *)&sun, length) < 0 || listen(fd, 8) < 0) {
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    return fd;
+}
+
+int cdrover_probe_connect(const char *address) {
+    struct sockaddr_un sun;
+    socklen_t length;
+    int rc = unix_address(address, &sun, &length);
+    if (rc < 0) return rc;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -errno;
+    if (connect(fd, (struct sockaddr *)&sun, length) < 0) {  // a Unix socket connects at once, or not
+        int err = errno;
+        close(fd);
+        return -err;
+    }
+    return fd;
+}
+
 ssize_t cdrover_notify_receive(int fd, char *buffer, size_t capacity, pid_t *sender) {
     union {
         struct cmsghdr align;

@@ -55,6 +55,8 @@ extension Configuration {
             ("boot_timeout", number(pool.bootTimeout.seconds)),
             ("graceful_timeout", number(pool.gracefulTimeout.seconds)),
             ("wait_ready", .bool(pool.waitReady)),
+            ("readiness", .string(pool.readiness.rawValue)),
+            ("ready_probe", pool.readyProbe.map(JSONValue.string) ?? .null),
             ("max_surge", pool.maxSurge.map(JSONValue.int) ?? .null),
         ]
         return .object(members)

@@ -92,6 +92,8 @@ struct PoolBuilder {
         let waitReady = try layer[.waitReady].map { entry throws(ConfigurationError) in
             try ValueParser.boolean(entry, key(.waitReady))
         }
+        var readyProbe: String?
+        if let entry = layer[.readyProbe] { readyProbe = try ValueParser.probePath(entry, key(.readyProbe)) }
         let maxSurge = try layer[.maxSurge].map { entry throws(ConfigurationError) in
             try ValueParser.integer(entry, key(.maxSurge), range: 1...10_000)
         }
@@ -129,7 +131,12 @@ struct PoolBuilder {
                     "\(layer[setting]!.source.culprit(key(setting))): applies to uvicorn workers only"
                 )
             }
-            try ValueParser.placeholders(in: arguments, binds: binds, culprit: entry.source.culprit(key(.command)))
+            try ValueParser.placeholders(
+                in: arguments,
+                binds: binds,
+                probe: readyProbe != nil,
+                culprit: entry.source.culprit(key(.command))
+            )
             kind = .command(arguments: arguments)
         } else {
             if explicit(.command), let command = layer[.command] {
@@ -185,6 +192,7 @@ struct PoolBuilder {
             binds: binds,
             environment: environment,
             waitReady: waitReady,
+            readyProbe: readyProbe,
             bootTimeout: bootTimeout,
             heartbeatTimeout: timeout == .zero ? nil : timeout,
             gracefulTimeout: gracefulTimeout,

@@ -57,6 +57,7 @@ enum SeedEnvironment {
         }
         if let group = nonEmpty("DROVER_CONTROL_GROUP") { put(.controlGroup, "DROVER_CONTROL_GROUP", .text(group)) }
         if let boot = nonEmpty("BOOT_TIMEOUT") { put(.bootTimeout, "BOOT_TIMEOUT", .text(boot)) }
+        if let probe = nonEmpty("READY_PROBE") { put(.readyProbe, "READY_PROBE", .text(probe)) }
         let seed = SeedSummary(
             host: environment["HOST"] ?? "0.0.0.0",
             port: environment["PORT"] ?? "80",

@@ -15,6 +15,7 @@ extension Setting {
     static let maxRequestsJitter = Setting(rawValue: "max_requests_jitter")
     static let maxSurge = Setting(rawValue: "max_surge")
     static let waitReady = Setting(rawValue: "wait_ready")
+    static let readyProbe = Setting(rawValue: "ready_probe")
     static let launcher = Setting(rawValue: "launcher")
     static let env = Setting(rawValue: "env")
     static let rawEnv = Setting(rawValue: "raw_env")
@@ -123,6 +124,15 @@ extension SettingRegistry {
             shape: .flag,
             defaultText: "yes for uvicorn; command: once seen accepting (no binds: at once)",
             help: "Count a worker as ready only once it sends READY=1."
+        ),
+        SettingSpec(
+            setting: .readyProbe,
+            flags: ["--ready-probe"],
+            environment: ["READY_PROBE"],
+            scope: .pool,
+            valueName: "PATH",
+            help:
+                "Then also once GET PATH answers 2xx/3xx on the worker's own socket (fd name probe)."
         ),
         SettingSpec(
             setting: .launcher,

@@ -95,6 +95,18 @@ enum ValueParser {
         return text
     }
 
+    /// An HTTP path for `ready_probe`: starts with `/`, printable ASCII without spaces; empty means none.
+    static func probePath(_ entry: Entry, _ key: String) throws(ConfigurationError) -> String? {
+        let path = try text(entry, key)
+        if path.isEmpty { return nil }
+        guard path.hasPrefix("/"), path.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) else {
+            throw ConfigurationError(
+                "\(entry.source.culprit(key)): '\(path)' is not an HTTP path (it starts with /, without spaces)"
+            )
+        }
+        return path
+    }
+
     static func list(_ entry: Entry, _ key: String) throws(ConfigurationError) -> [String] {
         switch entry.value {
         case .list(let items): return items
@@ -143,10 +155,15 @@ enum ValueParser {
     }
 
     /// `{fd}`, `{fd:N}` and `{fd:NAME}` in a command must name one of its sockets.
-    static func placeholders(in arguments: [String], binds: [BindAddress], culprit: String) throws(ConfigurationError) {
+    static func placeholders(
+        in arguments: [String],
+        binds: [BindAddress],
+        probe: Bool,
+        culprit: String
+    ) throws(ConfigurationError) {
         for argument in arguments {
             for placeholder in CommandTemplate.placeholders(in: argument) {
-                guard CommandTemplate.socketIndex(placeholder, binds: binds) != nil else {
+                guard CommandTemplate.socketIndex(placeholder, binds: binds, probe: probe) != nil else {
                     throw ConfigurationError(
                         "\(culprit): '\(argument)': {\(placeholder)} names no socket (\(binds.count) bound)"
                     )

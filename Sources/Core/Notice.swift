@@ -21,6 +21,8 @@ public enum Notice: Hashable, Sendable {
     /// Every pool reached its size with ready workers for the first time.
     case started
     case startupFailed(pool: String, reason: String)
+    /// A starting worker's `ready_probe` got an answer that is not ready (told when it changes).
+    case probeFailed(WorkerReference, answer: String)
     /// A worker could not load the app; `sameAs` names the worker whose identical traceback was
     /// already told (then only the summary is worth a line).
     case appLoadFailed(WorkerReference, LoadFailure, sameAs: WorkerReference?)

@@ -29,10 +29,34 @@ extension Supervisor {
         checkStartupComplete()
     }
 
+    /// A starting worker said it is ready (or was seen accepting, or needs no sign): ready now, or,
+    /// with a `ready_probe`, once its probe answers.
+    mutating func readinessSignalled(_ id: WorkerID) {
+        guard var worker = workers[id], worker.state == .starting else { return }
+        guard let path = worker.configuration.readyProbe else { return becomeReady(id) }
+        guard !worker.probing, let pid = worker.pid else { return }
+        worker.probing = true
+        workers[id] = worker
+        emit(.probe(id, pid: pid, path: path, timeout: policy.probeTimeout))
+    }
+
+    /// A `ready_probe` answer: 2xx or 3xx makes the worker ready; anything else is asked again
+    /// shortly, until the boot timeout.
+    mutating func probed(_ id: WorkerID, status: Int?, detail: String) {
+        guard var worker = workers[id], worker.state == .starting, worker.probing else { return }
+        if let status, (200..<400).contains(status) { return becomeReady(id) }
+        let path = worker.configuration.readyProbe ?? "/"
+        let answer = status.map { "GET \(path) answered \($0)" } ?? "GET \(path): \(detail)"
+        if answer != worker.lastProbeAnswer { notice(.probeFailed(worker.reference, answer: answer)) }
+        worker.lastProbeAnswer = answer
+        worker.probeRetryAt = now + policy.probeInterval
+        workers[id] = worker
+    }
+
     /// A starting worker of an observed pool was seen accepting on its listening socket.
     mutating func observedAccepting(_ id: WorkerID) {
         guard let worker = workers[id], worker.configuration.readiness == .observed else { return }
-        becomeReady(id)
+        readinessSignalled(id)
     }
 
     /// When a ready worker's heartbeat is next due, if it is checked at all.
@@ -67,7 +91,7 @@ extension Supervisor {
         }
         workers[id] = worker
         if stopsByItself { recycle(id) }
-        if message.ready { becomeReady(id) }
+        if message.ready { readinessSignalled(id) }
         if message.watchdogTrigger, worker.stopReason == nil {
             abort(id, reason: .watchdogTrigger)
         }
@@ -108,6 +132,13 @@ extension Supervisor {
             case .ready: abort(id, reason: .heartbeatTimeout)
             case .stopping: kill(id)
             }
+        }
+        for id in workers.keys.sorted() {
+            guard let worker = workers[id], let retry = worker.probeRetryAt, retry <= now, let pid = worker.pid,
+                let path = worker.configuration.readyProbe
+            else { continue }
+            workers[id]?.probeRetryAt = nil
+            if worker.state == .starting { emit(.probe(id, pid: pid, path: path, timeout: policy.probeTimeout)) }
         }
         for p in pools.indices {
             for s in pools[p].slots.indices {

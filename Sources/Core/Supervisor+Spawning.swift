@@ -63,7 +63,7 @@ extension Supervisor {
         worker.deadline = worker.configuration.waitsForReadiness ? now + worker.configuration.bootTimeout : nil
         workers[id] = worker
         notice(.workerSpawned(worker.reference))
-        if !worker.configuration.waitsForReadiness { becomeReady(id) }
+        if !worker.configuration.waitsForReadiness { readinessSignalled(id) }
     }
 
     mutating func workerFailedToSpawn(_ id: WorkerID, error: String) {
@@ -187,6 +187,10 @@ extension Supervisor {
 
     /// Why an observed worker was not ready: droverd never saw it accept.
     func unobserved(_ worker: Worker) -> String {
+        if worker.probing {
+            let answer = worker.lastProbeAnswer ?? "GET \(worker.configuration.readyProbe ?? "/") got no answer yet"
+            return "; its ready_probe never passed (last: \(answer))"
+        }
         guard worker.configuration.readiness == .observed else { return "" }
         return "; it was never seen accepting on its socket (a command that does not serve it needs wait_ready = false)"
     }

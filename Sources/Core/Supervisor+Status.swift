@@ -88,6 +88,7 @@ extension Supervisor {
             lastExit: slot.flatMap(exitText),
             stderrTail: failing ? (worker.tail.lines.isEmpty ? slot!.lastTail : worker.tail.lines) : [],
             statusText: worker.statusText
+                ?? (worker.state == .starting ? worker.lastProbeAnswer.map { "not ready: \($0)" } : nil)
         )
     }
 

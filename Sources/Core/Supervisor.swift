@@ -57,6 +57,7 @@ public struct Supervisor: Sendable {
         case .exited(let pid, let status): processExited(pid: pid, status: status)
         case .notified(let pid, let message): notified(pid: pid, message)
         case .observedAccepting(let id): observedAccepting(id)
+        case .probed(let id, let status, let detail): probed(id, status: status, detail: detail)
         case .heartbeat(let id, let stamp): heartbeat(id, stamp: stamp)
         case .output(let id, let lines): output(id, lines: lines)
         case .timerFired: timerFired()
@@ -74,6 +75,7 @@ public struct Supervisor: Sendable {
         var earliest: Instant?
         for worker in workers.values {
             if let deadline = worker.deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+            if let retry = worker.probeRetryAt, earliest.map({ retry < $0 }) ?? true { earliest = retry }
         }
         for pool in pools {
             for slot in pool.slots {
@@ -96,7 +98,7 @@ public struct Supervisor: Sendable {
     /// with their pids. While it is not empty the shell looks at them about every 50 ms and reports
     /// ``SupervisorEvent/observedAccepting(_:)``; when it is empty the shell does not poll.
     public var observationsDue: [(id: WorkerID, pid: Int32, binds: [BindAddress])] {
-        workers.values.filter { $0.state == .starting && $0.configuration.readiness == .observed }
+        workers.values.filter { $0.state == .starting && $0.configuration.readiness == .observed && !$0.probing }
             .sorted { $0.id < $1.id }
             .compactMap { worker in worker.pid.map { (worker.id, $0, worker.configuration.binds) } }
     }

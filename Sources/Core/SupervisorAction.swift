@@ -11,6 +11,9 @@ public enum SupervisorAction: Sendable {
     case spawn(SpawnOrder)
     /// Send a signal to a worker (or to its whole process group).
     case signal(WorkerID, pid: Int32, Signal, processGroup: Bool)
+    /// Ask `GET path` on the worker's own probe socket (`ready_probe`), giving up after `timeout`;
+    /// answer with ``SupervisorEvent/probed(_:status:detail:)``.
+    case probe(WorkerID, pid: Int32, path: String, timeout: Duration)
     /// The worker is gone: free what the shell holds for it (pidfd, heartbeat page, stderr pipe).
     case release(WorkerID)
     /// Stop accepting connections: shut the listening sockets droverd bound down for reading.

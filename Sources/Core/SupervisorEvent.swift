@@ -19,6 +19,9 @@ public enum SupervisorEvent: Sendable {
     case notified(pid: Int32, NotifyMessage)
     /// The shell saw a starting worker of an observed pool accepting on its listening socket.
     case observedAccepting(WorkerID)
+    /// The answer to a ``SupervisorAction/probe(_:pid:path:timeout:)``: the HTTP status, or nil
+    /// with why there was none (refused, timed out, not HTTP).
+    case probed(WorkerID, status: Int?, detail: String)
     /// The stamp a worker last wrote on its heartbeat page.
     case heartbeat(WorkerID, stamp: Instant)
     /// Lines a worker wrote to stderr.

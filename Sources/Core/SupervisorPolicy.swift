@@ -26,6 +26,9 @@ public struct SupervisorPolicy: Hashable, Sendable {
     public var tailLines = 20
     /// Bytes kept of one stderr line.
     public var tailLineBytes = 512
+    /// How long one `ready_probe` request may take, and the pause before the next one.
+    public var probeTimeout: Duration = .seconds(1)
+    public var probeInterval: Duration = .milliseconds(200)
     /// The most workers one pool may have.
     public var maxWorkersPerPool = 10_000
 

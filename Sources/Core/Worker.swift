@@ -31,6 +31,10 @@ struct Worker: Sendable {
     var statusText: String?
     /// Its last `ERRNO=`.
     var errorNumber: Int32?
+    /// `ready_probe`: asked (its readiness signal came), when to ask again, the last bad answer.
+    var probing = false
+    var probeRetryAt: Instant?
+    var lastProbeAnswer: String?
     /// Its report that the app cannot be loaded (then no new attempt will do better).
     var loadFailure: LoadFailure?
     var tail: OutputTail

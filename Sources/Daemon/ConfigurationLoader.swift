@@ -120,7 +120,7 @@ struct ConfigurationLoader {
                     }
                 }
             case .command(let arguments):
-                program = CommandTemplate.expand(arguments[0], binds: pool.binds)
+                program = CommandTemplate.expand(arguments[0], binds: pool.binds, probe: pool.readyProbe != nil)
             }
             do {
                 _ = try ProgramLocator.find(program, path: path)

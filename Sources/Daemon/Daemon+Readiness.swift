@@ -23,6 +23,18 @@ extension Daemon {
         }
     }
 
+    /// Asks a worker's own probe socket for `path` (`ready_probe`) and tells the core the answer.
+    func probe(_ id: WorkerID, path: String, timeout: Duration) {
+        guard let address = processes[id]?.probeAddress else {
+            pending.append(.probed(id, status: nil, detail: "the worker has no probe socket"))
+            return
+        }
+        let limit = TimeAmount.nanoseconds(Int64(timeout.seconds * 1_000_000_000))
+        ReadyProbe.ask(address: address, path: path, timeout: limit, on: loop) { [self] answer in
+            self.assumeIsolated { $0.feed(.probed(id, status: answer.status, detail: answer.detail)) }
+        }
+    }
+
     /// Reports every starting worker seen accepting on one of its pool's listening sockets.
     private func observeReadiness() {
         readinessPoll = nil

@@ -28,13 +28,13 @@ actor Daemon {
     let listeners = ListenerSet()
     private let notify: NotifyListener
     private let spawner: WorkerSpawner
-    private var processes: [WorkerID: WorkerProcess] = [:]
+    private(set) var processes: [WorkerID: WorkerProcess] = [:]
     private var workerIDsByPID: [Int32: WorkerID] = [:]
     private var timer: Scheduled<Void>?
     private var timerDeadline: Instant?
     /// Readiness by observation (Daemon+Readiness): the next look at starting workers, if one is due.
     var readinessPoll: Scheduled<Void>?
-    private var pending: [SupervisorEvent] = []
+    var pending: [SupervisorEvent] = []
     private var handling = false
     private let exitCode: EventLoopPromise<Int32>
     var logger: Logger
@@ -61,6 +61,7 @@ actor Daemon {
         let pid: Int32
         let heartbeat: HeartbeatPage?
         let output: OutputPipe
+        let probeAddress: String?
     }
 
     init(
@@ -273,6 +274,7 @@ actor Daemon {
         switch action {
         case .spawn(let order): spawn(order)
         case .signal(_, let pid, let signal, let group): _ = kill(group ? -pid : pid, signal.rawValue)
+        case .probe(let id, _, let path, let timeout): probe(id, path: path, timeout: timeout)
         case .release(let id): release(id)
         case .stopAccepting: listeners.stopAccepting(sparing: commandPoolBinds)
         case .loadConfiguration(let id): pending.append(.configurationLoaded(id, loadConfiguration()))
@@ -294,7 +296,12 @@ actor Daemon {
             ages[spawned.pid] = spawnCount
             let id = order.worker
             let output = spawned.output
-            processes[id] = WorkerProcess(pid: spawned.pid, heartbeat: spawned.heartbeat, output: output)
+            processes[id] = WorkerProcess(
+                pid: spawned.pid,
+                heartbeat: spawned.heartbeat,
+                output: output,
+                probeAddress: spawned.probeAddress
+            )
             workerIDsByPID[spawned.pid] = id
             output.watch(on: ioQueue) { [loop, self] in
                 loop.execute { self.assumeIsolated { $0.outputArrived(id, output) } }

@@ -42,6 +42,8 @@ extension Notice {
         case .started: fields = [("event", .string("started"))]
         case .startupFailed(let pool, let reason):
             fields = [("event", .string("startup_failed")), ("pool", .string(pool)), ("reason", .string(reason))]
+        case .probeFailed(let worker, let answer):
+            fields = Self.worker("probe_failed", worker) + [("answer", .string(answer))]
         case .appLoadFailed(let worker, let failure, let sameAs):
             fields =
                 Self.worker("app_load_failed", worker) + [

@@ -45,6 +45,8 @@ extension Notice {
             (.info, "All pools ready")
         case .startupFailed(let pool, let reason):
             (.critical, "Pool \(pool) failed to start: \(reason)")
+        case .probeFailed(let worker, let answer):
+            (.info, "Worker \(worker) is not ready yet: \(answer)")
         case .appLoadFailed(let worker, let failure, let sameAs):
             if let sameAs {
                 (.error, "Worker \(worker) could not load the app: \(failure.summary) (same traceback as \(sameAs))")

@@ -49,6 +49,8 @@ struct WorkerSpawner {
         let pid: Int32
         let heartbeat: HeartbeatPage?
         let output: OutputPipe
+        /// The abstract address of its own probe socket (`ready_probe`).
+        let probeAddress: String?
     }
 
     func spawn(_ order: SpawnOrder, sockets: [Int32]) throws(SpawnError) -> Spawned {
@@ -63,7 +65,20 @@ struct WorkerSpawner {
         _ = fcntl(pipeEnds[0], F_SETFL, fcntl(pipeEnds[0], F_GETFL) | O_NONBLOCK)
         defer { close(pipeEnds[1]) }
 
-        let fds = sockets + (heartbeat.map { [$0.fd] } ?? [])
+        // ready_probe: a listening socket of its own, after the binds (LISTEN_FDNAMES "probe");
+        // droverd asks it, so no other worker can answer for this one.
+        var probe: (address: String, fd: Int32)?
+        if configuration.readyProbe != nil {
+            let address = "@drover-probe-\(getpid())-\(order.worker.rawValue)-\(UInt32.random(in: 0...UInt32.max))"
+            let fd = cdrover_probe_listener(address)
+            guard fd >= 0 else { throw SpawnError("probe socket \(address): \(errnoText(-fd))") }
+            probe = (address, fd)
+        }
+        defer { if let probe { close(probe.fd) } }  // the worker holds it now
+        let passed = sockets + (probe.map { [$0.fd] } ?? [])
+        let fds = passed + (heartbeat.map { [$0.fd] } ?? [])
+        var names = configuration.binds.enumerated().map { $1.name ?? "bind\($0)" }
+        if probe != nil { names.append(CommandTemplate.probeName) }
         var environment = baseEnvironment.filter { name, _ in
             !configuration.environment.contains { $0.name == name }
         }
@@ -72,12 +87,12 @@ struct WorkerSpawner {
             ("DROVER_POOL", configuration.name),
             ("DROVER_WORKER_INDEX", String(order.slot)),
             ("DROVER_GENERATION", String(order.generation)),
-            ("LISTEN_FDS", String(sockets.count)),
-            ("LISTEN_FDNAMES", configuration.binds.enumerated().map { $1.name ?? "bind\($0)" }.joined(separator: ":")),
+            ("LISTEN_FDS", String(passed.count)),
+            ("LISTEN_FDNAMES", names.joined(separator: ":")),
             ("NOTIFY_SOCKET", notifyAddress),
         ]
         if heartbeat != nil {
-            environment.append(("DROVER_HEARTBEAT_FD", String(3 + sockets.count)))
+            environment.append(("DROVER_HEARTBEAT_FD", String(3 + passed.count)))
         } else if let timeout = configuration.heartbeatTimeout {
             environment.append(("WATCHDOG_USEC", String(timeout.nanoseconds / 1000)))
         }
@@ -121,14 +136,15 @@ struct WorkerSpawner {
         if logFormat == .json {
             output.wrapper = WorkerLineWrapper(pool: configuration.name, slot: order.slot, pid: pid)
         }
-        return Spawned(pid: pid, heartbeat: heartbeat, output: output)
+        return Spawned(pid: pid, heartbeat: heartbeat, output: output, probeAddress: probe?.address)
     }
 
     /// The program and its arguments (the first argument is the program as written).
     func command(for configuration: PoolConfiguration) -> (String, [String]) {
         switch configuration.kind {
         case .command(let arguments):
-            let expanded = arguments.map { CommandTemplate.expand($0, binds: configuration.binds) }
+            let probe = configuration.readyProbe != nil
+            let expanded = arguments.map { CommandTemplate.expand($0, binds: configuration.binds, probe: probe) }
             return (expanded[0], expanded)
         case .uvicorn(let options):
             // The launcher must be done before droverd's kill deadline: idle grace for keep-alive

@@ -19,6 +19,9 @@ public struct PoolConfiguration: Hashable, Sendable {
     public var directory: String?
     /// How a starting worker becomes ready: `READY=1`, observed accepting, or at once.
     public var readiness: WorkerReadiness
+    /// `ready_probe`: an HTTP path droverd asks on the worker's own socket (fd name `probe`) once
+    /// `readiness` says ready; the worker is ready when it answers 2xx or 3xx.
+    public var readyProbe: String?
     /// Longest time from spawn to readiness before the worker is killed.
     public var bootTimeout: Duration
     /// Longest silence of a ready worker's heartbeat before it is killed; nil disables the check.
@@ -41,6 +44,7 @@ public struct PoolConfiguration: Hashable, Sendable {
         environment: [EnvironmentVariable] = [],
         directory: String? = nil,
         waitReady: Bool? = nil,
+        readyProbe: String? = nil,
         bootTimeout: Duration = .seconds(60),
         heartbeatTimeout: Duration? = .seconds(30),
         gracefulTimeout: Duration = .seconds(30),
@@ -55,6 +59,7 @@ public struct PoolConfiguration: Hashable, Sendable {
         self.environment = environment
         self.directory = directory
         self.readiness = WorkerReadiness.resolve(waitReady: waitReady, kind: kind, binds: binds)
+        self.readyProbe = readyProbe
         self.bootTimeout = bootTimeout
         self.heartbeatTimeout = heartbeatTimeout
         self.gracefulTimeout = gracefulTimeout

@@ -63,6 +63,13 @@ uint64_t cdrover_load_u64(const volatile uint64_t *address);
 /// Creates a SOCK_DGRAM AF_UNIX socket with SO_PASSCRED bound to `address`
 /// (a path, or "@name" for the abstract namespace). Returns the fd or -errno.
 int cdrover_notify_socket(const char *address);
+
+/// A listening Unix stream socket at `address` ("@name" for the abstract namespace): a worker's
+/// own probe socket (`ready_probe`). Close-on-exec; the spawn passes it on. Returns the fd or -errno.
+int cdrover_probe_listener(const char *address);
+
+/// A non-blocking Unix stream socket connected (or connecting) to `address`. Returns the fd or -errno.
+int cdrover_probe_connect(const char *address);
 /// Receives one datagram without blocking. Returns its length (the text is
 /// NUL-terminated in `buffer`), 0 for an empty one, -EAGAIN when none is
 /// queued, or another -errno. `sender` gets the kernel-attested pid (0 if the
