@@ -16,6 +16,7 @@ extension Configuration {
             ("pid", pidFile.map(JSONValue.string) ?? .null),
             ("control_socket", controlSocket.map(JSONValue.string) ?? .null),
             ("control_group", controlGroup.map(JSONValue.string) ?? .null),
+            ("ops_bind", opsBind.map { .string($0.description) } ?? .null),
             ("prestart", .string(prestart)),
             ("log_level", .string(logLevel.rawValue)),
             ("log_format", .string(logFormat.rawValue)),

@@ -282,6 +282,7 @@ public enum ConfigurationResolver {
             pidFile: try optionalText(.pid),
             controlSocket: try optionalText(.controlSocket),
             controlGroup: try optionalText(.controlGroup),
+            opsBind: try opsBind(merged[.opsBind]),
             prestart: try optionalText(.prestart) ?? "prestart.sh",
             file: inputs.file?.path ?? inputs.python?.path,
             reload: reload,
@@ -311,6 +312,26 @@ public enum ConfigurationResolver {
                 errorLog: errorLog
             )
         )
+    }
+
+    /// `ops_bind`: a TCP address or `unix:PATH`, without a name.
+    private static func opsBind(_ entry: Entry?) throws(ConfigurationError) -> BindAddress? {
+        guard let entry else { return nil }
+        let text = try ValueParser.text(entry, "ops_bind")
+        let culprit = entry.source.culprit("ops_bind")
+        let address: BindAddress
+        do {
+            address = try BindAddress(parsing: text)
+        } catch {
+            throw ConfigurationError("\(culprit): \(error.message)")
+        }
+        switch address.endpoint {
+        case .tcp, .unix:
+            guard address.name == nil else { break }
+            return address
+        case .inherited: break
+        }
+        throw ConfigurationError("\(culprit): '\(text)' is not HOST:PORT or unix:PATH")
     }
 
     private static func logLevel(_ entry: Entry?) throws(ConfigurationError) -> LogLevel {

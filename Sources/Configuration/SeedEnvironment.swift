@@ -56,6 +56,7 @@ enum SeedEnvironment {
             put(.controlSocket, "DROVER_CONTROL_SOCKET", .text(socket))
         }
         if let group = nonEmpty("DROVER_CONTROL_GROUP") { put(.controlGroup, "DROVER_CONTROL_GROUP", .text(group)) }
+        if let ops = nonEmpty("DROVER_OPS_BIND") { put(.opsBind, "DROVER_OPS_BIND", .text(ops)) }
         if let boot = nonEmpty("BOOT_TIMEOUT") { put(.bootTimeout, "BOOT_TIMEOUT", .text(boot)) }
         if let probe = nonEmpty("READY_PROBE") { put(.readyProbe, "READY_PROBE", .text(probe)) }
         let seed = SeedSummary(

@@ -18,6 +18,7 @@ extension Setting {
     static let reloadExtraFiles = Setting(rawValue: "reload_extra_files")
     static let controlSocket = Setting(rawValue: "control_socket")
     static let controlGroup = Setting(rawValue: "control_group")
+    static let opsBind = Setting(rawValue: "ops_bind")
     static let name = Setting(rawValue: "name")
     static let prestart = Setting(rawValue: "prestart")
 }
@@ -140,6 +141,14 @@ extension SettingRegistry {
             environment: ["DROVER_CONTROL_GROUP"],
             valueName: "GROUP",
             help: "A group whose members may use the control socket (mode 0660)."
+        ),
+        SettingSpec(
+            setting: .opsBind,
+            flags: ["--ops-bind"],
+            environment: ["DROVER_OPS_BIND"],
+            valueName: "ADDRESS",
+            defaultText: "off",
+            help: "An HTTP listener for probes and tools: /livez, /readyz, /status (HOST:PORT or unix:PATH)."
         ),
         SettingSpec(
             setting: .name,

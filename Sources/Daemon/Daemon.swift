@@ -50,6 +50,7 @@ actor Daemon {
     var controlClients: [UInt64: ControlClient] = [:]
     var nextClientID: UInt64 = 0
     private var controlServer: ControlServer?
+    private var opsServer: OpsServer?
     /// Gunicorn's master-side hooks, if the configuration file defines any.
     let hooks: HookRunner?
     /// Workers spawned so far (Gunicorn's `worker.age`).
@@ -110,9 +111,11 @@ actor Daemon {
     // MARK: - Inputs
 
     /// Binds the sockets, starts listening for notifications, and starts every pool.
-    func start(control: ControlServer?) {
+    func start(control: ControlServer?, ops: OpsServer? = nil) {
         controlServer = control
+        opsServer = ops
         if let control { logger.info("Control socket: \(control.path)") }
+        if let ops { logger.info("Ops listener: \(ops.display) (/livez, /readyz, /status)") }
         listeners.adopt(inheritedSockets)
         listeners.backlog = Int32(configuration.backlog)
         listeners.reusePort = configuration.reusePort
@@ -389,6 +392,7 @@ actor Daemon {
         pendingRestart?.cancel()
         listeners.closeAll()
         controlServer?.close()
+        opsServer?.close()
         if code == 0 { logger.info("Stopped") }
         exitCode.succeed(code)
     }

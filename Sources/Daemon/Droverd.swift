@@ -193,8 +193,17 @@ struct Droverd {
             hooks: hooks
         )
         let control: ControlServer
-        do {
+        let ops: OpsServer?
+        do throws(ListenerError) {
             control = try ControlServer(path: controlPath, group: controlGroup, loop: loop, daemon: daemon)
+            do throws(ListenerError) {
+                ops = try configuration.opsBind.map { address throws(ListenerError) in
+                    try OpsServer(address: address, loop: loop, daemon: daemon)
+                }
+            } catch {
+                control.close()
+                throw error
+            }
         } catch {
             // The daemon never ran: leave without tearing it down.
             pidFile?.remove()
@@ -202,7 +211,7 @@ struct Droverd {
             writeError("droverd: \(error.description)\n")
             Glibc.exit(1)
         }
-        loop.execute { daemon.assumeIsolated { $0.start(control: control) } }
+        loop.execute { daemon.assumeIsolated { $0.start(control: control, ops: ops) } }
         let signals = SignalSource(queue: DispatchQueue(label: "drover.signals")) { signal in
             loop.execute { daemon.assumeIsolated { $0.signal(signal) } }
         }

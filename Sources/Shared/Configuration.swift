@@ -23,6 +23,8 @@ public struct Configuration: Sendable {
     public var controlSocket: String?
     /// A group whose members may use the control socket, if any.
     public var controlGroup: String?
+    /// `ops_bind`: where the ops HTTP listener (`/livez`, `/readyz`, `/status`) listens, if anywhere.
+    public var opsBind: BindAddress?
     /// The prestart script (sourced before start-up).
     public var prestart: String
     /// The configuration file that was read, if any.
@@ -62,6 +64,7 @@ public struct Configuration: Sendable {
         pidFile: String? = nil,
         controlSocket: String? = nil,
         controlGroup: String? = nil,
+        opsBind: BindAddress? = nil,
         prestart: String = "prestart.sh",
         file: String? = nil,
         reload: Bool = false,
@@ -85,6 +88,7 @@ public struct Configuration: Sendable {
         self.pidFile = pidFile
         self.controlSocket = controlSocket
         self.controlGroup = controlGroup
+        self.opsBind = opsBind
         self.prestart = prestart
         self.file = file
         self.reload = reload

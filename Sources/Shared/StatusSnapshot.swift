@@ -12,8 +12,18 @@ public struct StatusSnapshot: Hashable, Sendable {
     }
 
     /// Whether every pool has all its desired workers ready, and every pool with binds a ready worker.
-    public var isReady: Bool {
-        pools.allSatisfy { $0.ready >= $0.desired && $0.serving && $0.state != "stopping" }
+    public var isReady: Bool { notReadyReason == nil }
+
+    /// Why ``isReady`` is false, in one line (the first pool that is not ready); nil when it is true.
+    public var notReadyReason: String? {
+        for pool in pools {
+            if pool.state == "stopping" { return "droverd is stopping" }
+            if !pool.serving { return "pool \(pool.name) has no ready worker to serve its sockets" }
+            if pool.ready < pool.desired {
+                return "pool \(pool.name) has \(pool.ready) of \(pool.desired) workers ready"
+            }
+        }
+        return nil
     }
 }
 

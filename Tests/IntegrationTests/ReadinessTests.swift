@@ -51,18 +51,6 @@ extension Integration {
             }
         }
 
-        /// Context switches of every thread of a process so far.
-        func contextSwitches(_ pid: Int32) -> Int {
-            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-            return tasks.reduce(0) { total, task in
-                let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)) ?? ""
-                return total
-                    + text.split(separator: "\n").filter { $0.contains("ctxt_switches") }.reduce(0) {
-                        $0 + (Int($1.split(separator: "\t").last ?? "") ?? 0)
-                    }
-            }
-        }
-
         func ports(_ drover: DroverProcess) -> [Int] {
             drover.log.split(separator: "\n").filter { $0.contains("Listening at: http://127.0.0.1:") }.map {
                 Int($0.components(separatedBy: "127.0.0.1:")[1].split(separator: " ")[0])!
@@ -143,9 +131,9 @@ extension Integration {
 
             // Once every worker is ready droverd stops looking (it polled every 50 ms meanwhile):
             // idle, with no heartbeat check, it does not wake up at all.
-            let before = contextSwitches(drover.pid)
+            let before = ProcessStats.contextSwitches(drover.pid)
             Thread.sleep(forTimeInterval: 2)
-            #expect(contextSwitches(drover.pid) - before <= 2)
+            #expect(ProcessStats.contextSwitches(drover.pid) - before <= 2)
 
             let restart = try drover.ctl("--json", "restart", "web")
             #expect(restart.status == 0)

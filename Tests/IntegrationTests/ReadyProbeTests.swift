@@ -17,7 +17,7 @@ extension Integration {
     struct ReadyProbeTests {
         /// An ASGI app whose `/healthz` says 200 only while a file named `healthy` exists.
         static let app = """
-            import os
+            import asyncio, os
 
             async def app(scope, receive, send):
                 if scope["type"] == "lifespan":
@@ -28,6 +28,8 @@ extension Integration {
                         else:
                             await send({"type": "lifespan.shutdown.complete"})
                             return
+                if scope["path"] == "/slow":
+                    await asyncio.sleep(3)
                 healthy = scope["path"] != "/healthz" or os.path.exists("healthy")
                 body = ("gen " + os.environ["DROVER_GENERATION"]).encode()
                 headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]

@@ -8,6 +8,26 @@ import Foundation
 /// What /proc says about a process.
 enum ProcessStats {
     /// Open file descriptors.
+    /// Context switches of every thread of a process so far.
+    static func contextSwitches(_ pid: Int32) -> Int {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.reduce(0) { total, task in
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)) ?? ""
+            return total
+                + text.split(separator: "\n").filter { $0.contains("ctxt_switches") }.reduce(0) {
+                    $0 + (Int($1.split(separator: "\t").last ?? "") ?? 0)
+                }
+        }
+    }
+
+    /// The state letter of `/proc/PID/stat` (`R`, `S`, `T` for stopped, …).
+    static func state(_ pid: Int32) -> String? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ").first.map(String.init)
+    }
+
     static func fdCount(_ pid: Int32) -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd"))?.count ?? -1
     }

@@ -1,0 +1,31 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverCore
+import DroverShared
+import NIOHTTP1
+
+// MARK: - The ops listener's answers
+
+extension Daemon {
+    /// What the ops listener answers for `path`, from the state the control socket reports.
+    func opsAnswer(path: String) -> OpsAnswer {
+        switch path {
+        case "/livez":
+            // Answered here, on the event loop: a stuck or stopped loop answers nothing.
+            return OpsAnswer(status: .ok, text: "ok")
+        case "/readyz":
+            let status = supervisor.status(at: now)
+            let reason = supervisor.isStopping ? "droverd is stopping" : status.notReadyReason
+            guard let reason else { return OpsAnswer(status: .ok, json: #"{"ready":true}"#) }
+            let body = JSONValue.object([("ready", .bool(false)), ("reason", .string(reason))]).compact
+            return OpsAnswer(status: .serviceUnavailable, json: body)
+        case "/status":
+            return OpsAnswer(status: .ok, json: ControlReply.success(statusWithMemory().json))
+        default:
+            return OpsAnswer(status: .notFound, text: "not found; try /livez, /readyz or /status")
+        }
+    }
+}
