@@ -26,7 +26,7 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
-        // C: what Swift's Glibc module hides (vfork spawn, pidfd, memfd, SCM_CREDENTIALS, prctl).
+        // C: what Swift's Glibc module hides (vfork spawn, memfd, SCM_CREDENTIALS, prctl).
         .target(name: "CDroverShim", path: "Sources/CDroverShim"),
         // C: runs TOMLKit's parser under a guard, so an assertion inside it is an error, not an abort.
         .target(

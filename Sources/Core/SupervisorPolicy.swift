@@ -19,8 +19,13 @@ public struct SupervisorPolicy: Hashable, Sendable {
     public var abortGrace: Duration = .seconds(1)
     /// Time a quick stop gives workers before SIGKILL.
     public var quickStopTimeout: Duration = .seconds(2)
-    /// Allowance for the launcher's stamp interval: a heartbeat page is checked at
-    /// last stamp + timeout + slack, so the kill lands between T and T + slack after the loop blocked.
+    /// How often the launcher stamps its heartbeat page: the one stated value of that cadence.
+    /// The launcher keeps a copy (`drover_worker.heartbeat.HEARTBEAT_INTERVAL`), and so do
+    /// docs/DESIGN.md and python/README.md; `HeartbeatCadenceTests` fails when one disagrees.
+    public var heartbeatInterval: Duration = .milliseconds(100)
+    /// Allowance for the launcher's stamp interval (several of them, so a late stamp is no
+    /// kill): a heartbeat page is checked at last stamp + timeout + slack, so the kill lands
+    /// between T and T + slack after the loop blocked.
     public var heartbeatSlack: Duration = .milliseconds(500)
     /// Lines of stderr kept per worker.
     public var tailLines = 20

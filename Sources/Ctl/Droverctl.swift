@@ -4,9 +4,11 @@
 //===----------------------------------------------------------------------===//
 
 import ArgumentParser
+import DroverShared
 import Glibc
 
-let droverctlVersion = "0.1.0"
+/// droverctl's version: droverd's, since both are built from the same tree.
+let droverctlVersion = droverVersion
 
 /// `droverctl`: talks to droverd over its control socket.
 @main

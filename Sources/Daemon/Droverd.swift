@@ -239,9 +239,6 @@ struct DroverdExit: Error {
     }
 }
 
-/// The version droverd and droverctl report.
-let droverVersion = "0.1.0"
-
 func writeError(_ text: String) {
     writeAll(2, text)
 }

@@ -106,24 +106,21 @@ struct WorkerSpawner {
             withCStrings(entries) { envp in
                 pidIndices.withUnsafeBufferPointer { indices in
                     fds.withUnsafeBufferPointer { fdBuffer in
-                        withOptionalCString(configuration.directory) { directory in
-                            var options = cdrover_spawn_options()
-                            options.path = UnsafePointer(argv[0]!)
-                            options.argv = argv
-                            options.envp = envp
-                            options.pid_env_indices = indices.baseAddress
-                            options.pid_env_count = Int32(indices.count)
-                            options.fds = fdBuffer.baseAddress
-                            options.nfds = Int32(fdBuffer.count)
-                            options.stdin_fd = devNull
-                            options.stdout_fd = 1
-                            options.stderr_fd = pipeEnds[1]
-                            options.cwd = directory
-                            options.new_process_group = 1
-                            options.pdeathsig = SIGKILL
-                            options.nofile_soft = fileLimit
-                            return cdrover_spawn(&options)
-                        }
+                        var options = cdrover_spawn_options()
+                        options.path = UnsafePointer(argv[0]!)
+                        options.argv = argv
+                        options.envp = envp
+                        options.pid_env_indices = indices.baseAddress
+                        options.pid_env_count = Int32(indices.count)
+                        options.fds = fdBuffer.baseAddress
+                        options.nfds = Int32(fdBuffer.count)
+                        options.stdin_fd = devNull
+                        options.stdout_fd = 1
+                        options.stderr_fd = pipeEnds[1]
+                        options.new_process_group = 1
+                        options.pdeathsig = SIGKILL
+                        options.nofile_soft = fileLimit
+                        return cdrover_spawn(&options)
                     }
                 }
             }
@@ -160,7 +157,6 @@ struct WorkerSpawner {
                 "--idle-grace", format(idleGrace),
                 "--graceful-timeout", format(max(graceful - idleGrace - 0.5, 0.1)),
             ]
-            if let directory = configuration.directory { arguments += ["--app-dir", directory] }
             if options.http != .auto { arguments += ["--http", options.http.rawValue] }
             if let certificate = options.certificate {
                 arguments += ["--ssl-certfile", certificate.certificate, "--ssl-keyfile", certificate.key]
@@ -195,9 +191,4 @@ private func withCStrings<T>(
     let pointers = strings.map { strdup($0) } + [nil]
     defer { for pointer in pointers { free(pointer) } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
-}
-
-private func withOptionalCString<T>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
-    guard let string else { return body(nil) }
-    return string.withCString { body($0) }
 }

@@ -15,8 +15,6 @@ public struct PoolConfiguration: Hashable, Sendable {
     public var binds: [BindAddress]
     /// Extra environment variables for the workers, in order.
     public var environment: [EnvironmentVariable]
-    /// Working directory of the workers, or nil for droverd's own.
-    public var directory: String?
     /// How a starting worker becomes ready: `READY=1`, observed accepting, or at once.
     public var readiness: WorkerReadiness
     /// `ready_probe`: an HTTP path droverd asks on the worker's own socket (fd name `probe`) once
@@ -42,7 +40,6 @@ public struct PoolConfiguration: Hashable, Sendable {
         workers: Int,
         binds: [BindAddress],
         environment: [EnvironmentVariable] = [],
-        directory: String? = nil,
         waitReady: Bool? = nil,
         readyProbe: String? = nil,
         bootTimeout: Duration = .seconds(60),
@@ -57,7 +54,6 @@ public struct PoolConfiguration: Hashable, Sendable {
         self.workers = workers
         self.binds = binds
         self.environment = environment
-        self.directory = directory
         self.readiness = WorkerReadiness.resolve(waitReady: waitReady, kind: kind, binds: binds)
         self.readyProbe = readyProbe
         self.bootTimeout = bootTimeout

@@ -134,7 +134,7 @@ extension Integration {
             #expect(config["result"]?["sources"]?["keep_alive"]?.stringValue == "env:KEEP_ALIVE")
             #expect(config["result"]?["sources"]?["workers"]?.stringValue == "flag:--workers")
             let version = try drover.ctl("version")
-            #expect(version.output == "droverctl 0.1.0, droverd 0.1.0 (pid \(drover.pid))\n")
+            #expect(version.output == "droverctl \(droverVersion), droverd \(droverVersion) (pid \(drover.pid))\n")
             #expect(try drover.ctl("reopen-logs").output == "reopened\n")
             let stop = try drover.ctl("stop")
             #expect(stop.status == 0)

@@ -7,19 +7,23 @@ import time
 
 from workers import TIMEOUT, wait_until
 
+from drover_worker.heartbeat import HEARTBEAT_INTERVAL
+
+FRESH = 3 * HEARTBEAT_INTERVAL  # a stamp at most this old is a live one
+
 
 def test_heartbeat_advances_while_idle_and_stops_while_the_loop_is_blocked(spawn):
     worker = spawn("blocking:app")
     worker.wait_ready()
     first = worker.stamp()
     assert first != 0, "a stamp is written before READY=1"
-    assert worker.stamp_age() < 0.3
+    assert worker.stamp_age() < FRESH
 
     started = time.monotonic()
     wait_until(lambda: time.monotonic() - started >= 0.3, message="0.3 s to pass")
     second = worker.stamp()
     assert second > first
-    assert worker.stamp_age() < 0.3, "the stamp is kept fresh (every 0.25 s at least) while idle"
+    assert worker.stamp_age() < FRESH, f"the stamp is kept fresh (every {HEARTBEAT_INTERVAL} s) while idle"
 
     conn = worker.connect()
     conn.send_request("/block?s=2")
@@ -30,7 +34,7 @@ def test_heartbeat_advances_while_idle_and_stops_while_the_loop_is_blocked(spawn
         assert time.monotonic() < deadline, "no response to /block"
     assert conn.read_response().status == 200
     assert max_age >= 1.5, f"the stamp kept advancing while the loop was blocked (oldest seen: {max_age:.2f}s)"
-    wait_until(lambda: worker.stamp_age() < 0.3, timeout=2, message="a fresh stamp after the block")
+    wait_until(lambda: worker.stamp_age() < FRESH, timeout=2, message="a fresh stamp after the block")
 
 
 def test_watchdog_pings_without_a_heartbeat_fd(spawn):

@@ -5,7 +5,7 @@
 //
 // What Swift's Glibc module hides from droverd: a vfork-based spawn that puts
 // inherited fds at 3.., sets PR_SET_PDEATHSIG and fills in LISTEN_PID with the
-// child's own pid; pidfds; memfds; SCM_CREDENTIALS on a datagram socket; prctl.
+// child's own pid; memfds; SCM_CREDENTIALS on a datagram socket; prctl.
 
 #ifndef CDROVER_H
 #define CDROVER_H
@@ -47,10 +47,6 @@ typedef struct cdrover_spawn_options {
 /// during exec (the failed child is reaped here).
 pid_t cdrover_spawn(const cdrover_spawn_options *options);
 
-/// pidfd_open(2); -errno on failure.
-int cdrover_pidfd_open(pid_t pid);
-/// pidfd_send_signal(2); -errno on failure.
-int cdrover_pidfd_send_signal(int pidfd, int sig);
 /// memfd_create(2) with MFD_CLOEXEC, truncated to `size` bytes; -errno on failure.
 int cdrover_memfd(const char *name, size_t size);
 /// Maps `size` bytes of `fd` read-only and shared; NULL on failure.
