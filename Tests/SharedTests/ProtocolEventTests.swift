@@ -48,6 +48,10 @@ let goldenEvents: [(ControlEvent.Kind, String)] = [
     (.started, #""event":"started""#),
     (.startupFailed(pool: "web", reason: "exit 3"), #""event":"startup_failed","pool":"web","reason":"exit 3""#),
     (
+        .probeFailed(web2, answer: "503 Service Unavailable"),
+        #""event":"probe_failed","pool":"web","pid":5698,"slot":2,"generation":1,"answer":"503 Service Unavailable""#
+    ),
+    (
         .appLoadFailed(web2, summary: "ImportError: x", traceback: ["Traceback", "ImportError: x"], sameAsPID: nil),
         #""event":"app_load_failed","pool":"web","pid":5698,"slot":2,"generation":1,"summary":"ImportError: x","traceback":["Traceback","ImportError: x"],"same_as_pid":null"#
     ),
