@@ -6,9 +6,14 @@
 import DroverShared
 
 extension Configuration {
-    /// The effective configuration and each value's source, as `--check-config` prints it
-    /// (and the control socket's `config` verb answers): `{"config": {…}, "sources": {…}}`.
+    /// The effective configuration and each value's source, as `--check-config` prints it:
+    /// `{"config": {…}, "sources": {…}}` (``controlReport`` as JSON).
     public var report: JSONValue {
+        (try? JSONValueEncoder().encode(controlReport)) ?? .null
+    }
+
+    /// The effective configuration and each value's source, as the control socket's `config` verb answers.
+    public var controlReport: ConfigReport {
         let config: [(String, JSONValue)] = [
             ("name", .string(name)),
             ("file", file.map(JSONValue.string) ?? .null),
@@ -27,7 +32,7 @@ extension Configuration {
             ("pools", .array(pools.map(Self.report))),
         ]
         let sortedSources = sources.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) }
-        return .object([("config", .object(config)), ("sources", .object(sortedSources))])
+        return ConfigReport(config: .object(config), sources: .object(sortedSources))
     }
 
     private static func report(_ pool: PoolConfiguration) -> JSONValue {

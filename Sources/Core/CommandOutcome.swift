@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import DroverShared
+
 /// What a finished command achieved.
 public enum CommandOutcome: Hashable, Sendable {
     /// The pool has this many workers, this many of them ready.
@@ -13,32 +15,15 @@ public enum CommandOutcome: Hashable, Sendable {
     case stopped
 }
 
-/// How one pool's rollout ended.
-public struct RolloutOutcome: Hashable, Sendable {
-    public var pool: String
-    /// The generation that serves now.
-    public var generation: Int
-    /// Nil when it succeeded; why not, otherwise.
-    public var failure: String?
-    public var duration: Duration
-
-    public init(pool: String, generation: Int, failure: String?, duration: Duration) {
-        self.pool = pool
-        self.generation = generation
-        self.failure = failure
-        self.duration = duration
-    }
-}
-
 /// Why a command failed: a stable code and one line for people.
 public struct CommandFailure: Error, Hashable, Sendable {
-    /// `no_such_pool`, `invalid_argument`, `stopping`, `rollout_failed`, `config_invalid`, `worker_failed`, `superseded`.
-    public var code: String
+    /// `noSuchPool`, `invalidArgument`, `stopping`, `rolloutFailed`, `configInvalid`, `workerFailed`, `superseded`.
+    public var code: ErrorCode
     public var message: String
     /// Per-pool outcomes, for a failed rollout.
     public var outcomes: [RolloutOutcome]
 
-    public init(code: String, message: String, outcomes: [RolloutOutcome] = []) {
+    public init(code: ErrorCode, message: String, outcomes: [RolloutOutcome] = []) {
         self.code = code
         self.message = message
         self.outcomes = outcomes

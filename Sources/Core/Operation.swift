@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import DroverShared
+
 /// A reload or restart: one runs at a time; requests that arrive meanwhile are
 /// merged into one queued operation of each kind.
 struct Operation: Sendable {

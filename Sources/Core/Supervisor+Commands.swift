@@ -26,12 +26,12 @@ extension Supervisor {
 
     private func noSuchPool(_ name: String) -> CommandFailure {
         let known = pools.filter { !$0.removing }.map(\.name).joined(separator: ", ")
-        return CommandFailure(code: "no_such_pool", message: "no pool named '\(name)' (pools: \(known))")
+        return CommandFailure(code: .noSuchPool, message: "no pool named '\(name)' (pools: \(known))")
     }
 
     private mutating func scale(pool name: String?, _ change: ScaleChange, from requester: Requester) {
         guard !isStopping else {
-            reply(requester, .failure(CommandFailure(code: "stopping", message: "droverd is stopping")))
+            reply(requester, .failure(CommandFailure(code: .stopping, message: "droverd is stopping")))
             return
         }
         let index = name.map { poolIndex(named: $0) } ?? pools.firstIndex { !$0.removing }
@@ -48,7 +48,7 @@ extension Supervisor {
         if change.floor > 0, target < change.floor { target = max(target, min(old, change.floor)) }
         guard target >= 0, target <= policy.maxWorkersPerPool else {
             let message = "cannot scale \(pools[p].name) to \(target) workers (0 to \(policy.maxWorkersPerPool))"
-            reply(requester, .failure(CommandFailure(code: "invalid_argument", message: message)))
+            reply(requester, .failure(CommandFailure(code: .invalidArgument, message: message)))
             return
         }
         if target == 0, old > 0, !change.allowZero, !pools[p].configuration.binds.isEmpty {
@@ -56,7 +56,7 @@ extension Supervisor {
             let message =
                 "refusing to scale \(pools[p].name) to 0 workers: nobody would serve \(binds)"
                 + " (connections would hang); add --allow-zero to do it anyway"
-            reply(requester, .failure(CommandFailure(code: "invalid_argument", message: message)))
+            reply(requester, .failure(CommandFailure(code: .invalidArgument, message: message)))
             return
         }
         if target != old {
@@ -84,7 +84,7 @@ extension Supervisor {
             let ready = readyCount(pools[p])
             if size != waiter.target {
                 let message = "\(waiter.pool) was scaled to \(size) before reaching \(waiter.target)"
-                emit(.reply(to: waiter.client, .failure(CommandFailure(code: "superseded", message: message))))
+                emit(.reply(to: waiter.client, .failure(CommandFailure(code: .superseded, message: message))))
             } else if ready >= size {
                 emit(.reply(to: waiter.client, .success(.scaled(pool: waiter.pool, workers: size, ready: ready))))
             } else {
@@ -100,7 +100,7 @@ extension Supervisor {
         guard !failing.isEmpty else { return }
         scaleWaiters.removeAll { $0.pool == pool }
         for waiter in failing {
-            emit(.reply(to: waiter.client, .failure(CommandFailure(code: "worker_failed", message: reason))))
+            emit(.reply(to: waiter.client, .failure(CommandFailure(code: .workerFailed, message: reason))))
         }
     }
 
@@ -127,7 +127,7 @@ extension Supervisor {
             }.max()
             if let drain { emit(.notifySystemd(.extendTimeout(drain + policy.abortGrace + .seconds(5)))) }
             abandonOperations()
-            let failure = CommandFailure(code: "stopping", message: "droverd is stopping")
+            let failure = CommandFailure(code: .stopping, message: "droverd is stopping")
             for waiter in scaleWaiters { emit(.reply(to: waiter.client, .failure(failure))) }
             scaleWaiters = []
             for p in pools.indices {

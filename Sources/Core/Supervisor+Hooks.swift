@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import DroverShared
+
 extension Supervisor {
     /// Gunicorn's hooks whose failure stops the server: the start-up ones (`on_starting` is awaited
     /// by the shell before anything is bound; `when_ready` runs once, as the sockets are bound).

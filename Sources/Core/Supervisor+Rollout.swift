@@ -11,7 +11,7 @@ extension Supervisor {
     /// Runs a reload or restart now, or merges it into the queued one of its kind.
     mutating func enqueue(_ kind: Operation.Kind, from requester: Requester) {
         guard !isStopping else {
-            reply(requester, .failure(CommandFailure(code: "stopping", message: "droverd is stopping")))
+            reply(requester, .failure(CommandFailure(code: .stopping, message: "droverd is stopping")))
             return
         }
         guard operation != nil else {
@@ -63,7 +63,7 @@ extension Supervisor {
         operation!.loading = false
         switch result {
         case .failure(let error):
-            finishOperation(failure: CommandFailure(code: "config_invalid", message: error.message))
+            finishOperation(failure: CommandFailure(code: .configInvalid, message: error.message))
         case .success(let configurations):
             apply(configurations)
             operationProgress()
@@ -198,7 +198,7 @@ extension Supervisor {
             result = .failure(failure)
         } else if !failed.isEmpty {
             let message = failed.map { "\($0.pool): \($0.failure!)" }.joined(separator: "; ")
-            result = .failure(CommandFailure(code: "rollout_failed", message: message, outcomes: finished.outcomes))
+            result = .failure(CommandFailure(code: .rolloutFailed, message: message, outcomes: finished.outcomes))
         } else {
             result = .success(.rolledOut(finished.outcomes))
         }
@@ -219,7 +219,7 @@ extension Supervisor {
         let abandoned = (operation.map { [$0] } ?? []) + queuedOperations
         operation = nil
         queuedOperations = []
-        let failure = CommandFailure(code: "stopping", message: "droverd is stopping")
+        let failure = CommandFailure(code: .stopping, message: "droverd is stopping")
         for requester in abandoned.flatMap(\.requesters) { reply(requester, .failure(failure)) }
         for p in pools.indices { pools[p].rollout = nil }
     }

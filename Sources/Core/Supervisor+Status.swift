@@ -31,7 +31,7 @@ extension Supervisor {
                         pid: nil,
                         slot: index,
                         generation: generation,
-                        state: slot.retryAt == nil ? "starting" : "backoff",
+                        state: slot.retryAt == nil ? .starting : .backoff,
                         ageSeconds: 0,
                         restarts: slot.restarts,
                         lastExit: exitText(slot),
@@ -47,21 +47,21 @@ extension Supervisor {
             entries.append(workerStatus(worker, slot: nil, now: now))
         }
         let ready = readyCount(pool)
-        let state: String
+        let state: PoolStatus.State
         if isStopping {
-            state = "stopping"
+            state = .stopping
         } else if pool.removing {
-            state = "removing"
+            state = .removing
         } else if pool.rollout != nil {
-            state = "rolling"
+            state = .rolling
         } else if ready >= pool.slots.count {
-            state = "running"
+            state = .running
         } else if phase == .starting || !pool.everReady {
-            state = "starting"
+            state = .starting
         } else if pool.slots.contains(where: { $0.retryAt != nil }) {
-            state = "backoff"
+            state = .backoff
         } else {
-            state = "degraded"
+            state = .degraded
         }
         return PoolStatus(
             name: pool.name,
@@ -82,7 +82,7 @@ extension Supervisor {
             pid: worker.pid,
             slot: worker.slot,
             generation: worker.generation,
-            state: worker.state == .spawning ? WorkerState.starting.rawValue : worker.state.rawValue,
+            state: worker.state.reported,
             ageSeconds: (now - worker.spawnedAt).seconds,
             restarts: slot?.restarts ?? 0,
             lastExit: slot.flatMap(exitText),

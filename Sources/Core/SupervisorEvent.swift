@@ -50,30 +50,17 @@ public enum Command: Hashable, Sendable {
 
 /// A new pool size, absolute or relative, never below `floor`.
 public struct ScaleChange: Hashable, Sendable {
-    public enum Amount: Hashable, Sendable {
-        case to(Int)
-        case by(Int)
-    }
-
-    public var amount: Amount
+    public var amount: ScaleAmount
     /// The smallest size this change may reach (TTOU keeps 1 worker, like Gunicorn).
     public var floor: Int
     /// Whether a pool with binds may go down to 0 workers (nobody would serve its sockets).
     public var allowZero: Bool
 
-    public init(_ amount: Amount, floor: Int = 0, allowZero: Bool = false) {
+    public init(_ amount: ScaleAmount, floor: Int = 0, allowZero: Bool = false) {
         self.amount = amount
         self.floor = floor
         self.allowZero = allowZero
     }
-}
-
-/// How droverd stops.
-public enum StopMode: String, Hashable, Sendable {
-    /// Drain: in-flight requests finish within the graceful timeout.
-    case graceful
-    /// Stop now: the quick-stop signal and a short deadline.
-    case quick
 }
 
 /// Who asked: a signal (nobody to answer) or a control-socket client.

@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import DroverShared
+
 /// Where a worker is in its life.
 public enum WorkerState: String, Hashable, Sendable {
     /// Asked for, not yet started by the shell.
@@ -13,6 +15,15 @@ public enum WorkerState: String, Hashable, Sendable {
     case ready
     /// Asked to stop (or killed), waiting for it to exit.
     case stopping
+
+    /// The state `status` shows (a worker being spawned shows as starting).
+    var reported: WorkerStatus.State {
+        switch self {
+        case .spawning, .starting: .starting
+        case .ready: .ready
+        case .stopping: .stopping
+        }
+    }
 }
 
 /// Why the supervisor stops a worker.

@@ -25,15 +25,9 @@ struct Status: ParsableCommand {
     var ready = false
 
     func run() throws {
-        let result = try Session(options: global).run(.status(pool: pool))
-        let pools = result["pools"]?.arrayValue ?? []
-        let allReady = pools.allSatisfy { pool in
-            (pool["ready"]?.intValue ?? 0) >= (pool["desired"]?.intValue ?? 1)
-                && pool["serving"]?.boolValue != false
-                && pool["state"]?.stringValue != "stopping"
-        }
-        if !global.json { print(EventText.statusTable(result)) }
-        if ready && !allReady { throw ExitCode(1) }
+        let status = try Session(options: global).run(.status(pool: pool), as: StatusSnapshot.self)
+        if !global.json { print(EventText.statusTable(status)) }
+        if ready && !status.isReady { throw ExitCode(1) }
     }
 }
 
@@ -55,12 +49,8 @@ struct Scale: ParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        let result = try Session(options: global).run(request)
-        if !global.json {
-            print(
-                "\(result["pool"]?.stringValue ?? pool): \(result["workers"]?.intValue ?? 0) workers, \(result["ready"]?.intValue ?? 0) ready"
-            )
-        }
+        let result = try Session(options: global).run(request, as: ScaleResult.self)
+        if !global.json { print("\(result.pool): \(result.workers) workers, \(result.ready) ready") }
     }
 }
 
@@ -72,7 +62,7 @@ struct Reload: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let result = try Session(options: global).run(.reload)
+        let result = try Session(options: global).run(.reload, as: RolloutResult.self)
         if !global.json { printRollout(result) }
     }
 }
@@ -86,15 +76,14 @@ struct Restart: ParsableCommand {
     @Argument(help: "The pool (default: every pool).") var pool: String?
 
     func run() throws {
-        let result = try Session(options: global).run(.restart(pool: pool))
+        let result = try Session(options: global).run(.restart(pool: pool), as: RolloutResult.self)
         if !global.json { printRollout(result) }
     }
 }
 
-func printRollout(_ result: JSONValue) {
-    for pool in result["pools"]?.arrayValue ?? [] {
-        let seconds = pool["duration_s"]?.doubleValue ?? 0
-        print("\(pool["pool"]?.stringValue ?? "?"): generation \(pool["generation"]?.intValue ?? 0) (\(seconds)s)")
+func printRollout(_ result: RolloutResult) {
+    for pool in result.pools {
+        print("\(pool.pool): generation \(pool.generation) (\(pool.duration.seconds)s)")
     }
 }
 
@@ -108,7 +97,7 @@ struct Stop: ParsableCommand {
 
     func run() throws {
         guard mode == "graceful" || mode == "fast" else { throw ValidationError("'\(mode)' is not graceful or fast") }
-        _ = try Session(options: global).run(.stop(fast: mode == "fast"))
+        _ = try Session(options: global).run(.stop(mode == "fast" ? .quick : .graceful), as: StopResult.self)
         if !global.json { print("stopped") }
     }
 }
@@ -121,8 +110,8 @@ struct Config: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let result = try Session(options: global).run(.config)
-        if !global.json { print(result.pretty) }
+        let report = try Session(options: global).run(.config, as: ConfigReport.self)
+        if !global.json { print(try JSONValueEncoder().encode(report).pretty) }
     }
 }
 
@@ -135,7 +124,7 @@ struct Events: ParsableCommand {
 
     func run() throws {
         try Session(options: global).stream(.events) { line, event in
-            if global.json || event == nil { print(line) } else { print(EventText.describe(event!)) }
+            if let event, !global.json { print(EventText.describe(event)) } else { print(line) }
             fflush(nil)
         }
     }
@@ -149,12 +138,8 @@ struct Version: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let result = try Session(options: global).run(.version)
-        if !global.json {
-            print(
-                "droverctl \(droverctlVersion), droverd \(result["version"]?.stringValue ?? "?") (pid \(result["pid"]?.intValue ?? 0))"
-            )
-        }
+        let result = try Session(options: global).run(.version, as: VersionInfo.self)
+        if !global.json { print("droverctl \(droverctlVersion), droverd \(result.version) (pid \(result.pid))") }
     }
 }
 
@@ -166,7 +151,7 @@ struct ReopenLogs: ParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        _ = try Session(options: global).run(.reopenLogs)
+        _ = try Session(options: global).run(.reopenLogs, as: ReopenResult.self)
         if !global.json { print("reopened") }
     }
 }

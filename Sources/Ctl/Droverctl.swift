@@ -47,47 +47,42 @@ struct Droverctl: ParsableCommand {
         }
     }
 
-    /// Moves `--socket X`, `--name X` and `--json` written before the subcommand to just after its name,
-    /// where the subcommand's own options parse them.
+    /// Puts the arguments in the order argument-parser reads: `--socket X`, `--name X` and `--json`
+    /// written before the subcommand go just after its name, where the subcommand's own options
+    /// parse them; after it, options come first and positionals last, behind `--` when one of them
+    /// starts with `-` (`scale web -1 --socket S` → `scale --socket S -- web -1`).
     static func globalOptionsLast(_ arguments: [String]) -> [String] {
-        var moved: [String] = []
-        var rest: [String] = []
-        var index = 0
-        var seenSubcommand = false
-        let known = Set(configuration.subcommands.map { $0._commandName })
         var position = 0
         while position < arguments.count, arguments[position].hasPrefix("-") {
             position += GlobalOptions.valued.contains(arguments[position]) ? 2 : 1
         }
+        let known = Set(configuration.subcommands.map { $0._commandName })
         guard position < arguments.count, known.contains(arguments[position]) else { return arguments }
+        var options = Array(arguments[..<position])
+        var positionals: [String] = []
+        var index = position + 1
         while index < arguments.count {
             let argument = arguments[index]
-            // `scale web -2`: a negative count is a value, not an option.
-            if seenSubcommand, argument.count > 1, argument.first == "-", argument.dropFirst().allSatisfy(\.isNumber) {
-                rest += ["--", argument]
-                index += 1
-                continue
-            }
-            let name = String(argument.split(separator: "=", maxSplits: 1).first ?? "")
-            if !seenSubcommand, GlobalOptions.valued.contains(argument), index + 1 < arguments.count {
-                moved += [argument, arguments[index + 1]]
-                index += 2
-                continue
-            }
-            if !seenSubcommand, GlobalOptions.valued.contains(name) || GlobalOptions.flags.contains(argument) {
-                moved.append(argument)
-                index += 1
-                continue
-            }
-            rest.append(argument)
             index += 1
-            if !seenSubcommand && !argument.hasPrefix("-") {
-                // Right after the subcommand's name, before any `--`.
-                seenSubcommand = true
-                rest += moved
-                moved = []
+            if argument == "--" {
+                positionals += arguments[index...]
+                break
+            }
+            if !argument.hasPrefix("-") || isNegativeNumber(argument) {
+                positionals.append(argument)
+            } else if GlobalOptions.valued.contains(argument), index < arguments.count {
+                options += [argument, arguments[index]]
+                index += 1
+            } else {
+                options.append(argument)
             }
         }
-        return rest + moved
+        let separator = positionals.contains { $0.hasPrefix("-") } ? ["--"] : []
+        return [arguments[position]] + options + separator + positionals
+    }
+
+    /// `-1`, `-20`: a count for `scale`, not an option.
+    private static func isNegativeNumber(_ argument: String) -> Bool {
+        argument.count > 1 && argument.first == "-" && argument.dropFirst().allSatisfy { $0.isASCII && $0.isNumber }
     }
 }

@@ -9,17 +9,13 @@ import Glibc
 /// Events, status and results as people read them.
 enum EventText {
     /// `11:48:46 worker_ready web[2] pid 5698 gen 1 boot_s=0.304`.
-    static func describe(_ event: JSONValue) -> String {
-        var parts = [clock(event["time"]?.doubleValue), event["event"]?.stringValue ?? "?"]
-        if let pool = event["pool"]?.stringValue {
-            parts.append(event["slot"]?.intValue.map { "\(pool)[\($0)]" } ?? pool)
-        }
-        if let pid = event["pid"]?.intValue { parts.append("pid \(pid)") }
-        if let generation = event["generation"]?.intValue { parts.append("gen \(generation)") }
-        for (key, value) in event.objectValue ?? []
-        where !["time", "event", "pool", "slot", "pid", "generation"].contains(key) {
-            parts.append("\(key)=\(text(value))")
-        }
+    static func describe(_ event: ControlEvent) -> String {
+        var parts = [clock(event.time), event.kind.name]
+        let subject = event.subject
+        if let pool = subject.pool { parts.append(subject.slot.map { "\(pool)[\($0)]" } ?? pool) }
+        if let pid = subject.pid { parts.append("pid \(pid)") }
+        if let generation = subject.generation { parts.append("gen \(generation)") }
+        for (key, value) in event.details { parts.append("\(key)=\(text(value))") }
         return parts.joined(separator: " ")
     }
 
@@ -41,32 +37,25 @@ enum EventText {
     }
 
     /// `status` as a table.
-    static func statusTable(_ status: JSONValue) -> String {
+    static func statusTable(_ status: StatusSnapshot) -> String {
         var rows = [["POOL", "STATE", "READY", "GEN"]]
         var details: [String] = []
-        for pool in status["pools"]?.arrayValue ?? [] {
-            let name = pool["name"]?.stringValue ?? "?"
-            var generation = String(pool["generation"]?.intValue ?? 0)
-            if let next = pool["rolling_out_to"]?.intValue { generation += "→\(next)" }
-            var state = pool["state"]?.stringValue ?? "?"
-            if pool["serving"]?.boolValue == false, state != "starting" { state += ", not serving" }
-            rows.append([
-                name, state,
-                "\(pool["ready"]?.intValue ?? 0)/\(pool["desired"]?.intValue ?? 0)", generation,
-            ])
+        for pool in status.pools {
+            var generation = String(pool.generation)
+            if let next = pool.rollingOutTo { generation += "→\(next)" }
+            var state = pool.state.rawValue
+            if !pool.serving, pool.state != .starting { state += ", not serving" }
+            rows.append([pool.name, state, "\(pool.ready)/\(pool.desired)", generation])
             var workerRows = [["  SLOT", "PID", "GEN", "STATE", "AGE", "RESTARTS", "RSS", "LAST EXIT"]]
-            for worker in pool["workers"]?.arrayValue ?? [] {
-                var state = worker["state"]?.stringValue ?? "?"
-                if let retry = worker["retry_in_s"]?.doubleValue { state += " (\(format(retry))s)" }
+            for worker in pool.workers {
+                var state = worker.state.rawValue
+                if let retry = worker.retryInSeconds { state += " (\(format(retry))s)" }
                 workerRows.append([
-                    "  " + String(worker["slot"]?.intValue ?? 0), worker["pid"]?.intValue.map(String.init) ?? "-",
-                    String(worker["generation"]?.intValue ?? 0), state, duration(worker["age_s"]?.doubleValue ?? 0),
-                    String(worker["restarts"]?.intValue ?? 0), memory(worker["rss_bytes"]?.intValue),
-                    worker["last_exit"]?.stringValue ?? "-",
+                    "  \(worker.slot)", worker.pid.map(String.init) ?? "-", String(worker.generation), state,
+                    duration(worker.ageSeconds), String(worker.restarts), memory(worker.rssBytes),
+                    worker.lastExit ?? "-",
                 ])
-                for line in worker["stderr_tail"]?.arrayValue ?? [] {
-                    workerRows.append(["  |", line.stringValue ?? ""])
-                }
+                for line in worker.stderrTail { workerRows.append(["  |", line]) }
             }
             details.append(table(workerRows))
         }
@@ -105,7 +94,7 @@ enum EventText {
         return "\(whole / 3600)h"
     }
 
-    private static func memory(_ bytes: Int?) -> String {
+    private static func memory(_ bytes: UInt64?) -> String {
         guard let bytes else { return "-" }
         let mebibytes = Double(bytes) / 1_048_576
         return "\(format(mebibytes))M"

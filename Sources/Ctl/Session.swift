@@ -15,8 +15,13 @@ struct Session {
     static let failed: Int32 = 1
     static let noDaemon: Int32 = 3
 
-    /// Sends `request`; progress events go to `progress` (stderr for people); returns the final result.
-    func run(_ request: ControlRequest, progress: (JSONValue) -> Void = Self.describeProgress) throws -> JSONValue {
+    /// Sends `request`; progress events go to `progress` (stderr for people); returns the final
+    /// result, decoded as `Value`.
+    func run<Value: Codable & Sendable>(
+        _ request: ControlRequest,
+        as type: Value.Type,
+        progress: (ControlEvent?, String) -> Void = Self.describeProgress
+    ) throws -> Value {
         var connection: ControlConnection
         do {
             connection = try ControlConnection(path: options.path)
@@ -28,13 +33,10 @@ struct Session {
             try connection.send(request.line)
         } catch {
             // droverd may have refused the connection (and said why) before reading the request.
-            if let line = try? connection.readLine(), let reply = try? JSONValue(parsing: line),
-                reply["ok"]?.boolValue == false
+            if let line = try? connection.readLine(),
+                case .failure(let refusal)? = try? JSONValueDecoder().decode(ControlReply<JSONValue>.self, line: line)
             {
-                throw Self.fail(
-                    "\(reply["error"]?["code"]?.stringValue ?? "error"): \(reply["error"]?["message"]?.stringValue ?? line)",
-                    status: Self.failed
-                )
+                throw Self.fail(refusal.description, status: Self.failed)
             }
             throw Self.fail(error.message, status: Self.failed)
         }
@@ -48,26 +50,37 @@ struct Session {
             guard let line else {
                 throw Self.fail("droverd closed the connection before answering", status: Self.failed)
             }
-            guard let reply = try? JSONValue(parsing: line) else {
+            if options.json { print(line) }
+            guard let value = try? JSONValue(parsing: line) else {
                 throw Self.fail("droverd sent a line that is not JSON: \(line)", status: Self.failed)
             }
-            if reply["ok"] == nil {
-                if options.json { print(line) } else { progress(reply) }
+            let decoded: ReplyLine<Value>
+            do {
+                decoded = try JSONValueDecoder().decode(ReplyLine<Value>.self, from: value)
+            } catch {
+                // A progress line this version cannot read is shown as it came; an answer is an error.
+                if ReplyLine<Value>.isReply(value) {
+                    throw Self.fail(
+                        "droverd's answer does not read as expected (\(error)): \(line)",
+                        status: Self.failed
+                    )
+                }
+                if !options.json { progress(nil, line) }
                 continue
             }
-            if options.json { print(line) }
-            guard reply["ok"]?.boolValue == true else {
-                let error = reply["error"]
-                let code = error?["code"]?.stringValue ?? "error"
-                let message = error?["message"]?.stringValue ?? line
-                throw Self.fail("\(code): \(message)", status: Self.failed, printed: options.json)
+            switch decoded {
+            case .progress(let event):
+                if !options.json { progress(event, line) }
+            case .reply(.success(let result)):
+                return result
+            case .reply(.failure(let error)):
+                throw Self.fail(error.description, status: Self.failed, printed: options.json)
             }
-            return reply["result"] ?? .null
         }
     }
 
     /// Streams every line until droverd closes the connection (for `events`).
-    func stream(_ request: ControlRequest, each: (String, JSONValue?) -> Void) throws {
+    func stream(_ request: ControlRequest, each: (String, ControlEvent?) -> Void) throws {
         var connection: ControlConnection
         do {
             connection = try ControlConnection(path: options.path)
@@ -77,14 +90,11 @@ struct Session {
         }
         defer { connection.close() }
         while let line = try? connection.readLine() {
-            let reply = try? JSONValue(parsing: line)
-            if let reply, reply["ok"]?.boolValue == false {
-                throw Self.fail(
-                    "\(reply["error"]?["code"]?.stringValue ?? "error"): \(reply["error"]?["message"]?.stringValue ?? line)",
-                    status: Self.failed
-                )
+            switch try? JSONValueDecoder().decode(ReplyLine<JSONValue>.self, line: line) {
+            case .reply(.failure(let error)): throw Self.fail(error.description, status: Self.failed)
+            case .progress(let event): each(line, event)
+            default: each(line, nil)
             }
-            each(line, reply)
         }
     }
 
@@ -94,8 +104,8 @@ struct Session {
         return ExitCode(status)
     }
 
-    static func describeProgress(_ event: JSONValue) {
-        writeError(EventText.describe(event) + "\n")
+    static func describeProgress(_ event: ControlEvent?, _ line: String) {
+        writeError((event.map(EventText.describe) ?? line) + "\n")
     }
 }
 

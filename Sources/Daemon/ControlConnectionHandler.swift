@@ -58,7 +58,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
 
     private func refuse(_ context: ChannelHandlerContext, _ error: ControlError) {
         var buffer = context.channel.allocator.buffer(capacity: 128)
-        buffer.writeString(ControlReply.failure(error) + "\n")
+        buffer.writeString(error.replyLine + "\n")
         let channel = context.channel
         channel.writeAndFlush(buffer).whenComplete { _ in channel.close(promise: nil) }
     }
@@ -71,18 +71,18 @@ final class ControlConnectionHandler: ChannelInboundHandler {
             let line = Array(buffered[..<newline])
             buffered.removeSubrange(...newline)
             guard line.count <= ControlRequest.maximumLineLength else {
-                client.send(ControlReply.failure(ControlError(.lineTooLong, "request longer than 64 KiB")))
+                client.send(ControlError(.lineTooLong, "request longer than 64 KiB").replyLine)
                 continue
             }
             guard let text = String(validating: line, as: UTF8.self), !line.contains(0) else {
-                client.send(ControlReply.failure(ControlError(.invalidUTF8, "request is not UTF-8 text")))
+                client.send(ControlError(.invalidUTF8, "request is not UTF-8 text").replyLine)
                 continue
             }
             daemon.assumeIsolated { $0.controlRequest(text, from: client) }
             guard context.channel.isActive else { return }
         }
         if buffered.count > ControlRequest.maximumLineLength {
-            client.send(ControlReply.failure(ControlError(.lineTooLong, "request longer than 64 KiB")))
+            client.send(ControlError(.lineTooLong, "request longer than 64 KiB").replyLine)
             buffered = []
             context.close(promise: nil)
         }

@@ -33,55 +33,38 @@ extension Daemon {
         do {
             request = try ControlRequest(line: line)
         } catch {
-            client.send(ControlReply.failure(error))
+            client.send(error.replyLine)
             return
         }
         switch request {
         case .version:
-            client.send(
-                ControlReply.success(
-                    .object([
-                        ("version", .string(droverVersion)), ("pid", .int(Int(getpid()))),
-                        ("name", .string(configuration.name)),
-                    ])
-                )
-            )
+            let version = VersionInfo(version: droverVersion, pid: getpid(), name: configuration.name)
+            client.send(ControlReply.success(version).line)
         case .help:
-            let verbs = ControlRequest.usage.map { usage in
-                JSONValue.object([
-                    ("verb", .string(usage.verb)), ("arguments", .string(usage.arguments)),
-                    ("meaning", .string(usage.meaning)),
-                ])
-            }
-            client.send(ControlReply.success(.object([("verbs", .array(verbs))])))
+            client.send(ControlReply.success(VerbList(verbs: ControlRequest.usage)).line)
         case .status(let pool):
             var snapshot = statusWithMemory()
             if let pool {
                 snapshot.pools = snapshot.pools.filter { $0.name == pool }
                 guard !snapshot.pools.isEmpty else {
-                    client.send(ControlReply.failure(noSuchPool(pool)))
+                    client.send(noSuchPool(pool).replyLine)
                     return
                 }
             }
-            client.send(ControlReply.success(snapshot.json))
+            client.send(ControlReply.success(snapshot).line)
         case .config:
-            client.send(ControlReply.success(configuration.report))
+            client.send(ControlReply.success(configuration.controlReport).line)
         case .reopenLogs:
             reopenLogs()
-            client.send(ControlReply.success(.object([("reopened", .bool(true))])))
+            client.send(ControlReply.success(ReopenResult()).line)
         case .events:
             client.subscribed = true
-            client.send(JSONValue.object([("event", .string("subscribed")), ("pid", .int(Int(getpid())))]).compact)
+            client.send(ControlEvent(.subscribed(pid: getpid()), time: nil).line)
         case .scale(let pool, let amount, let allowZero):
-            let change: ScaleChange
-            switch amount {
-            case .to(let count): change = ScaleChange(.to(count), allowZero: allowZero)
-            case .by(let delta): change = ScaleChange(.by(delta), allowZero: allowZero)
-            }
-            submit(.scale(pool: pool, change), from: client)
+            submit(.scale(pool: pool, ScaleChange(amount, allowZero: allowZero)), from: client)
         case .reload: submit(.reload, from: client)
         case .restart(let pool): submit(.restart(pool: pool), from: client)
-        case .stop(let fast): submit(.stop(fast ? .quick : .graceful), from: client)
+        case .stop(let mode): submit(.stop(mode), from: client)
         }
     }
 
@@ -100,21 +83,21 @@ extension Daemon {
         guard let client = controlClients[id] else { return }
         client.pending = max(0, client.pending - 1)
         switch result {
-        case .success(let outcome):
-            client.send(ControlReply.success(Self.json(outcome)))
+        case .success(.scaled(let pool, let workers, let ready)):
+            client.send(ControlReply.success(ScaleResult(pool: pool, workers: workers, ready: ready)).line)
+        case .success(.rolledOut(let outcomes)):
+            client.send(ControlReply.success(RolloutResult(pools: outcomes)).line)
+        case .success(.stopped):
+            client.send(ControlReply.success(StopResult()).line)
         case .failure(let failure):
-            let details: [(String, JSONValue)] =
-                failure.outcomes.isEmpty ? [] : [("pools", .array(failure.outcomes.map(Self.json)))]
-            client.send(
-                ControlReply.failure(ControlError(code: failure.code, message: failure.message), details: details)
-            )
+            client.send(ControlError(failure.code, failure.message, pools: failure.outcomes).replyLine)
         }
     }
 
     /// Tells `events` subscribers, and clients waiting for an operation, what happened.
     func broadcast(_ notice: Notice) {
         guard controlClients.values.contains(where: \.wantsNotices) else { return }
-        let line = notice.event.compact
+        let line = notice.event.line
         for client in controlClients.values where client.wantsNotices && !client.send(line) {
             logger.warning("Dropped control client \(client.id): it stopped reading events")
         }
@@ -136,22 +119,5 @@ extension Daemon {
             }
         }
         return snapshot
-    }
-
-    private static func json(_ outcome: CommandOutcome) -> JSONValue {
-        switch outcome {
-        case .scaled(let pool, let workers, let ready):
-            .object([("pool", .string(pool)), ("workers", .int(workers)), ("ready", .int(ready))])
-        case .rolledOut(let outcomes): .object([("pools", .array(outcomes.map(json)))])
-        case .stopped: .object([("stopped", .bool(true))])
-        }
-    }
-
-    private static func json(_ outcome: RolloutOutcome) -> JSONValue {
-        .object([
-            ("pool", .string(outcome.pool)), ("generation", .int(outcome.generation)),
-            ("ok", .bool(outcome.failure == nil)), ("error", outcome.failure.map(JSONValue.string) ?? .null),
-            ("duration_s", .double((outcome.duration.seconds * 1000).rounded() / 1000)),
-        ])
     }
 }

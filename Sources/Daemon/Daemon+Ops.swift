@@ -19,11 +19,9 @@ extension Daemon {
         case "/readyz":
             let status = supervisor.status(at: now)
             let reason = supervisor.isStopping ? "droverd is stopping" : status.notReadyReason
-            guard let reason else { return OpsAnswer(status: .ok, json: #"{"ready":true}"#) }
-            let body = JSONValue.object([("ready", .bool(false)), ("reason", .string(reason))]).compact
-            return OpsAnswer(status: .serviceUnavailable, json: body)
+            return OpsAnswer(status: reason == nil ? .ok : .serviceUnavailable, json: ReadinessAnswer(reason: reason).line)
         case "/status":
-            return OpsAnswer(status: .ok, json: ControlReply.success(statusWithMemory().json))
+            return OpsAnswer(status: .ok, json: ControlReply.success(statusWithMemory()).line)
         default:
             return OpsAnswer(status: .notFound, text: "not found; try /livez, /readyz or /status")
         }

@@ -8,93 +8,48 @@ import DroverShared
 import Glibc
 
 extension Notice {
-    /// The `events` line for this notice: `{"event": "worker_ready", "pool", "pid", "slot", "generation", "time", …}`.
-    var event: JSONValue {
-        var fields: [(String, JSONValue)]
+    /// The `events` line for this notice, stamped with the wall clock.
+    var event: ControlEvent {
+        ControlEvent(eventKind, time: Self.now())
+    }
+
+    private var eventKind: ControlEvent.Kind {
         switch self {
-        case .workerSpawned(let worker): fields = Self.worker("worker_spawned", worker)
-        case .workerReady(let worker, let bootTime):
-            fields = Self.worker("worker_ready", worker) + [("boot_s", Self.seconds(bootTime))]
-        case .workerStopping(let worker, let reason):
-            fields = Self.worker("worker_stopping", worker) + [("reason", .string(reason.rawValue))]
+        case .workerSpawned(let worker): .workerSpawned(worker.event)
+        case .workerReady(let worker, let bootTime): .workerReady(worker.event, bootSeconds: bootTime.seconds)
+        case .workerStopping(let worker, let reason): .workerStopping(worker.event, reason: reason.rawValue)
         case .workerTimedOut(let worker, let reason, let after):
-            fields =
-                Self.worker("worker_timeout", worker) + [
-                    ("reason", .string(reason.rawValue)), ("after_s", Self.seconds(after)),
-                ]
-        case .workerKilled(let worker): fields = Self.worker("worker_killed", worker)
+            .workerTimeout(worker.event, reason: reason.rawValue, afterSeconds: after.seconds)
+        case .workerKilled(let worker): .workerKilled(worker.event)
         case .workerExited(let worker, let status, let failed):
-            fields =
-                Self.worker("worker_exited", worker) + [
-                    ("status", .string(status.description)), ("failed", .bool(failed)),
-                ]
-        case .spawnFailed(let worker, let error):
-            fields = Self.worker("spawn_failed", worker) + [("error", .string(error))]
+            .workerExited(worker.event, status: status.description, failed: failed)
+        case .spawnFailed(let worker, let error): .spawnFailed(worker.event, error: error)
         case .respawnScheduled(let pool, let slot, let after, let failures):
-            fields = [
-                ("event", .string("respawn_scheduled")), ("pool", .string(pool)), ("slot", .int(slot)),
-                ("after_s", Self.seconds(after)), ("failures", .int(failures)),
-            ]
-        case .orphanReaped(let pid, let status):
-            fields = [
-                ("event", .string("orphan_reaped")), ("pid", .int(Int(pid))), ("status", .string(status.description)),
-            ]
-        case .started: fields = [("event", .string("started"))]
-        case .startupFailed(let pool, let reason):
-            fields = [("event", .string("startup_failed")), ("pool", .string(pool)), ("reason", .string(reason))]
-        case .probeFailed(let worker, let answer):
-            fields = Self.worker("probe_failed", worker) + [("answer", .string(answer))]
+            .respawnScheduled(pool: pool, slot: slot, afterSeconds: after.seconds, failures: failures)
+        case .orphanReaped(let pid, let status): .orphanReaped(pid: pid, status: status.description)
+        case .started: .started
+        case .startupFailed(let pool, let reason): .startupFailed(pool: pool, reason: reason)
+        case .probeFailed(let worker, let answer): .probeFailed(worker.event, answer: answer)
         case .appLoadFailed(let worker, let failure, let sameAs):
-            fields =
-                Self.worker("app_load_failed", worker) + [
-                    ("summary", .string(failure.summary)),
-                    ("traceback", sameAs == nil ? .array(failure.traceback.map(JSONValue.string)) : .null),
-                    ("same_as_pid", sameAs?.pid.map { .int(Int($0)) } ?? .null),
-                ]
-        case .hookFailed(let hook, let reason, let fatal):
-            fields = [
-                ("event", .string("hook_failed")), ("hook", .string(hook)), ("reason", .string(reason)),
-                ("fatal", .bool(fatal)),
-            ]
-        case .scaled(let pool, let from, let to):
-            fields = [("event", .string("scaled")), ("pool", .string(pool)), ("from", .int(from)), ("to", .int(to))]
-        case .rolloutStarted(let pool, let from, let to):
-            fields = [
-                ("event", .string("rollout_started")), ("pool", .string(pool)), ("from", .int(from)), ("to", .int(to)),
-            ]
+            .appLoadFailed(
+                worker.event,
+                summary: failure.summary,
+                traceback: sameAs == nil ? failure.traceback : nil,
+                sameAsPID: sameAs?.pid
+            )
+        case .hookFailed(let hook, let reason, let fatal): .hookFailed(hook: hook, reason: reason, fatal: fatal)
+        case .scaled(let pool, let from, let to): .scaled(pool: pool, from: from, to: to)
+        case .rolloutStarted(let pool, let from, let to): .rolloutStarted(pool: pool, from: from, to: to)
         case .rolloutFinished(let pool, let generation, let duration):
-            fields = [
-                ("event", .string("rollout_finished")), ("pool", .string(pool)), ("generation", .int(generation)),
-                ("duration_s", Self.seconds(duration)),
-            ]
+            .rolloutFinished(pool: pool, generation: generation, durationSeconds: duration.seconds)
         case .rolloutFailed(let pool, let generation, let reason):
-            fields = [
-                ("event", .string("rollout_failed")), ("pool", .string(pool)), ("generation", .int(generation)),
-                ("reason", .string(reason)),
-            ]
-        case .reloadStarted: fields = [("event", .string("reload_started"))]
-        case .reloadFinished(let failure):
-            fields = [("event", .string("reload_finished")), ("ok", .bool(failure == nil))]
-            if let failure { fields.append(("error", .string(failure))) }
-        case .poolAdded(let pool): fields = [("event", .string("pool_added")), ("pool", .string(pool))]
-        case .poolRemoved(let pool): fields = [("event", .string("pool_removed")), ("pool", .string(pool))]
-        case .stopping(let mode):
-            fields = [("event", .string("stopping")), ("mode", .string(mode == .quick ? "fast" : "graceful"))]
+            .rolloutFailed(pool: pool, generation: generation, reason: reason)
+        case .reloadStarted: .reloadStarted
+        case .reloadFinished(let failure): .reloadFinished(error: failure)
+        case .poolAdded(let pool): .poolAdded(pool: pool)
+        case .poolRemoved(let pool): .poolRemoved(pool: pool)
+        case .stopping(let mode): .stopping(mode)
         }
-        fields.append(("time", .double(Self.now())))
-        return .object(fields)
-    }
-
-    private static func worker(_ name: String, _ worker: WorkerReference) -> [(String, JSONValue)] {
-        [
-            ("event", .string(name)), ("pool", .string(worker.pool)),
-            ("pid", worker.pid.map { .int(Int($0)) } ?? .null),
-            ("slot", .int(worker.slot)), ("generation", .int(worker.generation)),
-        ]
-    }
-
-    private static func seconds(_ duration: Duration) -> JSONValue {
-        .double((duration.seconds * 1000).rounded() / 1000)
     }
 
     /// Wall-clock seconds since the epoch, to the millisecond.
@@ -102,5 +57,12 @@ extension Notice {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec / 1_000_000) / 1000
+    }
+}
+
+extension WorkerReference {
+    /// The worker as events name it.
+    fileprivate var event: EventWorker {
+        EventWorker(pool: pool, pid: pid, slot: slot, generation: generation)
     }
 }

@@ -3,58 +3,51 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-/// The lines droverd writes back: one JSON object each.
-public enum ControlReply {
-    /// `{"ok":true,"result":…}`: the final answer to a request.
-    public static func success(_ result: JSONValue) -> String {
-        JSONValue.object([("ok", .bool(true)), ("result", result)]).compact
+/// The final line of an answer: `{"ok":true,"result":…}` or `{"ok":false,"error":{"code":…,"message":…}}`.
+public enum ControlReply<Value: Codable & Sendable>: Codable, Sendable {
+    case success(Value)
+    case failure(ControlError)
+
+    enum CodingKeys: String, CodingKey {
+        case ok, result, error
     }
 
-    /// `{"ok":false,"error":{"code":…,"message":…}}`.
-    public static func failure(_ error: ControlError, details: [(String, JSONValue)] = []) -> String {
-        var body: [(String, JSONValue)] = [("code", .string(error.code)), ("message", .string(error.message))]
-        body += details
-        return JSONValue.object([("ok", .bool(false)), ("error", .object(body))]).compact
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if try container.decode(Bool.self, forKey: .ok) {
+            self = .success(try container.decode(Value.self, forKey: .result))
+        } else {
+            self = .failure(try container.decode(ControlError.self, forKey: .error))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .success(let value):
+            try container.encode(true, forKey: .ok)
+            try container.encode(value, forKey: .result)
+        case .failure(let error):
+            try container.encode(false, forKey: .ok)
+            try container.encode(error, forKey: .error)
+        }
+    }
+
+    /// Whether a decoded line is a final reply (it has `ok`) rather than a progress event.
+    static func isReply(_ decoder: any Decoder) throws -> Bool {
+        try decoder.container(keyedBy: CodingKeys.self).contains(.ok)
     }
 }
 
-extension StatusSnapshot {
-    /// `{"pools": [{"name", "state", "desired", "running", "ready", "generation", "serving", "workers": [...]}]}`.
-    public var json: JSONValue {
-        .object([("pools", .array(pools.map(\.json)))])
-    }
+extension ControlReply: Equatable where Value: Equatable {}
+extension ControlReply: Hashable where Value: Hashable {}
+
+extension ControlReply {
+    /// The reply as one protocol line (without its newline).
+    public var line: String { JSONValueEncoder().line(self) }
 }
 
-extension PoolStatus {
-    public var json: JSONValue {
-        .object([
-            ("name", .string(name)),
-            ("state", .string(state)),
-            ("desired", .int(desired)),
-            ("running", .int(running)),
-            ("ready", .int(ready)),
-            ("generation", .int(generation)),
-            ("rolling_out_to", rollingOutTo.map(JSONValue.int) ?? .null),
-            ("serving", .bool(serving)),
-            ("workers", .array(workers.map(\.json))),
-        ])
-    }
-}
-
-extension WorkerStatus {
-    public var json: JSONValue {
-        .object([
-            ("pid", pid.map { .int(Int($0)) } ?? .null),
-            ("slot", .int(slot)),
-            ("generation", .int(generation)),
-            ("state", .string(state)),
-            ("age_s", .double((ageSeconds * 1000).rounded() / 1000)),
-            ("restarts", .int(restarts)),
-            ("last_exit", lastExit.map(JSONValue.string) ?? .null),
-            ("rss_bytes", rssBytes.map { .int(Int($0)) } ?? .null),
-            ("stderr_tail", .array(stderrTail.map(JSONValue.string))),
-            ("retry_in_s", retryInSeconds.map { .double(($0 * 1000).rounded() / 1000) } ?? .null),
-            ("status", statusText.map(JSONValue.string) ?? .null),
-        ])
-    }
+extension ControlError {
+    /// `{"ok":false,"error":{…}}` for this error, as one protocol line (without its newline).
+    public var replyLine: String { ControlReply<JSONValue>.failure(self).line }
 }

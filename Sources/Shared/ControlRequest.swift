@@ -13,42 +13,30 @@ public enum ControlRequest: Hashable, Sendable {
     case scale(pool: String, ScaleAmount, allowZero: Bool = false)
     case reload
     case restart(pool: String?)
-    case stop(fast: Bool)
+    case stop(StopMode)
     case config
     case reopenLogs
     case events
-
-    /// `N`, `+N` or `-N`.
-    public enum ScaleAmount: Hashable, Sendable, CustomStringConvertible {
-        case to(Int)
-        case by(Int)
-
-        public var description: String {
-            switch self {
-            case .to(let count): String(count)
-            case .by(let delta): delta >= 0 ? "+\(delta)" : String(delta)
-            }
-        }
-    }
 
     /// The longest request line, in bytes.
     public static let maximumLineLength = 64 * 1024
 
     /// Every verb, with its arguments, as `help` lists them.
-    public static let usage: [(verb: String, arguments: String, meaning: String)] = [
-        ("version", "", "droverd's version and pid"),
-        ("help", "", "this list"),
-        ("status", "[POOL]", "pools and workers: counts, states, pids, ages, restarts, last exits, RSS"),
-        (
-            "scale", "POOL N|+N|-N [allow-zero]",
+    public static let usage: [VerbUsage] = [
+        VerbUsage("version", "", "droverd's version and pid"),
+        VerbUsage("help", "", "this list"),
+        VerbUsage("status", "[POOL]", "pools and workers: counts, states, pids, ages, restarts, last exits, RSS"),
+        VerbUsage(
+            "scale",
+            "POOL N|+N|-N [allow-zero]",
             "resize a pool; answers when the new workers are ready (or failed); allow-zero lets a pool with binds go to 0"
         ),
-        ("reload", "", "re-read the configuration and roll every pool out; answers with the outcome"),
-        ("restart", "[POOL]", "roll a pool (or all) out to a new generation; answers with the outcome"),
-        ("stop", "[graceful|fast]", "stop droverd (graceful by default); answers when every worker is gone"),
-        ("config", "", "the effective configuration and each value's source"),
-        ("reopen-logs", "", "reopen log files (as SIGUSR1)"),
-        ("events", "", "stream every state change until the client leaves"),
+        VerbUsage("reload", "", "re-read the configuration and roll every pool out; answers with the outcome"),
+        VerbUsage("restart", "[POOL]", "roll a pool (or all) out to a new generation; answers with the outcome"),
+        VerbUsage("stop", "[graceful|fast]", "stop droverd (graceful by default); answers when every worker is gone"),
+        VerbUsage("config", "", "the effective configuration and each value's source"),
+        VerbUsage("reopen-logs", "", "reopen log files (as SIGUSR1)"),
+        VerbUsage("events", "", "stream every state change until the client leaves"),
     ]
 
     /// The verb, as written.
@@ -73,7 +61,7 @@ public enum ControlRequest: Hashable, Sendable {
         case .status(let pool?): "status \(pool)"
         case .scale(let pool, let amount, let allowZero): "scale \(pool) \(amount)" + (allowZero ? " allow-zero" : "")
         case .restart(let pool?): "restart \(pool)"
-        case .stop(let fast): fast ? "stop fast" : "stop graceful"
+        case .stop(let mode): "stop \(mode)"
         default: verb
         }
     }
@@ -127,8 +115,8 @@ public enum ControlRequest: Hashable, Sendable {
         case "stop":
             try expect(0...1, "[graceful|fast]")
             switch arguments.first {
-            case nil, "graceful": self = .stop(fast: false)
-            case "fast", "quick": self = .stop(fast: true)
+            case nil, "graceful": self = .stop(.graceful)
+            case "fast", "quick": self = .stop(.quick)
             case let other?: throw ControlError(.invalidArgument, "stop: '\(other)' is not graceful or fast")
             }
         case "config":
@@ -147,51 +135,9 @@ public enum ControlRequest: Hashable, Sendable {
     }
 
     private static func amount(_ text: String) throws(ControlError) -> ScaleAmount {
-        let digits = text.first == "+" || text.first == "-" ? text.dropFirst() : Substring(text)
-        guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-            let value = Int(digits)
-        else {
+        guard let amount = ScaleAmount(text) else {
             throw ControlError(.invalidArgument, "scale: '\(text.prefix(40))' is not N, +N or -N")
         }
-        switch text.first {
-        case "+": return .by(value)
-        case "-": return .by(-value)
-        default: return .to(value)
-        }
+        return amount
     }
-}
-
-/// A protocol-level error: a stable code and one line for people.
-public struct ControlError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The stable error codes of the control protocol.
-    public enum Code: String, Hashable, Sendable, CaseIterable {
-        case emptyRequest = "empty_request"
-        case unknownVerb = "unknown_verb"
-        case invalidArgument = "invalid_argument"
-        case invalidUTF8 = "invalid_utf8"
-        case lineTooLong = "line_too_long"
-        case tooManyConnections = "too_many_connections"
-        case permissionDenied = "permission_denied"
-        case noSuchPool = "no_such_pool"
-        case stopping
-        case rolloutFailed = "rollout_failed"
-        case configInvalid = "config_invalid"
-        case workerFailed = "worker_failed"
-        case superseded
-    }
-
-    public var code: String
-    public var message: String
-
-    public init(_ code: Code, _ message: String) {
-        self.code = code.rawValue
-        self.message = message
-    }
-
-    public init(code: String, message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(code): \(message)" }
 }

@@ -86,20 +86,20 @@ struct Harness {
     }
 
     /// Live worker pids of a pool in a given state, by slot.
-    func pids(_ name: String = "web", state: String) -> [Int32] {
+    func pids(_ name: String = "web", state: WorkerStatus.State) -> [Int32] {
         pool(name).workers.filter { $0.state == state }.sorted { $0.slot < $1.slot }.compactMap(\.pid)
     }
 
     /// Marks every starting worker ready.
     mutating func readyAll() {
         for pool in status.pools {
-            for pid in pids(pool.name, state: "starting") { ready(pid) }
+            for pid in pids(pool.name, state: .starting) { ready(pid) }
         }
     }
 
     /// Makes every stopping worker exit the way a signal it was sent would end it.
     mutating func exitStopping(_ name: String = "web") {
-        for pid in pids(name, state: "stopping") { exit(pid, .signaled(.terminate, coreDumped: false)) }
+        for pid in pids(name, state: .stopping) { exit(pid, .signaled(.terminate, coreDumped: false)) }
     }
 }
 
@@ -156,7 +156,7 @@ extension Array where Element == SupervisorAction {
 }
 
 extension Result where Failure == CommandFailure {
-    var failureCode: String? {
+    var failureCode: ErrorCode? {
         if case .failure(let failure) = self { failure.code } else { nil }
     }
 }

@@ -20,7 +20,7 @@ struct HookTests {
             )
         )
         #expect(actions.signals.map(\.signal) == [.interrupt, .interrupt])
-        for pid in harness.pids("web", state: "stopping") { _ = harness.exit(pid, .exited(0)) }
+        for pid in harness.pids("web", state: .stopping) { _ = harness.exit(pid, .exited(0)) }
         #expect(harness.history.exitCode == 1)
     }
 
@@ -34,6 +34,6 @@ struct HookTests {
             harness.history.notices.contains(.hookFailed(hook: "child_exit", reason: "ValueError: x", fatal: false))
         )
         #expect(actions.signals.isEmpty)
-        #expect(harness.status.pools[0].state == "running")
+        #expect(harness.status.pools[0].state == .running)
     }
 }

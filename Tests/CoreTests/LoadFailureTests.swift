@@ -48,7 +48,7 @@ struct LoadFailureTests {
     func startup() throws {
         var harness = Harness([uvicornPool(workers: 3)])
         harness.send(.start)
-        let pids = harness.pids(state: "starting")
+        let pids = harness.pids(state: .starting)
         #expect(pids.count == 3)
         let first = report(failure, from: pids[1], &harness)
         let second = report(failure, from: pids[0], &harness)
@@ -57,7 +57,7 @@ struct LoadFailureTests {
         let exit = harness.exit(pids[1], .exited(4))
         #expect(exit.stopsAccepting)  // no second or third attempt
         #expect(!exit.contains { if case .spawn = $0 { true } else { false } })
-        for pid in harness.pids(state: "stopping") { harness.exit(pid, .exited(0)) }
+        for pid in harness.pids(state: .stopping) { harness.exit(pid, .exited(0)) }
         #expect(harness.history.exitCode == 4)
         guard case .startupFailed(let pool, let reason) = harness.history.notices.last else {
             Issue.record("the last notice is \(String(describing: harness.history.notices.last))")
@@ -93,10 +93,10 @@ struct LoadFailureTests {
     @Test("a new generation that cannot load the app fails the rollout with the summary; the old one serves on")
     func rollout() throws {
         var harness = Harness.running([uvicornPool(workers: 2)])
-        let old = harness.pids(state: "ready")
+        let old = harness.pids(state: .ready)
         let load = harness.send(.command(.reload, from: .client(7))).configurationLoads
         harness.send(.configurationLoaded(try #require(load.first), .success([uvicornPool(workers: 2)])))
-        let incoming = harness.pids(state: "starting")
+        let incoming = harness.pids(state: .starting)
         #expect(incoming.count >= 1)
         _ = report(failure, from: incoming[0], &harness)
         let actions = harness.exit(incoming[0], .exited(4))
@@ -104,6 +104,6 @@ struct LoadFailureTests {
             if case .rolloutFailed(_, _, let reason) = $0 { reason } else { nil }
         }
         #expect(reasons.first?.hasSuffix("ModuleNotFoundError: No module named 'mian'") == true)
-        #expect(harness.pids(state: "ready") == old)
+        #expect(harness.pids(state: .ready) == old)
     }
 }

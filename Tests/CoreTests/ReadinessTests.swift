@@ -40,17 +40,17 @@ struct ReadinessTests {
     func observed() throws {
         var harness = Harness([servingCommandPool(), commandPool()])
         let start = harness.send(.start)
-        #expect(harness.pids(state: "starting").count == 2)
-        #expect(harness.pids("jobs", state: "ready").count == 1)
+        #expect(harness.pids(state: .starting).count == 2)
+        #expect(harness.pids("jobs", state: .ready).count == 1)
         #expect(!start.systemdWithoutStatus.contains(.ready))
         let due = harness.supervisor.observationsDue
-        #expect(due.map(\.pid) == harness.pids(state: "starting"))
+        #expect(due.map(\.pid) == harness.pids(state: .starting))
         #expect(due.allSatisfy { $0.binds == servingCommandPool().binds })
         #expect(harness.supervisor.nextDeadline == harness.now + .seconds(10))
         #expect(!harness.status.isReady)
 
         harness.send(.observedAccepting(due[0].id))
-        #expect(harness.pids(state: "ready").count == 1)
+        #expect(harness.pids(state: .ready).count == 1)
         #expect(harness.supervisor.observationsDue.map(\.id) == [due[1].id])
         let last = harness.send(.observedAccepting(due[1].id))
         #expect(last.systemdWithoutStatus == [.ready])
@@ -76,7 +76,7 @@ struct ReadinessTests {
     func bootTimeout() {
         var harness = Harness([servingCommandPool(workers: 1)])
         harness.send(.start)
-        let pid = harness.pids(state: "starting")[0]
+        let pid = harness.pids(state: .starting)[0]
         let actions = harness.advance(.seconds(10))
         #expect(actions.signals.map(\.pid) == [pid])
         #expect(actions.signals.map(\.signal) == [.abort])
@@ -89,19 +89,19 @@ struct ReadinessTests {
         var harness = Harness([servingCommandPool()])
         harness.send(.start)
         for due in harness.supervisor.observationsDue { harness.send(.observedAccepting(due.id)) }
-        let old = harness.pids(state: "ready")
+        let old = harness.pids(state: .ready)
         let actions = harness.send(.command(.reload, from: .client(1)))
         let id = try #require(actions.configurationLoads.first)
         var broken = servingCommandPool()
         broken.kind = .command(arguments: ["false"])
         harness.send(.configurationLoaded(id, .success([broken])))
-        let new = harness.pids(state: "starting")
+        let new = harness.pids(state: .starting)
         #expect(new.count == 2)
         // Nothing retires before a new worker is seen accepting.
         #expect(harness.history.signals.isEmpty)
         let exit = harness.exit(new[0])
-        #expect(exit.replies.first?.result.failureCode == "rollout_failed")
-        #expect(harness.pids(state: "ready") == old)
+        #expect(exit.replies.first?.result.failureCode == .rolloutFailed)
+        #expect(harness.pids(state: .ready) == old)
         #expect(harness.pool().generation == 1)
         #expect(harness.supervisor.configurations.first?.kind == servingCommandPool().kind)
     }
@@ -115,7 +115,7 @@ struct ReadinessTests {
         harness.readyAll()
         for change in [ScaleChange(.to(0)), ScaleChange(.by(-2)), ScaleChange(.by(-5))] {
             let refused = harness.send(.command(.scale(pool: "web", change), from: .client(1)))
-            #expect(refused.replies.first?.result.failureCode == "invalid_argument")
+            #expect(refused.replies.first?.result.failureCode == .invalidArgument)
             #expect(refused.signals.isEmpty)
             #expect(harness.pool().desired == 2)
         }
@@ -151,7 +151,7 @@ struct ReadinessTests {
         var harness = Harness([uvicornPool(workers: 1)])
         harness.send(.start)
         harness.readyAll()
-        let actions = harness.exit(harness.pids(state: "ready")[0])
+        let actions = harness.exit(harness.pids(state: .ready)[0])
         #expect(actions.systemd.contains(.status("web: 0/1 ready, gen 1, not serving")))
         #expect(!harness.pool().serving)
     }

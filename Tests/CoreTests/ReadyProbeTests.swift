@@ -36,13 +36,13 @@ struct ReadyProbeTests {
     func observedThenProbed() throws {
         var harness = Harness([probedPool()])
         harness.send(.start)
-        let pid = harness.pids(state: "starting")[0]
+        let pid = harness.pids(state: .starting)[0]
         let id = try #require(harness.pids.first { $0.value == pid }?.key)
         #expect(harness.supervisor.observationsDue.count == 1)
         let seen = harness.send(.observedAccepting(id))
         #expect(probes(seen) == ["/healthz"])
         #expect(harness.supervisor.observationsDue.isEmpty)  // no more looking while it is asked
-        #expect(harness.pool().workers[0].state == "starting")
+        #expect(harness.pool().workers[0].state == .starting)
         let answered = harness.send(.probed(id, status: 503, detail: "Service Unavailable"))
         let told = answered.notices.compactMap { if case .probeFailed(_, let answer) = $0 { answer } else { nil } }
         #expect(told == ["GET /healthz answered 503"])
@@ -53,7 +53,7 @@ struct ReadyProbeTests {
         harness.advance(.milliseconds(200))
         let ready = harness.send(.probed(id, status: 200, detail: "OK"))
         #expect(ready.notices.contains { if case .workerReady = $0 { true } else { false } })
-        #expect(harness.pool().workers[0].state == "ready")
+        #expect(harness.pool().workers[0].state == .ready)
     }
 
     @Test(
@@ -62,14 +62,14 @@ struct ReadyProbeTests {
     func rolloutBootTimeout() throws {
         var harness = Harness([probedPool(readiness: true, bootTimeout: .seconds(2))])
         harness.send(.start)
-        let first = harness.pids(state: "starting")[0]
+        let first = harness.pids(state: .starting)[0]
         #expect(probes(harness.ready(first)) == ["/healthz"])
-        #expect(harness.pool().workers[0].state == "starting")
+        #expect(harness.pool().workers[0].state == .starting)
         harness.send(.probed(try worker(first, harness), status: 200, detail: "OK"))
-        #expect(harness.pool().workers[0].state == "ready")
+        #expect(harness.pool().workers[0].state == .ready)
 
         harness.send(.command(.restart(pool: "web"), from: .client(1)))
-        let incoming = try #require(harness.pids(state: "starting").first)
+        let incoming = try #require(harness.pids(state: .starting).first)
         harness.ready(incoming)
         harness.send(.probed(try worker(incoming, harness), status: nil, detail: "connection closed without an answer"))
         let actions = harness.advance(.seconds(2))
@@ -83,14 +83,14 @@ struct ReadyProbeTests {
                 == true,
             "\(reasons)"
         )
-        #expect(harness.pids(state: "ready") == [first])
+        #expect(harness.pids(state: .ready) == [first])
     }
 
     @Test("an answer for a worker that is gone or already ready changes nothing")
     func lateAnswer() throws {
         var harness = Harness([probedPool()])
         harness.send(.start)
-        let pid = harness.pids(state: "starting")[0]
+        let pid = harness.pids(state: .starting)[0]
         let id = try #require(harness.pids.first { $0.value == pid }?.key)
         harness.send(.observedAccepting(id))
         harness.send(.probed(id, status: 204, detail: "No Content"))

@@ -17,13 +17,13 @@ struct RespawnTests {
     @Test("a worker that dies is replaced at once in the same slot")
     func immediateRespawn() throws {
         var harness = runningHarness()
-        let victim = harness.pids(state: "ready")[1]
+        let victim = harness.pids(state: .ready)[1]
         let actions = harness.exit(victim, .signaled(.kill, coreDumped: false))
         #expect(actions.spawns.map(\.slot) == [1])
         #expect(actions.spawns.first?.generation == 1)
         #expect(actions.notices.contains { if case .workerExited(_, _, failed: true) = $0 { true } else { false } })
         let slot1 = harness.pool().workers.first { $0.slot == 1 }!
-        #expect(slot1.state == "starting")
+        #expect(slot1.state == .starting)
         #expect(slot1.restarts == 1)
         #expect(slot1.lastExit == "killed by SIGKILL")
     }
@@ -42,8 +42,8 @@ struct RespawnTests {
                 #expect(actions.spawns.count == 1, "attempt \(attempt)")
             } else {
                 #expect(actions.spawns.isEmpty, "attempt \(attempt)")
-                #expect(harness.pool().workers[0].state == "backoff")
-                #expect(harness.pool().state == "backoff")
+                #expect(harness.pool().workers[0].state == .backoff)
+                #expect(harness.pool().state == .backoff)
                 #expect(harness.supervisor.nextDeadline == harness.now + delay, "attempt \(attempt)")
                 #expect(harness.advance(delay).spawns.count == 1, "attempt \(attempt)")
             }
@@ -118,7 +118,7 @@ struct RespawnTests {
                 if case .spawnFailed(_, let error) = $0 { error.contains("not found") } else { false }
             }
         )
-        #expect(harness.pool().workers[0].state == "backoff")
+        #expect(harness.pool().workers[0].state == .backoff)
         #expect(harness.pool().workers[0].lastExit?.contains("not found") == true)
     }
 
@@ -136,7 +136,7 @@ struct RespawnTests {
     func startupFailure() throws {
         var harness = Harness([uvicornPool(workers: 2), commandPool(workers: 1)])
         harness.send(.start)
-        var pid = harness.pids(state: "starting")[0]
+        var pid = harness.pids(state: .starting)[0]
         let id = harness.pids.first { $0.value == pid }!.key
         harness.send(.output(id, lines: ["ModuleNotFoundError: No module named 'main'"]))
         harness.exit(pid, .exited(3))  // failure 1: at once
@@ -149,7 +149,7 @@ struct RespawnTests {
         // Every other worker gets the quick-stop signal.
         #expect(actions.signals.map(\.signal) == [.interrupt, .interrupt])
         #expect(actions.exitCode == nil)
-        for pid in [harness.pids("web", state: "stopping"), harness.pids("jobs", state: "stopping")].joined() {
+        for pid in [harness.pids("web", state: .stopping), harness.pids("jobs", state: .stopping)].joined() {
             harness.exit(pid, .exited(0))
         }
         #expect(harness.history.exitCode == 3)

@@ -30,15 +30,15 @@ struct RolloutTests {
     )
     mutating func surgeRollout() throws {
         var harness = runningHarness()
-        let old = harness.pids(state: "ready")
+        let old = harness.pids(state: .ready)
         let actions = reload(&harness, to: .success([uvicornPool(workers: 2)]))
         #expect(actions.systemdWithoutStatus == [.reloading])
         #expect(actions.spawns.map(\.generation) == [2, 2])
         #expect(actions.spawns.map(\.slot) == [0, 1])
         #expect(actions.signals.isEmpty)
-        #expect(harness.pool().state == "rolling")
+        #expect(harness.pool().state == .rolling)
         #expect(harness.pool().ready == 2)
-        let new = harness.pids(state: "starting")
+        let new = harness.pids(state: .starting)
         var step = harness.ready(new[0])
         #expect(step.signals.map(\.pid) == [old[0]])
         #expect(step.signals.map(\.signal) == [.terminate])
@@ -52,7 +52,7 @@ struct RolloutTests {
         )
         #expect(step.systemdWithoutStatus == [.ready])
         #expect(harness.pool().generation == 2)
-        #expect(harness.pool().state == "running")
+        #expect(harness.pool().state == .running)
         harness.exitStopping()
         #expect(harness.pool().running == 2)
         #expect(harness.history.spawns.count == 4)
@@ -64,7 +64,7 @@ struct RolloutTests {
         let actions = reload(&harness, to: .failure(ConfigurationError("drover.toml:3: workers: 'x' is not a number")))
         #expect(actions.spawns.isEmpty)
         #expect(actions.signals.isEmpty)
-        #expect(actions.replies.first?.result.failureCode == "config_invalid")
+        #expect(actions.replies.first?.result.failureCode == .configInvalid)
         #expect(actions.systemdWithoutStatus == [.reloading, .ready])
         #expect(actions.notices.contains(.reloadFinished(failure: "drover.toml:3: workers: 'x' is not a number")))
     }
@@ -72,9 +72,9 @@ struct RolloutTests {
     @Test("a new worker that exits before READY fails the rollout: the new generation stops, the old one keeps serving")
     mutating func rollbackOnExit() throws {
         var harness = runningHarness()
-        let old = harness.pids(state: "ready")
+        let old = harness.pids(state: .ready)
         reload(&harness, to: .success([uvicornPool(workers: 2)]))
-        let new = harness.pids(state: "starting")
+        let new = harness.pids(state: .starting)
         harness.ready(new[0])  // slot 0 swapped: old[0] retiring
         let actions = harness.exit(new[1], .exited(3))
         #expect(
@@ -82,13 +82,13 @@ struct RolloutTests {
                 if case .rolloutFailed(pool: "web", generation: 2, _) = $0 { true } else { false }
             }
         )
-        #expect(actions.replies.first?.result.failureCode == "rollout_failed")
+        #expect(actions.replies.first?.result.failureCode == .rolloutFailed)
         #expect(actions.systemdWithoutStatus == [.ready])
         #expect(actions.spawns.isEmpty)
         #expect(harness.pool().generation == 1)
-        #expect(harness.pool().state == "running")
+        #expect(harness.pool().state == .running)
         // Slot 1 still has its old worker; slot 0 keeps the new one that was ready.
-        let serving = harness.pool().workers.filter { $0.state == "ready" }
+        let serving = harness.pool().workers.filter { $0.state == .ready }
         #expect(serving.map(\.pid) == [new[0], old[1]])
         // Later respawns use the old configuration and generation.
         let respawn = harness.exit(old[1])
@@ -102,7 +102,7 @@ struct RolloutTests {
         let actions = harness.advance(.seconds(10))
         // The first timeout fails the rollout; the other new worker is stopped with it.
         #expect(actions.signals.map(\.signal) == [.abort, .terminate])
-        #expect(actions.replies.first?.result.failureCode == "rollout_failed")
+        #expect(actions.replies.first?.result.failureCode == .rolloutFailed)
         #expect(harness.pool().ready == 2)
         #expect(harness.pool().generation == 1)
     }
@@ -112,11 +112,11 @@ struct RolloutTests {
         var harness = runningHarness([uvicornPool(workers: 3, maxSurge: 1)])
         var actions = reload(&harness, to: .success([uvicornPool(workers: 3, maxSurge: 1)]))
         #expect(actions.spawns.map(\.slot) == [0])
-        actions = harness.ready(harness.pids(state: "starting")[0])
+        actions = harness.ready(harness.pids(state: .starting)[0])
         #expect(actions.spawns.map(\.slot) == [1])
-        actions = harness.ready(harness.pids(state: "starting")[0])
+        actions = harness.ready(harness.pids(state: .starting)[0])
         #expect(actions.spawns.map(\.slot) == [2])
-        actions = harness.ready(harness.pids(state: "starting")[0])
+        actions = harness.ready(harness.pids(state: .starting)[0])
         #expect(actions.replies.count == 1)
         #expect(harness.pool().generation == 2)
     }
@@ -154,7 +154,7 @@ struct RolloutTests {
         )
         #expect(harness.pool("web").generation == 1)
         let unknown = harness.send(.command(.restart(pool: "nope"), from: .client(6)))
-        #expect(unknown.replies.first?.result.failureCode == "no_such_pool")
+        #expect(unknown.replies.first?.result.failureCode == .noSuchPool)
     }
 
     @Test("a size set at run time survives a reload unless the configuration changes the size")
@@ -174,7 +174,7 @@ struct RolloutTests {
         var harness = runningHarness()
         reload(&harness, to: .success([uvicornPool(workers: 4)]))
         #expect(harness.pool().desired == 4)
-        harness.exit(harness.pids(state: "starting")[0], .exited(3))
+        harness.exit(harness.pids(state: .starting)[0], .exited(3))
         #expect(harness.pool().desired == 2)
         #expect(harness.pool().ready == 2)
     }
@@ -185,7 +185,7 @@ struct RolloutTests {
         var actions = reload(&harness, to: .success([uvicornPool(workers: 1), uvicornPool("api", workers: 1)]))
         #expect(actions.notices.contains(.poolAdded(pool: "api")))
         #expect(harness.status.pools.map(\.name) == ["web", "jobs", "api"])
-        #expect(harness.pool("jobs").state == "removing")
+        #expect(harness.pool("jobs").state == .removing)
         harness.exitStopping("jobs")
         #expect(harness.history.notices.contains(.poolRemoved(pool: "jobs")))
         harness.readyAll()
@@ -193,9 +193,9 @@ struct RolloutTests {
         #expect(harness.status.pools.map(\.name) == ["web", "api"])
         #expect(harness.pool("api").generation == 1)
         actions = reload(&harness, to: .success([uvicornPool(workers: 1), uvicornPool("broken", workers: 1)]))
-        harness.exit(harness.pids("broken", state: "starting")[0], .exited(3))
+        harness.exit(harness.pids("broken", state: .starting)[0], .exited(3))
         harness.readyAll()
-        #expect(harness.history.replies.last?.result.failureCode == "rollout_failed")
+        #expect(harness.history.replies.last?.result.failureCode == .rolloutFailed)
         harness.exitStopping("api")
         harness.exitStopping("web")
         #expect(harness.status.pools.map(\.name) == ["web"])
@@ -204,7 +204,7 @@ struct RolloutTests {
     @Test("a worker crash during a rollout respawns as the new generation")
     mutating func crashDuringRollout() throws {
         var harness = runningHarness([uvicornPool(workers: 2, maxSurge: 1)])
-        let old = harness.pids(state: "ready")
+        let old = harness.pids(state: .ready)
         reload(&harness, to: .success([uvicornPool(workers: 2, maxSurge: 1)]))
         let actions = harness.exit(old[1])
         // Slot 1 lost its worker: it is refilled at once, with the new generation (an empty slot is no surge).
@@ -232,11 +232,11 @@ struct RolloutTests {
             harness.exit(harness.pool().workers[0].pid!)
             if attempt < 5 { harness.advance(.seconds(2)) }
         }
-        #expect(harness.pool().workers[0].state == "backoff")
+        #expect(harness.pool().workers[0].state == .backoff)
         let actions = reload(&harness, to: .success([uvicornPool(workers: 1)]))
         #expect(actions.spawns.map(\.generation) == [2])
         harness.readyAll()
         #expect(harness.pool().generation == 2)
-        #expect(harness.pool().state == "running")
+        #expect(harness.pool().state == .running)
     }
 }

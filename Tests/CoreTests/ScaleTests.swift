@@ -54,7 +54,7 @@ struct ScaleTests {
         var harness = runningHarness()
         var actions = harness.send(.command(.scale(pool: "web", ScaleChange(.to(3))), from: .client(7)))
         #expect(actions.replies.isEmpty)
-        actions = harness.ready(harness.pids(state: "starting")[0])
+        actions = harness.ready(harness.pids(state: .starting)[0])
         #expect(actions.replies.count == 1)
         #expect(actions.replies.first?.client == 7)
         #expect(try actions.replies.first?.result.get() == .scaled(pool: "web", workers: 3, ready: 3))
@@ -64,8 +64,8 @@ struct ScaleTests {
     func replyWhenFailed() throws {
         var harness = runningHarness()
         harness.send(.command(.scale(pool: "web", ScaleChange(.to(3))), from: .client(7)))
-        let actions = harness.exit(harness.pids(state: "starting")[0], .exited(3))
-        #expect(actions.replies.first?.result.failureCode == "worker_failed")
+        let actions = harness.exit(harness.pids(state: .starting)[0], .exited(3))
+        #expect(actions.replies.first?.result.failureCode == .workerFailed)
         #expect(actions.spawns.count == 1)
     }
 
@@ -75,7 +75,7 @@ struct ScaleTests {
         harness.send(.command(.scale(pool: "web", ScaleChange(.to(4))), from: .client(1)))
         let actions = harness.send(.command(.scale(pool: "web", ScaleChange(.to(2))), from: .client(2)))
         #expect(actions.replies.map(\.client) == [1, 2])
-        #expect(actions.replies[0].result.failureCode == "superseded")
+        #expect(actions.replies[0].result.failureCode == .superseded)
         #expect(try actions.replies[1].result.get() == .scaled(pool: "web", workers: 2, ready: 2))
     }
 
@@ -83,11 +83,11 @@ struct ScaleTests {
     func badRequests() throws {
         var harness = runningHarness()
         var actions = harness.send(.command(.scale(pool: "nope", ScaleChange(.to(3))), from: .client(1)))
-        #expect(actions.replies.first?.result.failureCode == "no_such_pool")
+        #expect(actions.replies.first?.result.failureCode == .noSuchPool)
         actions = harness.send(.command(.scale(pool: "web", ScaleChange(.by(-5))), from: .client(2)))
-        #expect(actions.replies.first?.result.failureCode == "invalid_argument")
+        #expect(actions.replies.first?.result.failureCode == .invalidArgument)
         actions = harness.send(.command(.scale(pool: "web", ScaleChange(.to(1_000_000))), from: .client(3)))
-        #expect(actions.replies.first?.result.failureCode == "invalid_argument")
+        #expect(actions.replies.first?.result.failureCode == .invalidArgument)
         #expect(harness.pool().desired == 2)
         #expect(actions.spawns.isEmpty && actions.signals.isEmpty)
     }

@@ -19,7 +19,7 @@ struct TimeoutTests {
         #expect(actions.signals.map(\.signal) == [.abort])
         #expect(actions.signals.first?.pid == 100)
         #expect(actions.notices.contains { if case .workerTimedOut(_, .bootTimeout, _) = $0 { true } else { false } })
-        #expect(harness.pool().workers[0].state == "stopping")
+        #expect(harness.pool().workers[0].state == .stopping)
         actions = harness.advance(.seconds(1))
         #expect(actions.signals.map(\.signal) == [.kill])
         #expect(actions.signals.first?.group == true)

@@ -122,6 +122,39 @@ extension Integration {
             #expect(try drover.stop() == 0)
         }
 
+        @Test("options go before the subcommand, after it, after a positional and after a negative count")
+        func optionPositions() throws {
+            let drover = try DroverProcess(["-w", "2", "-b", "127.0.0.1:0", "testapp:app"])
+            try drover.waitForReady(2)
+            let socket = drover.controlSocket
+            let runs: [(arguments: [String], output: String)] = [
+                (["--socket", socket, "scale", "web", "-1"], "web: 1 workers, 1 ready\n"),
+                (["scale", "--socket", socket, "web", "+1"], "web: 2 workers, 2 ready\n"),
+                (["scale", "web", "--socket", socket, "-1"], "web: 1 workers, 1 ready\n"),
+                (["scale", "web", "+1", "--socket", socket], "web: 2 workers, 2 ready\n"),
+                (["scale", "web", "-1", "--socket", socket], "web: 1 workers, 1 ready\n"),
+                (
+                    ["scale", "web", "-1", "--allow-zero", "--socket=\(socket)", "--name", "other"],
+                    "web: 0 workers, 0 ready\n"
+                ),
+                (["scale", "web", "--name", "other", "2", "--socket", socket], "web: 2 workers, 2 ready\n"),
+                (["status", "web", "--socket", socket, "--ready"], ""),
+            ]
+            for run in runs {
+                let result = try droverctl(run.arguments, socket: nil)
+                #expect(result.status == 0, "\(run.arguments): \(result.error)")
+                #expect(
+                    run.output.isEmpty ? result.output.contains("web") : result.output == run.output,
+                    "\(run.arguments)"
+                )
+            }
+            let json = try droverctl(["scale", "web", "-1", "--socket", socket, "--json"], socket: nil)
+            #expect(try self.json(json.output)["result"]?["workers"]?.intValue == 1)
+            let usage = try droverctl(["scale", "web", "-x", "--socket", socket], socket: nil)
+            #expect(usage.status == 2)
+            #expect(try drover.stop() == 0)
+        }
+
         @Test("config shows the effective configuration and its sources; stop answers, then droverd is gone")
         func configAndStop() throws {
             let drover = try DroverProcess(

@@ -76,14 +76,14 @@ extension Integration {
             #expect(try drover.stop() == 0)
         }
 
-        @Test("a pool that cannot start: ERRNO= then droverd exits 3; a port in use: ERRNO=98")
+        @Test("an app that cannot be loaded: ERRNO= then droverd exits 4; a port in use: ERRNO=98")
         func errorNumbers() throws {
             let receiver = try NotifyReceiver()
             let broken = try DroverProcess(
                 ["-w", "1", "-b", "127.0.0.1:0", "nothing_here:app"],
                 environment: ["NOTIFY_SOCKET": receiver.path]
             )
-            #expect(try broken.waitForExit() == 3)
+            #expect(try broken.waitForExit() == 4)
             #expect(receiver.lifecycle.first == "ERRNO=5")
             let first = try DroverProcess(["-w", "1", "-b", "127.0.0.1:0", "testapp:app"])
             let port = try first.port()

@@ -17,7 +17,7 @@ struct ControlProtocolTests {
             ("scale web 0 allow-zero", .scale(pool: "web", .to(0), allowZero: true)),
             ("scale web -1 allow-zero", .scale(pool: "web", .by(-1), allowZero: true)),
             ("reload", .reload), ("restart", .restart(pool: nil)), ("restart jobs", .restart(pool: "jobs")),
-            ("stop", .stop(fast: false)), ("stop graceful", .stop(fast: false)), ("stop fast", .stop(fast: true)),
+            ("stop", .stop(.graceful)), ("stop graceful", .stop(.graceful)), ("stop fast", .stop(.quick)),
             ("config", .config), ("reopen-logs", .reopenLogs), ("events", .events),
         ]
     )
@@ -39,7 +39,7 @@ struct ControlProtocolTests {
         // Found by the fuzzer (fuzz/): "status\t\u{654}…" (a name that starts with a combining mark)
         // printed as "status \u{654}…", where the mark joins the space, and did not parse back.
         let error = #expect(throws: ControlError.self) { try ControlRequest(line: line) }
-        #expect(error?.code == "invalid_argument")
+        #expect(error?.code == .invalidArgument)
         #expect(error?.message.contains("is not a pool name") == true)
     }
 
@@ -62,18 +62,19 @@ struct ControlProtocolTests {
             try ControlRequest(line: line)
         } throws: { error in
             guard let error = error as? ControlError else { return false }
-            return error.code == code && !error.message.contains("\n") && error.message.count < 200
+            return error.code.rawValue == code && error.code.isKnown && !error.message.contains("\n")
+                && error.message.count < 200
         }
     }
 
     @Test("replies are one JSON line each")
     func replies() throws {
-        #expect(ControlReply.success(.object([("a", .int(1))])) == #"{"ok":true,"result":{"a":1}}"#)
+        #expect(ControlReply.success(JSONValue.object([("a", .int(1))])).line == #"{"ok":true,"result":{"a":1}}"#)
         #expect(
-            ControlReply.failure(ControlError(.noSuchPool, "no pool named 'x'"))
+            ControlError(.noSuchPool, "no pool named 'x'").replyLine
                 == #"{"ok":false,"error":{"code":"no_such_pool","message":"no pool named 'x'"}}"#
         )
-        #expect(ControlError.Code.allCases.count == 13)
+        #expect(ErrorCode.known.count == 13)
     }
 
     @Test("JSON parses what droverd writes, and round-trips")

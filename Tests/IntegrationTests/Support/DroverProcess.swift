@@ -144,17 +144,19 @@ struct CtlResult {
 }
 
 /// Runs the real `droverctl` against `drover`'s control socket (as `user`, through setpriv, if given).
-func droverctl(_ arguments: [String], socket: String, user: String? = nil, timeout: Double = 60) throws -> CtlResult {
+/// Runs droverctl with `--socket SOCKET` first (none when `socket` is nil) and `arguments`.
+func droverctl(_ arguments: [String], socket: String?, user: String? = nil, timeout: Double = 60) throws -> CtlResult {
+    let socketOption = socket.map { ["--socket", $0] } ?? []
     let process = Process()
     let output = Pipe()
     let error = Pipe()
     if let user {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         process.arguments =
-            ["--reuid=\(user)", "--regid=nogroup", "--clear-groups", Paths.droverctl, "--socket", socket] + arguments
+            ["--reuid=\(user)", "--regid=nogroup", "--clear-groups", Paths.droverctl] + socketOption + arguments
     } else {
         process.executableURL = URL(fileURLWithPath: Paths.droverctl)
-        process.arguments = ["--socket", socket] + arguments
+        process.arguments = socketOption + arguments
     }
     process.standardOutput = output
     process.standardError = error

@@ -8,9 +8,10 @@ import DroverShared
 /// libFuzzer's entry point: one input, any bytes.
 ///
 /// Each input is read as a control line (the bytes droverd's control server hands the parser,
-/// invalid UTF-8 replaced as it is there) and as the JSON droverctl parses from a reply. Nothing
-/// may crash; a line that parses must print back to a line that parses to the same request; an
-/// error must be one line with a known code.
+/// invalid UTF-8 replaced as it is there), as JSON, and as every reply and event line droverctl
+/// decodes. Nothing may crash (a line that does not fit only throws); a line that parses must print
+/// back to a line that parses to the same request; an error must be one line with a known code; a
+/// reply or event that decodes must encode to a line that, decoded and encoded again, is the same.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzControlLine(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: size)
@@ -23,8 +24,8 @@ public func fuzzControlLine(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             )
         }
     } catch {
-        let reply = ControlReply.failure(error)
-        guard !reply.dropLast().contains("\n"), ControlError.Code(rawValue: error.code) != nil else {
+        let reply = error.replyLine
+        guard !reply.contains("\n"), error.code.isKnown else {
             fatalError("\(text.debugDescription): error reply \(reply.debugDescription)")
         }
     }
@@ -36,5 +37,37 @@ public func fuzzControlLine(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             )
         }
     }
+    decodeReplies(text)
     return 0
+}
+
+/// What droverctl decodes: each final reply type, and the events (progress lines and `events`).
+private func decodeReplies(_ text: String) {
+    guard let value = try? JSONValue(parsing: text) else { return }
+    check(ReplyLine<VersionInfo>.self, value)
+    check(ReplyLine<VerbList>.self, value)
+    check(ReplyLine<StatusSnapshot>.self, value)
+    check(ReplyLine<ScaleResult>.self, value)
+    check(ReplyLine<RolloutResult>.self, value)
+    check(ReplyLine<StopResult>.self, value)
+    check(ReplyLine<ReopenResult>.self, value)
+    check(ReplyLine<ConfigReport>.self, value)
+    check(ReplyLine<JSONValue>.self, value)
+    check(ControlReply<StatusSnapshot>.self, value)
+    check(StatusSnapshot.self, value)
+    if let event = check(ControlEvent.self, value) {
+        _ = (event.subject, event.details, event.kind.name)
+    }
+}
+
+/// Decodes `value` as `type`; what decodes must re-encode stably (encode, decode, encode: the same line).
+@discardableResult
+private func check<T: Codable>(_ type: T.Type, _ value: JSONValue) -> T? {
+    guard let decoded = try? JSONValueDecoder().decode(type, from: value) else { return nil }
+    let once = JSONValueEncoder().line(decoded)
+    // Durations are written to the millisecond, so the first encoding may round; after it, nothing changes.
+    if let again = try? JSONValueDecoder().decode(type, line: once), JSONValueEncoder().line(again) != once {
+        fatalError("\(T.self): \(value.compact.debugDescription) re-encodes unstably: \(once.debugDescription)")
+    }
+    return decoded
 }
