@@ -19,7 +19,10 @@ extension Daemon {
         case "/readyz":
             let status = supervisor.status(at: now)
             let reason = supervisor.isStopping ? "droverd is stopping" : status.notReadyReason
-            return OpsAnswer(status: reason == nil ? .ok : .serviceUnavailable, json: ReadinessAnswer(reason: reason).line)
+            return OpsAnswer(
+                status: reason == nil ? .ok : .serviceUnavailable,
+                json: ReadinessAnswer(reason: reason).line
+            )
         case "/status":
             return OpsAnswer(status: .ok, json: ControlReply.success(statusWithMemory()).line)
         default:
