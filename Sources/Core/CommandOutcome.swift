@@ -13,6 +13,8 @@ public enum CommandOutcome: Hashable, Sendable {
     case rolledOut([RolloutOutcome])
     /// droverd stopped every worker.
     case stopped
+    /// droverd reopened its log file and passed SIGUSR1 on to the workers.
+    case reopened
 }
 
 /// Why a command failed: a stable code and one line for people.

@@ -21,6 +21,12 @@ extension Supervisor {
         case .stop(let mode):
             if case .client(let client) = requester { stopRequesters.append(client) }
             beginStop(mode, exitCode: 0)
+        case .reopenLogs:
+            emit(.reopenLogs)
+            for worker in workers.values.sorted(by: { $0.id < $1.id }) {
+                if let pid = worker.pid { emit(.signal(worker.id, pid: pid, .user1, processGroup: false)) }
+            }
+            reply(requester, .success(.reopened))
         }
     }
 
@@ -120,7 +126,11 @@ extension Supervisor {
         case .idle, .starting, .running:
             phase = .stopping(mode, exitCode: exitCode)
             notice(.stopping(mode))
-            emit(.stopAccepting)
+            let served = pools.filter {
+                if case .command = $0.configuration.kind { return false }
+                return true
+            }
+            emit(.stopAccepting(served.flatMap(\.configuration.binds)))
             emit(.notifySystemd(.stopping))
             let drain = workers.values.map {
                 mode == .quick ? policy.quickStopTimeout : $0.configuration.gracefulTimeout

@@ -209,6 +209,7 @@ extension Supervisor {
             } else {
                 notice(.reloadFinished(failure: nil))
             }
+            emit(.retainListeners(configurations.flatMap(\.binds)))
             if phase == .running { emit(.notifySystemd(.ready)) }
         }
         if !isStopping, !queuedOperations.isEmpty { begin(queuedOperations.removeFirst()) }

@@ -16,8 +16,14 @@ public enum SupervisorAction: Sendable {
     case probe(WorkerID, pid: Int32, path: String, timeout: Duration)
     /// The worker is gone: free what the shell holds for it (heartbeat page, stderr pipe).
     case release(WorkerID)
-    /// Stop accepting connections: shut the listening sockets droverd bound down for reading.
-    case stopAccepting
+    /// Stop accepting connections on these binds: shut the listening sockets droverd bound down
+    /// for reading. (A command pool's are left alone: some servers log an error per `accept()`
+    /// that fails, and their workers stop accepting when they stop anyway.)
+    case stopAccepting([BindAddress])
+    /// Close every listening socket droverd bound that none of these binds uses any more.
+    case retainListeners([BindAddress])
+    /// Reopen droverd's own log file.
+    case reopenLogs
     /// Load the configuration again and answer with ``SupervisorEvent/configurationLoaded(_:_:)``.
     case loadConfiguration(UInt64)
     /// Answer a control-socket client.

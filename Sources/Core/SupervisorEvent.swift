@@ -46,6 +46,23 @@ public enum Command: Hashable, Sendable {
     case restart(pool: String?)
     /// Stop every worker, then exit.
     case stop(StopMode)
+    /// Reopen droverd's log file and pass SIGUSR1 on to every worker (they reopen theirs).
+    case reopenLogs
+
+    /// What a signal to droverd asks for, as Gunicorn's arbiter has it; nil for one droverd
+    /// ignores (SIGCHLD is the shell's: it reaps).
+    public init?(signal: Signal) {
+        switch signal {
+        case .terminate, .interrupt: self = .stop(.graceful)
+        case .quit: self = .stop(.quick)
+        case .hangup: self = .reload
+        // TTIN/TTOU: the first pool, one up or down, never below one worker (Gunicorn's floor).
+        case .ttyInput: self = .scale(pool: nil, ScaleChange(.by(1), floor: 1))
+        case .ttyOutput: self = .scale(pool: nil, ScaleChange(.by(-1), floor: 1))
+        case .user1: self = .reopenLogs
+        default: return nil
+        }
+    }
 }
 
 /// A new pool size, absolute or relative, never below `floor`.

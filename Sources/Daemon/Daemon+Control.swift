@@ -55,8 +55,7 @@ extension Daemon {
         case .config:
             client.send(ControlReply.success(configuration.controlReport).line)
         case .reopenLogs:
-            reopenLogs()
-            client.send(ControlReply.success(ReopenResult()).line)
+            submit(.reopenLogs, from: client)
         case .events:
             client.subscribed = true
             client.send(ControlEvent(.subscribed(pid: getpid()), time: nil).line)
@@ -89,6 +88,8 @@ extension Daemon {
             client.send(ControlReply.success(RolloutResult(pools: outcomes)).line)
         case .success(.stopped):
             client.send(ControlReply.success(StopResult()).line)
+        case .success(.reopened):
+            client.send(ControlReply.success(ReopenResult()).line)
         case .failure(let failure):
             client.send(ControlError(failure.code, failure.message, pools: failure.outcomes).replyLine)
         }

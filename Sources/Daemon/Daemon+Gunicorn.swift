@@ -76,14 +76,6 @@ extension Daemon {
         )
     }
 
-    /// The sockets `command` pools listen on (droverd does not shut them down at a stop).
-    var commandPoolBinds: [BindAddress] {
-        configuration.pools.filter {
-            if case .command = $0.kind { return true }
-            return false
-        }.flatMap(\.binds)
-    }
-
     /// The worker class as Gunicorn names it in `Using worker:`.
     static func workerName(_ pool: PoolConfiguration) -> String {
         switch pool.kind {

@@ -175,22 +175,16 @@ actor Daemon {
     func signal(_ signal: Signal) {
         switch signal {
         case .child: reapChildren()
-        case .terminate, .interrupt: feed(.command(.stop(.graceful), from: .signal))
-        case .quit: feed(.command(.stop(.quick), from: .signal))
-        case .hangup: feed(.command(.reload, from: .signal))
-        case .ttyInput: feed(.command(.scale(pool: nil, ScaleChange(.by(1), floor: 1)), from: .signal))
-        case .ttyOutput: feed(.command(.scale(pool: nil, ScaleChange(.by(-1), floor: 1)), from: .signal))
-        case .user1: reopenLogs()
         default:
-            logger.info("Ignoring \(signal)")
+            guard let command = Command(signal: signal) else { return logger.info("Ignoring \(signal)") }
+            feed(.command(command, from: .signal))
         }
     }
 
-    /// Reopens droverd's log file and passes SIGUSR1 on, so the workers reopen theirs.
-    func reopenLogs() {
+    /// Reopens droverd's log file (the core passes SIGUSR1 on to the workers next).
+    private func reopenLogFile() {
         if let problem = errorLog.reopen() { logger.error("Reopening logs: \(problem)") }
         logger.info("Log files reopened; SIGUSR1 passed on to the workers")
-        for pid in workerIDsByPID.keys { _ = kill(pid, SIGUSR1) }
     }
 
     private func notificationsArrived() {
@@ -279,7 +273,9 @@ actor Daemon {
         case .signal(_, let pid, let signal, let group): _ = kill(group ? -pid : pid, signal.rawValue)
         case .probe(let id, _, let path, let timeout): probe(id, path: path, timeout: timeout)
         case .release(let id): release(id)
-        case .stopAccepting: listeners.stopAccepting(sparing: commandPoolBinds)
+        case .stopAccepting(let binds): listeners.stopAccepting(binds)
+        case .retainListeners(let binds): listeners.retain(binds)
+        case .reopenLogs: reopenLogFile()
         case .loadConfiguration(let id): pending.append(.configurationLoaded(id, loadConfiguration()))
         case .reply(let client, let result): controlReply(to: client, result)
         case .notice(let notice): report(notice)
@@ -369,7 +365,6 @@ actor Daemon {
         runHooks(for: notice)
         let (level, line) = notice.logLine
         logger.log(level: level, "\(line)")
-        if case .reloadFinished = notice { listeners.retain(supervisor.configurations.flatMap(\.binds)) }
         broadcast(notice)
     }
 

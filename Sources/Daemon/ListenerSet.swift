@@ -74,14 +74,13 @@ final class ListenerSet {
         return BindAddress(bind.endpoint)
     }
 
-    /// Refuses new connections at once for every worker: shuts the sockets down for reading.
-    /// (Workers keep their copies open until they exit, so closing ours would not be enough.)
-    /// Sockets in `sparing` are left alone: a server that is no launcher of ours (a `command`
-    /// worker: Hypercorn, Daphne, Node…) takes EINVAL from accept() on a shut-down socket as an
-    /// error, logged at every poll until it exits; it stops accepting on its own signal instead.
-    func stopAccepting(sparing: [BindAddress] = []) {
-        let spared = Set(sparing.map(Self.key))
-        for listener in listeners where !listener.inherited && !spared.contains(listener.key) {
+    /// Refuses new connections at once on `binds` (the core names them: not a command pool's,
+    /// whose Hypercorn, Daphne or Node would log every accept() failing with EINVAL): shuts the
+    /// sockets down for reading. (Workers keep their copies open until they exit, so closing ours
+    /// would not be enough.)
+    func stopAccepting(_ binds: [BindAddress]) {
+        let chosen = Set(binds.map(Self.key))
+        for listener in listeners where !listener.inherited && chosen.contains(listener.key) {
             _ = shutdown(listener.fd, Int32(SHUT_RD))
         }
     }

@@ -44,7 +44,8 @@ extension Integration {
             }
             #expect(drover.workers.count == 4)
             try waitFor("no zombie children") { ProcessStats.zombies(of: drover.pid).isEmpty ? true : nil }
-            #expect(ProcessStats.fdCount(drover.pid) == fds)
+            // No growth. (Fewer is no leak: a retired worker's pipe may still be closing when `fds` is read.)
+            #expect(ProcessStats.fdCount(drover.pid) <= fds)
             let growth = ProcessStats.rss(drover.pid) - rss
             print(
                 "chaos: \(kills) kills in \(Int(seconds)) s; \(load.succeeded) answers, \(load.failureList.count) failed (killed workers' connections); droverd RSS +\(growth / 1024) KiB, fds \(fds) → \(ProcessStats.fdCount(drover.pid))"

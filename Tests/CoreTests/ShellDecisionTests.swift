@@ -1,0 +1,68 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverCore
+import DroverShared
+import Testing
+
+@Suite("Decisions the shell used to make: signals, log reopening, which sockets stop or stay")
+struct ShellDecisionTests {
+    @Test("signals mean what they mean to Gunicorn's arbiter; TTOU keeps one worker; others are ignored")
+    func signals() {
+        #expect(Command(signal: .terminate) == .stop(.graceful))
+        #expect(Command(signal: .interrupt) == .stop(.graceful))
+        #expect(Command(signal: .quit) == .stop(.quick))
+        #expect(Command(signal: .hangup) == .reload)
+        #expect(Command(signal: .ttyInput) == .scale(pool: nil, ScaleChange(.by(1), floor: 1)))
+        #expect(Command(signal: .ttyOutput) == .scale(pool: nil, ScaleChange(.by(-1), floor: 1)))
+        #expect(Command(signal: .user1) == .reopenLogs)
+        #expect(Command(signal: .user2) == nil)
+        #expect(Command(signal: .child) == nil)
+    }
+
+    @Test("TTOU on a pool of one leaves it at one")
+    func ttouFloor() {
+        var harness = Harness.running([uvicornPool(workers: 1)])
+        harness.send(.command(Command(signal: .ttyOutput)!, from: .signal))
+        #expect(harness.pool().desired == 1)
+    }
+
+    @Test("reopen-logs: droverd's log first, then SIGUSR1 to every worker, then the answer")
+    func reopenLogs() {
+        var harness = Harness.running([uvicornPool(workers: 2), commandPool(workers: 1)])
+        let actions = harness.send(.command(.reopenLogs, from: .client(3)))
+        guard case .reopenLogs = actions.first else {
+            Issue.record("first action: \(String(describing: actions.first))")
+            return
+        }
+        let signalled = actions.compactMap { if case .signal(_, let pid, .user1, false) = $0 { pid } else { nil } }
+        #expect(Set(signalled) == Set(harness.pids(state: .ready) + harness.pids("jobs", state: .ready)))
+        #expect(actions.replies.map(\.result) == [.success(.reopened)])
+    }
+
+    @Test("a stop shuts down only the sockets of pools that are not command pools")
+    func stopAccepting() {
+        var web = uvicornPool(workers: 1)
+        web.binds = [BindAddress(.tcp(host: "127.0.0.1", port: 8000))]
+        var node = commandPool("node", workers: 1)
+        node.binds = [BindAddress(.tcp(host: "127.0.0.1", port: 3000))]
+        var harness = Harness.running([web, node])
+        let actions = harness.send(.command(.stop(.graceful), from: .signal))
+        let binds = actions.compactMap { if case .stopAccepting(let binds) = $0 { binds } else { nil } }
+        #expect(binds == [[BindAddress(.tcp(host: "127.0.0.1", port: 8000))]])
+    }
+
+    @Test("after a reload, droverd keeps the sockets the new configuration uses, whether it rolled out or not")
+    func retainListeners() throws {
+        var harness = Harness.running([uvicornPool(workers: 1)])
+        var moved = uvicornPool(workers: 1)
+        moved.binds = [BindAddress(.tcp(host: "127.0.0.1", port: 9000))]
+        let load = try #require(harness.send(.command(.reload, from: .signal)).configurationLoads.first)
+        harness.send(.configurationLoaded(load, .success([moved])))
+        harness.readyAll()
+        let kept = harness.history.compactMap { if case .retainListeners(let binds) = $0 { binds } else { nil } }
+        #expect(kept == [[BindAddress(.tcp(host: "127.0.0.1", port: 9000))]])
+    }
+}
