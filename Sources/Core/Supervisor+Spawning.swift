@@ -43,7 +43,17 @@ extension Supervisor {
         } else {
             pools[p].slots[s].current = id
         }
-        emit(.spawn(SpawnOrder(worker: id, configuration: configuration, slot: s, generation: generation)))
+        emit(
+            .spawn(
+                SpawnOrder(
+                    worker: id,
+                    configuration: configuration,
+                    slot: s,
+                    generation: generation,
+                    launcherBudget: policy.launcherBudget(graceful: configuration.gracefulTimeout)
+                )
+            )
+        )
     }
 
     mutating func workerSpawned(_ id: WorkerID, pid: Int32) {

@@ -44,6 +44,9 @@ public struct SpawnOrder: Hashable, Sendable {
     public var slot: Int
     /// `DROVER_GENERATION`.
     public var generation: Int
+    /// The launcher's share of the graceful timeout (uvicorn kind): see
+    /// ``SupervisorPolicy/launcherBudget(graceful:)``.
+    public var launcherBudget: LauncherBudget
 }
 
 /// What droverd tells systemd.

@@ -34,6 +34,21 @@ public struct SupervisorPolicy: Hashable, Sendable {
     /// How long one `ready_probe` request may take, and the pause before the next one.
     public var probeTimeout: Duration = .seconds(1)
     public var probeInterval: Duration = .milliseconds(200)
+    /// The launcher's idle grace: a share of the graceful timeout, at most this long…
+    public var idleGraceCap: Duration = .seconds(1)
+    /// …and this share of it (1/4).
+    public var idleGraceDivisor = 4
+    /// What the launcher leaves unused of the graceful timeout, to be done before the kill.
+    public var launcherMargin: Duration = .milliseconds(500)
+    /// The least the launcher gets for in-flight requests and lifespan shutdown.
+    public var launcherMinimum: Duration = .milliseconds(100)
+
+    /// The launcher's share of a pool's graceful timeout `graceful`.
+    public func launcherBudget(graceful: Duration) -> LauncherBudget {
+        let idle = min(idleGraceCap, graceful / idleGraceDivisor)
+        return LauncherBudget(idleGrace: idle, graceful: max(graceful - idle - launcherMargin, launcherMinimum))
+    }
+
     /// The most workers one pool may have.
     public var maxWorkersPerPool = 10_000
 

@@ -55,7 +55,7 @@ struct WorkerSpawner {
 
     func spawn(_ order: SpawnOrder, sockets: [Int32]) throws(SpawnError) -> Spawned {
         let configuration = order.configuration
-        let (program, arguments) = command(for: configuration)
+        let (program, arguments) = command(for: configuration, budget: order.launcherBudget)
         let path = try ProgramLocator.find(program, path: value(of: "PATH"))
         let heartbeat = configuration.usesHeartbeatPage ? try HeartbeatPage() : nil
         var pipeEnds: [Int32] = [0, 0]
@@ -137,25 +137,22 @@ struct WorkerSpawner {
     }
 
     /// The program and its arguments (the first argument is the program as written).
-    func command(for configuration: PoolConfiguration) -> (String, [String]) {
+    func command(for configuration: PoolConfiguration, budget: LauncherBudget) -> (String, [String]) {
         switch configuration.kind {
         case .command(let arguments):
             let probe = configuration.readyProbe != nil
             let expanded = arguments.map { CommandTemplate.expand($0, binds: configuration.binds, probe: probe) }
             return (expanded[0], expanded)
         case .uvicorn(let options):
-            // The launcher must be done before droverd's kill deadline: idle grace for keep-alive
-            // connections, then in-flight requests, then lifespan shutdown, all within the graceful timeout.
-            let graceful = configuration.gracefulTimeout.seconds
-            let idleGrace = min(1, graceful / 4)
+            // The core's split of the graceful timeout: the launcher is done before the kill deadline.
             var arguments = [
                 options.launcher,
                 "--log-level", options.logLevel,
                 "--log-format", options.logFormat.rawValue,
                 "--access-logfile", options.accessLog.description,
                 "--keep-alive", format(options.keepAlive),
-                "--idle-grace", format(idleGrace),
-                "--graceful-timeout", format(max(graceful - idleGrace - 0.5, 0.1)),
+                "--idle-grace", format(budget.idleGrace.seconds),
+                "--graceful-timeout", format(budget.graceful.seconds),
             ]
             if options.http != .auto { arguments += ["--http", options.http.rawValue] }
             if let certificate = options.certificate {

@@ -22,6 +22,28 @@ struct ShellDecisionTests {
         #expect(Command(signal: .child) == nil)
     }
 
+    @Test(
+        "the launcher's share of the graceful timeout: idle grace min(1 s, g/4), then g less it and 0.5 s, at least 0.1 s"
+    )
+    func launcherBudget() {
+        let policy = SupervisorPolicy()
+        #expect(
+            policy.launcherBudget(graceful: .seconds(120))
+                == LauncherBudget(idleGrace: .seconds(1), graceful: .milliseconds(118_500))
+        )
+        #expect(
+            policy.launcherBudget(graceful: .seconds(2))
+                == LauncherBudget(idleGrace: .milliseconds(500), graceful: .seconds(1))
+        )
+        #expect(
+            policy.launcherBudget(graceful: .milliseconds(200))
+                == LauncherBudget(idleGrace: .milliseconds(50), graceful: .milliseconds(100))
+        )
+        var harness = Harness([uvicornPool(workers: 1)])
+        let order = harness.send(.start).spawns.first
+        #expect(order?.launcherBudget == policy.launcherBudget(graceful: .seconds(30)))
+    }
+
     @Test("TTOU on a pool of one leaves it at one")
     func ttouFloor() {
         var harness = Harness.running([uvicornPool(workers: 1)])
