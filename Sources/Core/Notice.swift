@@ -31,6 +31,8 @@ public enum Notice: Hashable, Sendable {
     case rolloutFinished(pool: String, generation: Int, duration: Duration)
     case rolloutFailed(pool: String, generation: Int, reason: String)
     case reloadStarted
+    /// Reload mode: these files changed (after a quiet moment); every pool restarts.
+    case filesChanged([String])
     /// `failure` is nil when every pool rolled out.
     case reloadFinished(failure: String?)
     case poolAdded(pool: String)

@@ -30,6 +30,24 @@ extension Supervisor {
         }
     }
 
+    /// Reload mode: remember the files and (re)start the quiet period.
+    mutating func filesChanged(_ files: [String]) {
+        guard !isStopping, !files.isEmpty else { return }
+        changedFiles.formUnion(files)
+        restartDue = now + policy.reloadDebounce
+    }
+
+    /// Reload mode: the files stayed quiet; every pool restarts once.
+    mutating func restartIfFilesChanged() {
+        guard let due = restartDue, due <= now else { return }
+        restartDue = nil
+        let files = changedFiles.sorted()
+        changedFiles = []
+        guard !isStopping else { return }
+        notice(.filesChanged(files))
+        run(.restart(pool: nil), from: .signal)
+    }
+
     private func noSuchPool(_ name: String) -> CommandFailure {
         let known = pools.filter { !$0.removing }.map(\.name).joined(separator: ", ")
         return CommandFailure(code: .noSuchPool, message: "no pool named '\(name)' (pools: \(known))")

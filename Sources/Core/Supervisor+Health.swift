@@ -123,6 +123,7 @@ extension Supervisor {
     }
 
     mutating func timerFired() {
+        restartIfFilesChanged()
         let due = workers.values.filter { $0.deadline.map { $0 <= now } ?? false }.map(\.id).sorted()
         for id in due {
             guard let worker = workers[id], let deadline = worker.deadline, deadline <= now else { continue }

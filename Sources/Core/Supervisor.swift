@@ -33,6 +33,9 @@ public struct Supervisor: Sendable {
     var scaleWaiters: [ScaleWaiter] = []
     var stopRequesters: [UInt64] = []
     var lastStatusLine: String?
+    /// Reload mode: files changed since the last restart, and when the restart is due.
+    var changedFiles: Set<String> = []
+    var restartDue: Instant?
     /// Why droverd stops when it stops for a failure: told last, once every worker is gone.
     var stopCause: Notice?
     /// The time of the event being handled.
@@ -58,6 +61,7 @@ public struct Supervisor: Sendable {
         case .notified(let pid, let message): notified(pid: pid, message)
         case .observedAccepting(let id): observedAccepting(id)
         case .probed(let id, let status, let detail): probed(id, status: status, detail: detail)
+        case .filesChanged(let files): filesChanged(files)
         case .heartbeat(let id, let stamp): heartbeat(id, stamp: stamp)
         case .output(let id, let lines): output(id, lines: lines)
         case .timerFired: timerFired()
@@ -82,6 +86,7 @@ public struct Supervisor: Sendable {
                 if let retry = slot.retryAt, earliest.map({ retry < $0 }) ?? true { earliest = retry }
             }
         }
+        if let due = restartDue, earliest.map({ due < $0 }) ?? true { earliest = due }
         return earliest
     }
 

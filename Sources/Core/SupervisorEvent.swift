@@ -32,6 +32,9 @@ public enum SupervisorEvent: Sendable {
     case command(Command, from: Requester)
     /// The shell finished loading the configuration for a reload.
     case configurationLoaded(UInt64, Result<[PoolConfiguration], ConfigurationError>)
+    /// Reload mode: the shell's file watcher saw these files change. After
+    /// ``SupervisorPolicy/reloadDebounce`` without another change, every pool restarts once.
+    case filesChanged([String])
     /// A hook of the Gunicorn configuration file raised (the shell runs the hooks).
     case hookFailed(hook: String, reason: String)
 }

@@ -49,6 +49,9 @@ public struct SupervisorPolicy: Hashable, Sendable {
         return LauncherBudget(idleGrace: idle, graceful: max(graceful - idle - launcherMargin, launcherMinimum))
     }
 
+    /// Reload mode: how long the files must stay unchanged before the workers restart (editors
+    /// write in bursts).
+    public var reloadDebounce: Duration = .milliseconds(100)
     /// The most workers one pool may have.
     public var maxWorkersPerPool = 10_000
 

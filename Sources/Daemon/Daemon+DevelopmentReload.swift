@@ -39,20 +39,6 @@ extension Daemon {
         defer { watcher.resume() }
         let changed = watcher.changes()
         guard !changed.isEmpty else { return }
-        changedFiles.formUnion(changed)
-        // Editors write in bursts: wait for a quiet 100 ms, then roll out once.
-        pendingRestart?.cancel()
-        pendingRestart = loop.scheduleTask(in: .milliseconds(100)) { [self] in
-            self.assumeIsolated { $0.restartForChanges() }
-        }
-    }
-
-    private func restartForChanges() {
-        pendingRestart = nil
-        let files = changedFiles.sorted()
-        changedFiles = []
-        let shown = files.prefix(5).joined(separator: ", ") + (files.count > 5 ? ", …" : "")
-        logger.info("Changed: \(shown); restarting the workers")
-        feed(.command(.restart(pool: nil), from: .signal))
+        feed(.filesChanged(changed.sorted()))  // the core waits for a quiet moment, then restarts once
     }
 }

@@ -41,10 +41,8 @@ actor Daemon {
     let systemd = SystemdNotifier()
     private let inheritedSockets: [InheritedSocket]
     private var watchdog: RepeatedTask?
-    /// Development mode: the app directory's watcher, and the pending (debounced) restart.
+    /// Development mode: the app directory's watcher (the core debounces what it sees).
     var fileWatcher: FileWatcher?
-    var pendingRestart: Scheduled<Void>?
-    var changedFiles: Set<String> = []
     let ioQueue = DispatchQueue(label: "drover.io")
     /// Control-socket clients, by id.
     var controlClients: [UInt64: ControlClient] = [:]
@@ -384,7 +382,6 @@ actor Daemon {
         runHook("on_exit")
         timer?.cancel()
         watchdog?.cancel()
-        pendingRestart?.cancel()
         listeners.closeAll()
         controlServer?.close()
         opsServer?.close()

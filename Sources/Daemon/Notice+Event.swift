@@ -46,6 +46,7 @@ extension Notice {
             .rolloutFailed(pool: pool, generation: generation, reason: reason)
         case .reloadStarted: .reloadStarted
         case .reloadFinished(let failure): .reloadFinished(error: failure)
+        case .filesChanged(let files): .filesChanged(files: files)
         case .poolAdded(let pool): .poolAdded(pool: pool)
         case .poolRemoved(let pool): .poolRemoved(pool: pool)
         case .stopping(let mode): .stopping(mode)

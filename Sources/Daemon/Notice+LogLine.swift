@@ -72,6 +72,11 @@ extension Notice {
             (.error, "Rollout of \(pool) generation \(generation) failed; keeping the old workers: \(reason)")
         case .reloadStarted:
             (.info, "Reloading")
+        case .filesChanged(let files):
+            (
+                .info,
+                "Changed: \(files.prefix(5).joined(separator: ", "))\(files.count > 5 ? ", …" : ""); restarting the workers"
+            )
         case .reloadFinished(let failure):
             failure.map { (.error, "Reload failed: \($0)") } ?? (.info, "Reload finished")
         case .poolAdded(let pool):

@@ -86,6 +86,7 @@ extension ControlEvent.Kind {
                 reason: try string(.reason)
             )
         case .reloadStarted: self = .reloadStarted
+        case .filesChanged: self = .filesChanged(files: try container.decode([String].self, forKey: .files))
         case .reloadFinished:
             let ok = try container.decode(Bool.self, forKey: .ok)
             let error = try container.decodeIfPresent(String.self, forKey: .error)

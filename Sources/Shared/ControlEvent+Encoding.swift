@@ -65,6 +65,7 @@ extension ControlEvent.Kind {
             try container.encode(pool, forKey: .pool)
             try container.encode(generation, forKey: .generation)
             try container.encode(reason, forKey: .reason)
+        case .filesChanged(let files): try container.encode(files, forKey: .files)
         case .reloadFinished(let error):
             try container.encode(error == nil, forKey: .ok)
             if let error { try container.encode(error, forKey: .error) }

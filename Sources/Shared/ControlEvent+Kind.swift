@@ -33,6 +33,8 @@ extension ControlEvent {
         case rolloutFinished(pool: String, generation: Int, durationSeconds: Double)
         case rolloutFailed(pool: String, generation: Int, reason: String)
         case reloadStarted
+        /// Reload mode: these files changed; every pool restarts.
+        case filesChanged(files: [String])
         /// `error` is nil when every pool rolled out (`ok`).
         case reloadFinished(error: String?)
         case poolAdded(pool: String)
@@ -64,6 +66,7 @@ extension ControlEvent {
             case .rolloutFinished: Name.rolloutFinished.rawValue
             case .rolloutFailed: Name.rolloutFailed.rawValue
             case .reloadStarted: Name.reloadStarted.rawValue
+            case .filesChanged: Name.filesChanged.rawValue
             case .reloadFinished: Name.reloadFinished.rawValue
             case .poolAdded: Name.poolAdded.rawValue
             case .poolRemoved: Name.poolRemoved.rawValue
@@ -94,6 +97,7 @@ extension ControlEvent {
             case rolloutFinished = "rollout_finished"
             case rolloutFailed = "rollout_failed"
             case reloadStarted = "reload_started"
+            case filesChanged = "files_changed"
             case reloadFinished = "reload_finished"
             case poolAdded = "pool_added"
             case poolRemoved = "pool_removed"

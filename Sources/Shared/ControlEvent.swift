@@ -35,7 +35,7 @@ public struct ControlEvent: Codable, Hashable, Sendable {
         case afterSeconds = "after_s"
         case status, failed, error, failures, fatal, from, to
         case durationSeconds = "duration_s"
-        case ok, mode, answer, summary, traceback
+        case ok, mode, answer, summary, traceback, files
         case sameAsPID = "same_as_pid"
         case time
     }

@@ -88,3 +88,29 @@ struct ShellDecisionTests {
         #expect(kept == [[BindAddress(.tcp(host: "127.0.0.1", port: 9000))]])
     }
 }
+
+@Suite("Reload mode's debounce, in the core")
+struct ReloadDebounceTests {
+    @Test("changes in a burst restart every pool once, 100 ms after the last; the files are told")
+    func debounce() {
+        var harness = Harness.running([uvicornPool(workers: 1)])
+        harness.send(.filesChanged(["main.py"]))
+        harness.advance(.milliseconds(60))
+        harness.send(.filesChanged(["main.py", "util.py"]))
+        #expect(harness.advance(.milliseconds(60)).spawns.isEmpty)  // 60 ms after the last change
+        let restart = harness.advance(.milliseconds(40))
+        #expect(restart.notices.contains(.filesChanged(["main.py", "util.py"])))
+        #expect(restart.spawns.map(\.generation) == [2])
+        #expect(
+            harness.advance(.seconds(1)).notices.filter { if case .filesChanged = $0 { true } else { false } }.isEmpty
+        )
+    }
+
+    @Test("no restart once droverd is stopping")
+    func stopping() {
+        var harness = Harness.running([uvicornPool(workers: 1)])
+        harness.send(.filesChanged(["main.py"]))
+        harness.send(.command(.stop(.graceful), from: .signal))
+        #expect(harness.advance(.milliseconds(200)).spawns.isEmpty)
+    }
+}

@@ -74,6 +74,10 @@ let goldenEvents: [(ControlEvent.Kind, String)] = [
         #""event":"rollout_failed","pool":"web","generation":2,"reason":"exit 4""#
     ),
     (.reloadStarted, #""event":"reload_started""#),
+    (
+        .filesChanged(files: ["main.py", "templates/a.html"]),
+        #""event":"files_changed","files":["main.py","templates/a.html"]"#
+    ),
     (.reloadFinished(error: nil), #""event":"reload_finished","ok":true"#),
     (.reloadFinished(error: "bad config"), #""event":"reload_finished","ok":false,"error":"bad config""#),
     (.poolAdded(pool: "jobs"), #""event":"pool_added","pool":"jobs""#),
