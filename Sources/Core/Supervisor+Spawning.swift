@@ -88,6 +88,9 @@ extension Supervisor {
             notice(.orphanReaped(pid: pid, status))
             return
         }
+        // What it started in its process group goes with it. The shell does this while handling
+        // the reap, so the group id cannot have been reused yet.
+        emit(.signal(id, pid: pid, .kill, processGroup: true))
         emit(.release(id))
         let failed: Bool
         if let reason = worker.stopReason {

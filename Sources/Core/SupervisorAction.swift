@@ -14,7 +14,7 @@ public enum SupervisorAction: Sendable {
     /// Ask `GET path` on the worker's own probe socket (`ready_probe`), giving up after `timeout`;
     /// answer with ``SupervisorEvent/probed(_:status:detail:)``.
     case probe(WorkerID, pid: Int32, path: String, timeout: Duration)
-    /// The worker is gone: free what the shell holds for it (heartbeat page, stderr pipe).
+    /// The worker is gone (after it exited, the core first SIGKILLs its process group): free what the shell holds for it (heartbeat page, stderr pipe).
     case release(WorkerID)
     /// Stop accepting connections on these binds: shut the listening sockets droverd bound down
     /// for reading. (A command pool's are left alone: some servers log an error per `accept()`

@@ -312,9 +312,6 @@ actor Daemon {
     private func release(_ id: WorkerID) {
         guard let process = processes.removeValue(forKey: id) else { return }
         workerIDsByPID.removeValue(forKey: process.pid)
-        // What the worker started in its process group goes with it (it was just reaped on this
-        // thread, so the group id cannot have been reused yet).
-        _ = kill(-process.pid, SIGKILL)
         process.output.close()
     }
 

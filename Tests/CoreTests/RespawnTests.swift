@@ -146,8 +146,9 @@ struct RespawnTests {
         pid = harness.pool().workers[0].pid!
         let actions = harness.exit(pid, .exited(3))  // failure 3: give up
         #expect(actions.stopsAccepting)
-        // Every other worker gets the quick-stop signal.
-        #expect(actions.signals.map(\.signal) == [.interrupt, .interrupt])
+        // The dead worker's process group is killed; every other worker gets the quick-stop signal.
+        #expect(actions.signals.map(\.signal) == [.kill, .interrupt, .interrupt])
+        #expect(actions.signals.first?.pid == pid && actions.signals.first?.group == true)
         #expect(actions.exitCode == nil)
         for pid in [harness.pids("web", state: .stopping), harness.pids("jobs", state: .stopping)].joined() {
             harness.exit(pid, .exited(0))

@@ -44,6 +44,18 @@ struct ShellDecisionTests {
         #expect(order?.launcherBudget == policy.launcherBudget(graceful: .seconds(30)))
     }
 
+    @Test("a worker that exited takes its process group with it: SIGKILL to the group, then release")
+    func groupKill() {
+        var harness = Harness.running([uvicornPool(workers: 1)])
+        let pid = harness.pids(state: .ready)[0]
+        let actions = harness.exit(pid, .signaled(.kill, coreDumped: false))
+        #expect(actions.signals.first.map { [$0.pid, $0.signal.rawValue] } == [pid, Signal.kill.rawValue])
+        #expect(actions.signals.first?.group == true)
+        let release = actions.firstIndex { if case .release = $0 { true } else { false } }
+        let kill = actions.firstIndex { if case .signal = $0 { true } else { false } }
+        #expect(kill.map { k in release.map { k < $0 } ?? false } == true)
+    }
+
     @Test("TTOU on a pool of one leaves it at one")
     func ttouFloor() {
         var harness = Harness.running([uvicornPool(workers: 1)])
