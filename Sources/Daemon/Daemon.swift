@@ -47,8 +47,6 @@ actor Daemon {
     /// Control-socket clients, by id.
     var controlClients: [UInt64: ControlClient] = [:]
     var nextClientID: UInt64 = 0
-    private var controlServer: ControlServer?
-    private var opsServer: OpsServer?
     /// Gunicorn's master-side hooks, if the configuration file defines any.
     let hooks: HookRunner?
     /// Workers spawned so far (Gunicorn's `worker.age`).
@@ -110,8 +108,6 @@ actor Daemon {
 
     /// Binds the sockets, starts listening for notifications, and starts every pool.
     func start(control: ControlServer?, ops: OpsServer? = nil) {
-        controlServer = control
-        opsServer = ops
         if let control { logger.info("Control socket: \(control.path)") }
         if let ops { logger.info("Ops listener: \(ops.display) (/livez, /readyz, /status)") }
         listeners.adopt(inheritedSockets)
@@ -380,8 +376,7 @@ actor Daemon {
         timer?.cancel()
         watchdog?.cancel()
         listeners.closeAll()
-        controlServer?.close()
-        opsServer?.close()
+        // The control socket and the ops listener close in droverd's teardown, after this.
         if code == 0 { logger.info("Stopped") }
         exitCode.succeed(code)
     }

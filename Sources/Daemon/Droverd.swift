@@ -133,11 +133,17 @@ struct Droverd {
             throw fail(error.description, status: 1)
         }
 
-        let pidFile = configuration.pidFile.map { PIDFile(path: $0) }
-        do {
-            try pidFile?.write()
-        } catch {
-            throw fail(error.description, status: 1)
+        // From here on every part is undone on every way out, in reverse order, once.
+        let teardown = Teardown()
+        defer { teardown.run() }  // the ways out that throw
+        teardown.add("error log") { errorLog.flush() }
+        if let pidFile = configuration.pidFile.map({ PIDFile(path: $0) }) {
+            do {
+                try pidFile.write()
+            } catch {
+                throw fail(error.description, status: 1)
+            }
+            teardown.add("pid file") { pidFile.remove() }
         }
         let fileLimit = cdrover_raise_nofile()
         if getpid() != 1 { _ = cdrover_set_child_subreaper() }
@@ -156,10 +162,10 @@ struct Droverd {
                 )
             }
         } catch {
-            pidFile?.remove()
             throw fail(error.description, status: 1)
         }
         if let hooks {
+            teardown.add("hook runner") { hooks.finish(within: .seconds(10)) }
             let server = Daemon.serverArgument(configuration)
             let workers = configuration.pools.reduce(0) { $0 + $1.workers }
             for (hook, arguments) in [
@@ -167,7 +173,6 @@ struct Droverd {
                 ("on_starting", [server]),
             ] {
                 if case .failed(let reason) = hooks.callNow(hook, arguments) {
-                    pidFile?.remove()
                     throw fail("\(hook) failed: \(reason)", status: 1)
                 }
             }
@@ -177,7 +182,6 @@ struct Droverd {
         do {
             notify = try NotifyListener(address: "@drover/\(configuration.name)/\(getpid())/notify")
         } catch {
-            pidFile?.remove()
             throw fail(error.description, status: 1)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -196,30 +200,22 @@ struct Droverd {
         let ops: OpsServer?
         do throws(ListenerError) {
             control = try ControlServer(path: controlPath, group: controlGroup, loop: loop, daemon: daemon)
-            do throws(ListenerError) {
-                ops = try configuration.opsBind.map { address throws(ListenerError) in
-                    try OpsServer(address: address, loop: loop, daemon: daemon)
-                }
-            } catch {
-                control.close()
-                throw error
+            teardown.add("control socket") { control.close() }
+            ops = try configuration.opsBind.map { address throws(ListenerError) in
+                try OpsServer(address: address, loop: loop, daemon: daemon)
             }
+            if let ops { teardown.add("ops listener") { ops.close() } }
         } catch {
-            // The daemon never ran: leave without tearing it down.
-            pidFile?.remove()
-            errorLog.flush()
-            writeError("droverd: \(error.description)\n")
-            Glibc.exit(1)
+            errorLog.flush()  // what was logged comes before the reason for leaving
+            throw fail(error.description, status: 1)
         }
         loop.execute { daemon.assumeIsolated { $0.start(control: control, ops: ops) } }
         let signals = SignalSource(queue: DispatchQueue(label: "drover.signals")) { signal in
             loop.execute { daemon.assumeIsolated { $0.signal(signal) } }
         }
         let code = try daemon.exitStatus.wait()
-        hooks?.finish(within: .seconds(10))
         withExtendedLifetime(signals) {}
-        pidFile?.remove()
-        errorLog.flush()
+        teardown.run()
         Glibc.exit(code)
     }
 }

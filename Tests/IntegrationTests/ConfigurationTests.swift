@@ -398,6 +398,19 @@ extension Integration {
             #expect(second.log.contains("--pid \(pidPath): process \(drover.pid) is running"))
             #expect(try drover.stop() == 0)
             #expect(!FileManager.default.fileExists(atPath: pidPath))
+
+            // A start that fails after the pid file and the control socket exist undoes both.
+            let failing = try DroverProcess(
+                ["--pid", pidPath, "-b", "127.0.0.1:0", "--ops-bind", "unix:\(directory.path)/missing/ops.sock"],
+                in: directory.url
+            )
+            #expect(try failing.waitForExit() == 1)
+            #expect(
+                failing.log.split(separator: "\n").last?.hasPrefix("droverd: ops listener unix:") == true,
+                "\(failing.log)"
+            )
+            #expect(!FileManager.default.fileExists(atPath: pidPath))
+            #expect(!FileManager.default.fileExists(atPath: failing.controlSocket))
         }
     }
 }
