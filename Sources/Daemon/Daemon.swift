@@ -323,7 +323,7 @@ actor Daemon {
                 hooks.reload { reason in logger.error("Reloading the hooks failed: \(reason)") }
             }
             for warning in loaded.warnings { logger.warning("\(warning)") }
-            let fixed = restartOnlySettings(from: configuration, to: loaded)
+            let fixed = configuration.restartOnlyChanges(to: loaded)
             if !fixed.isEmpty {
                 logger.warning("Reload: \(fixed.joined(separator: ", ")) changed; that takes a restart of droverd")
             }
@@ -339,17 +339,6 @@ actor Daemon {
         } catch {
             return .failure(ConfigurationError("\(error)"))
         }
-    }
-
-    /// Settings a reload cannot apply to a running droverd.
-    private func restartOnlySettings(from old: Configuration, to new: Configuration) -> [String] {
-        var changed: [String] = []
-        if old.name != new.name { changed.append("name") }
-        if old.pidFile != new.pidFile { changed.append("pid") }
-        if old.controlSocket != new.controlSocket { changed.append("control_socket") }
-        if old.errorLog != new.errorLog { changed.append("error_logfile") }
-        if old.logFormat != new.logFormat { changed.append("log_format") }
-        return changed
     }
 
     private func report(_ notice: Notice) {
