@@ -375,7 +375,8 @@ extension Integration {
             #expect(fresh.failureList == [])
             #expect(fresh.succeeded > 0)
             #expect(!keepAlive.output.contains("Non-2xx"))
-            #expect(ProcessStats.fdCount(drover.pid) == fds)
+            // No growth. (Fewer is no leak: a retired worker's pipe may still be closing when `fds` is read.)
+            #expect(ProcessStats.fdCount(drover.pid) <= fds)
             #expect(growth <= 1 << 20)
             #expect(try drover.stop() == 0)
         }
