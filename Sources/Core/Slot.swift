@@ -18,6 +18,8 @@ struct Slot: Sendable {
     var failures = 0
     /// When the slot respawns after a failure, if it is waiting.
     var retryAt: Instant?
+    /// When a ready worker killed from outside last got its replacement at once (rate cap).
+    var lastKillRespawn: Instant?
     /// How many times this slot's worker was replaced after a failure.
     var restarts = 0
     /// How the last worker of this slot ended.

@@ -142,6 +142,11 @@ extension Supervisor {
     }
 
     private mutating func slotFailed(pool p: Int, slot s: Int, worker: Worker, status: ExitStatus?, reason: String?) {
+        if worker.readyAt != nil, worker.stopReason == nil, case .signaled(let signal, _)? = status,
+            policy.outsideKillSignals.contains(signal)
+        {
+            return replaceKilled(pool: p, slot: s, worker: worker, status: status, reason: reason)
+        }
         if let readyAt = worker.readyAt, now - readyAt >= policy.backoffResetAfter {
             pools[p].slots[s].failures = 0
         }
@@ -170,6 +175,26 @@ extension Supervisor {
         } else {
             pools[p].slots[s].retryAt = now + delay
             notice(.respawnScheduled(pool: pools[p].name, slot: s, after: delay, failures: failures))
+        }
+    }
+
+    /// A worker that served and was killed from outside: replaced at once (bad luck is not a crash
+    /// loop, so its slot's failures do not grow), at most once per `killRespawnInterval`.
+    private mutating func replaceKilled(pool p: Int, slot s: Int, worker: Worker, status: ExitStatus?, reason: String?)
+    {
+        pools[p].slots[s].restarts += 1
+        failScaleWaiters(
+            pool: pools[p].name,
+            because: "\(worker.reference) \(reason ?? status?.description ?? "failed")"
+        )
+        let earliest = pools[p].slots[s].lastKillRespawn.map { $0 + policy.killRespawnInterval } ?? now
+        pools[p].slots[s].lastKillRespawn = max(now, earliest)
+        if earliest <= now {
+            spawn(pool: p, slot: s)
+        } else {
+            pools[p].slots[s].retryAt = earliest
+            let failures = pools[p].slots[s].failures
+            notice(.respawnScheduled(pool: pools[p].name, slot: s, after: earliest - now, failures: failures))
         }
     }
 

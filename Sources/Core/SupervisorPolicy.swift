@@ -3,6 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import DroverShared
+
 /// The supervisor's fixed rules: backoff, escalation delays, limits.
 public struct SupervisorPolicy: Hashable, Sendable {
     /// Respawn delay after the second failure in a row; it doubles with each further one.
@@ -52,6 +54,13 @@ public struct SupervisorPolicy: Hashable, Sendable {
     /// Reload mode: how long the files must stay unchanged before the workers restart (editors
     /// write in bursts).
     public var reloadDebounce: Duration = .milliseconds(100)
+    /// A ready worker killed from outside (the OOM killer, an operator's `kill`: SIGKILL, SIGTERM,
+    /// SIGINT, SIGHUP, SIGQUIT) is no crash loop: it is replaced at once, not after a backoff, but at
+    /// most once per this interval per slot (10 a second).
+    public var killRespawnInterval: Duration = .milliseconds(100)
+    /// The signals that mean "killed from outside" rather than "crashed" (SIGSEGV, SIGABRT, … are crashes).
+    public var outsideKillSignals: Set<Signal> = [.kill, .terminate, .interrupt, .hangup, .quit]
+
     /// The most workers one pool may have.
     public var maxWorkersPerPool = 10_000
 
