@@ -288,7 +288,7 @@ public enum ConfigurationResolver {
             reload: reload,
             reloadFilter: reloadFilter,
             sources: sources,
-            warnings: warnings,
+            warnings: warnings + pools.compactMap(Self.unusedBindWarning),
             seed: SeedSummary(
                 host: seedInputs.host,
                 port: seedInputs.port,
@@ -312,6 +312,17 @@ public enum ConfigurationResolver {
                 errorLog: errorLog
             )
         )
+    }
+
+    /// One warning for a command pool that binds sockets its command never names: unless the program
+    /// reads `LISTEN_FDS` itself, nobody accepts there, and its workers are never seen ready.
+    static func unusedBindWarning(_ pool: PoolConfiguration) -> String? {
+        guard case .command(let arguments) = pool.kind, !pool.binds.isEmpty, pool.readiness == .observed,
+            !arguments.contains(where: { !CommandTemplate.placeholders(in: $0).isEmpty })
+        else { return nil }
+        let binds = pool.binds.map(\.description).joined(separator: ", ")
+        return "pool \(pool.name) binds \(binds) but its command names no {fd}: unless it reads LISTEN_FDS, "
+            + "nobody accepts there and its workers are never ready (wait_ready = false if that is meant)"
     }
 
     /// `ops_bind`: a TCP address or `unix:PATH`, without a name.

@@ -120,3 +120,23 @@ struct CommandLineTests {
         #expect(configuration.uvicorn.launcher == "its")
     }
 }
+
+@Suite("A command pool's binds its command never names")
+struct UnusedBindTests {
+    @Test("one warning when a command pool binds sockets its command never names; none with {fd} or wait_ready")
+    func warning() throws {
+        let unused = try resolve(["-k", "command", "-b", "127.0.0.1:8000", "--", "python3", "server.py"])
+        #expect(
+            unused.warnings == [
+                "pool web binds 127.0.0.1:8000 but its command names no {fd}: unless it reads LISTEN_FDS, "
+                    + "nobody accepts there and its workers are never ready (wait_ready = false if that is meant)"
+            ]
+        )
+        #expect(try resolve(["-k", "command", "-b", "127.0.0.1:8000", "--", "server", "--fd", "{fd}"]).warnings == [])
+        #expect(
+            try resolve(["-k", "command", "-b", "127.0.0.1:8000", "--no-wait-ready", "--", "python3", "x.py"]).warnings
+                == []
+        )
+        #expect(try resolve(["-k", "command", "--", "python3", "jobs.py"]).warnings == [])  // no bind at all
+    }
+}
