@@ -103,8 +103,10 @@ class Drover(Server):
         return cmd + ["main:app"]
 
     def command_pool(self, port: int, rundir: Path, workers: int, program: list[str]) -> list[str]:
+        # The program (sleep) never accepts on the bind: ready when spawned, not by observation.
         return [str(self.paths.droverd), "-k", "command", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                "--control-socket", str(rundir / "drover.sock"), "--chdir", str(rundir), "--", *program]
+                "--no-wait-ready", "--control-socket", str(rundir / "drover.sock"), "--chdir", str(rundir), "--",
+                *program]
 
 
 class Running:
