@@ -74,14 +74,18 @@ int cdrover_notify_socket(const char *address) {
     return fd;
 }
 
-int cdrover_probe_listener(const char *address) {
+/* A Unix stream socket at `address`: listening, or connected (non-blocking; a Unix socket
+   connects at once, or not). Returns the fd or -errno. */
+static int unix_stream(const char *address, int connecting) {
     struct sockaddr_un sun;
     socklen_t length;
     int rc = unix_address(address, &sun, &length);
     if (rc < 0) return rc;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | (connecting ? SOCK_NONBLOCK : 0), 0);
     if (fd < 0) return -errno;
-    if (bind(fd, (struct sockaddr *)&sun, length) < 0 || listen(fd, 8) < 0) {
+    int failed = connecting ? connect(fd, (struct sockaddr *)&sun, length) < 0
+                            : bind(fd, (struct sockaddr *)&sun, length) < 0 || listen(fd, 8) < 0;
+    if (failed) {
         int err = errno;
         close(fd);
         return -err;
@@ -89,20 +93,9 @@ int cdrover_probe_listener(const char *address) {
     return fd;
 }
 
-int cdrover_probe_connect(const char *address) {
-    struct sockaddr_un sun;
-    socklen_t length;
-    int rc = unix_address(address, &sun, &length);
-    if (rc < 0) return rc;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) return -errno;
-    if (connect(fd, (struct sockaddr *)&sun, length) < 0) {  // a Unix socket connects at once, or not
-        int err = errno;
-        close(fd);
-        return -err;
-    }
-    return fd;
-}
+int cdrover_probe_listener(const char *address) { return unix_stream(address, 0); }
+
+int cdrover_probe_connect(const char *address) { return unix_stream(address, 1); }
 
 ssize_t cdrover_notify_receive(int fd, char *buffer, size_t capacity, pid_t *sender) {
     union {

@@ -52,13 +52,13 @@ enum SeedEnvironment {
         if let file = nonEmpty("DROVER_CONF") ?? nonEmpty("GUNICORN_CONF") {
             put(.config, nonEmpty("DROVER_CONF") != nil ? "DROVER_CONF" : "GUNICORN_CONF", .text(file))
         }
-        if let socket = nonEmpty("DROVER_CONTROL_SOCKET") {
-            put(.controlSocket, "DROVER_CONTROL_SOCKET", .text(socket))
+        // Drover's own single-variable settings: the names come from the registry (empty means unset).
+        for setting in [Setting.controlSocket, .controlGroup, .opsBind, .bootTimeout, .readyProbe] {
+            guard let name = SettingRegistry.spec(setting)?.environment.first, let value = nonEmpty(name) else {
+                continue
+            }
+            put(setting, name, .text(value))
         }
-        if let group = nonEmpty("DROVER_CONTROL_GROUP") { put(.controlGroup, "DROVER_CONTROL_GROUP", .text(group)) }
-        if let ops = nonEmpty("DROVER_OPS_BIND") { put(.opsBind, "DROVER_OPS_BIND", .text(ops)) }
-        if let boot = nonEmpty("BOOT_TIMEOUT") { put(.bootTimeout, "BOOT_TIMEOUT", .text(boot)) }
-        if let probe = nonEmpty("READY_PROBE") { put(.readyProbe, "READY_PROBE", .text(probe)) }
         let seed = SeedSummary(
             host: environment["HOST"] ?? "0.0.0.0",
             port: environment["PORT"] ?? "80",

@@ -185,7 +185,7 @@ extension Supervisor {
         {
             failRollout(
                 pool: p,
-                reason: "\(worker.reference) was not ready within the boot timeout" + unobserved(worker)
+                reason: "\(worker.reference) was not ready within the boot timeout" + notReadyDetail(worker)
                     + tailSuffix(worker)
             )
         }

@@ -211,7 +211,8 @@ extension Supervisor {
 
     func describe(_ reason: StopReason, _ worker: Worker) -> String {
         switch reason {
-        case .bootTimeout: "was not ready within the boot timeout (--boot-timeout, BOOT_TIMEOUT)" + unobserved(worker)
+        case .bootTimeout:
+            "was not ready within the boot timeout (--boot-timeout, BOOT_TIMEOUT)" + notReadyDetail(worker)
         case .heartbeatTimeout: "stopped sending heartbeats"
         case .watchdogTrigger: "asked to be killed (WATCHDOG=trigger)"
         case .replaced: "was replaced"
@@ -223,8 +224,8 @@ extension Supervisor {
         }
     }
 
-    /// Why an observed worker was not ready: droverd never saw it accept.
-    func unobserved(_ worker: Worker) -> String {
+    /// Why a worker was not ready in time, when droverd knows more: its probe's last answer, or never seen accepting.
+    func notReadyDetail(_ worker: Worker) -> String {
         if worker.probing {
             let answer = worker.lastProbeAnswer ?? "GET \(worker.configuration.readyProbe ?? "/") got no answer yet"
             return "; its ready_probe never passed (last: \(answer))"

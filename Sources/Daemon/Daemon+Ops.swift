@@ -17,8 +17,7 @@ extension Daemon {
             // Answered here, on the event loop: a stuck or stopped loop answers nothing.
             return OpsAnswer(status: .ok, text: "ok")
         case "/readyz":
-            let status = supervisor.status(at: now)
-            let reason = supervisor.isStopping ? "droverd is stopping" : status.notReadyReason
+            let reason = supervisor.status(at: now).notReadyReason  // every pool shows stopping while droverd stops
             return OpsAnswer(
                 status: reason == nil ? .ok : .serviceUnavailable,
                 json: ReadinessAnswer(reason: reason).line

@@ -26,7 +26,7 @@ extension Daemon {
     /// Asks a worker's own probe socket for `path` (`ready_probe`) and tells the core the answer.
     func probe(_ id: WorkerID, path: String, timeout: Duration) {
         guard let address = processes[id]?.probeAddress else {
-            pending.append(.probed(id, status: nil, detail: "the worker has no probe socket"))
+            feed(.probed(id, status: nil, detail: "the worker has no probe socket"))  // queued: the core is busy
             return
         }
         let limit = TimeAmount.nanoseconds(Int64(timeout.seconds * 1_000_000_000))

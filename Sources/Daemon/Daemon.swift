@@ -34,7 +34,7 @@ actor Daemon {
     private var timerDeadline: Instant?
     /// Readiness by observation (Daemon+Readiness): the next look at starting workers, if one is due.
     var readinessPoll: Scheduled<Void>?
-    var pending: [SupervisorEvent] = []
+    private var pending: [SupervisorEvent] = []
     private var handling = false
     private let exitCode: EventLoopPromise<Int32>
     var logger: Logger

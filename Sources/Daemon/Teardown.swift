@@ -19,9 +19,6 @@ final class Teardown {
         steps.append((name, run))
     }
 
-    /// The parts registered so far, in start order (for tests and debugging).
-    var names: [String] { steps.map(\.name) }
-
     /// Undoes every part, last started first; later calls do nothing.
     func run() {
         guard !done else { return }

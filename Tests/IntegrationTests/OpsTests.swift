@@ -25,7 +25,7 @@ extension Integration {
         )
         func readiness() throws {
             let directory = try AppDirectory("ops-ready")
-            try directory.write("main.py", Integration.ReadyProbeTests.app)
+            try directory.copyFixtures(["health_app.py"])
             let socket = directory.url.appendingPathComponent("ops.sock").path
             let healthy = directory.url.appendingPathComponent("healthy").path
             #expect(FileManager.default.createFile(atPath: healthy, contents: nil))
@@ -36,7 +36,7 @@ extension Integration {
                 graceful_timeout = 10
 
                 [pools.web]
-                app = "main:app"
+                app = "health_app:app"
                 bind = ["127.0.0.1:0"]
                 workers = 1
                 ready_probe = "/healthz"

@@ -15,35 +15,13 @@ extension Integration {
     /// `ready_probe` with a real Hypercorn serving the probe socket droverd gives each worker.
     @Suite("ready_probe")
     struct ReadyProbeTests {
-        /// An ASGI app whose `/healthz` says 200 only while a file named `healthy` exists.
-        static let app = """
-            import asyncio, os
-
-            async def app(scope, receive, send):
-                if scope["type"] == "lifespan":
-                    while True:
-                        message = await receive()
-                        if message["type"] == "lifespan.startup":
-                            await send({"type": "lifespan.startup.complete"})
-                        else:
-                            await send({"type": "lifespan.shutdown.complete"})
-                            return
-                if scope["path"] == "/slow":
-                    await asyncio.sleep(3)
-                healthy = scope["path"] != "/healthz" or os.path.exists("healthy")
-                body = ("gen " + os.environ["DROVER_GENERATION"]).encode()
-                headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]
-                await send({"type": "http.response.start", "status": 200 if healthy else 503, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-            """
-
         static func toml(bootTimeout: Int) -> String {
             """
             graceful_timeout = 5
 
             [pools.web]
             kind = "command"
-            command = ["\(Paths.venvBin)/hypercorn", "--bind", "fd://{fd}", "--bind", "fd://{fd:probe}", "main:app"]
+            command = ["\(Paths.venvBin)/hypercorn", "--bind", "fd://{fd}", "--bind", "fd://{fd:probe}", "health_app:app"]
             bind = ["127.0.0.1:0"]
             workers = 1
             ready_probe = "/healthz"
@@ -65,7 +43,7 @@ extension Integration {
         )
         func hypercorn() throws {
             let directory = try AppDirectory("ready-probe")
-            try directory.write("main.py", Self.app)
+            try directory.copyFixtures(["health_app.py"])
             try directory.write("drover.toml", Self.toml(bootTimeout: 30))
             let healthy = directory.url.appendingPathComponent("healthy").path
             let drover = try DroverProcess([], in: directory.url)
