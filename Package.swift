@@ -65,9 +65,9 @@ let package = Package(
             path: "Sources/Core",
             swiftSettings: swiftSettings
         ),
-        // The daemon: thin shells around the core.
-        .executableTarget(
-            name: "droverd",
+        // The daemon's shells around the core, as a library: tests run its parts in-process.
+        .target(
+            name: "DroverDaemon",
             dependencies: [
                 "DroverCore",
                 "DroverShared",
@@ -80,7 +80,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Sources/Daemon",
+            path: "Sources/DroverDaemon",
+            swiftSettings: swiftSettings
+        ),
+        // droverd itself: parse, build, run.
+        .executableTarget(
+            name: "droverd",
+            dependencies: ["DroverDaemon", "DroverConfiguration", "DroverShared"],
+            path: "Sources/droverd",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -108,6 +115,18 @@ let package = Package(
                 "DroverConfiguration",
                 "DroverShared",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: [
+                "DroverDaemon",
+                "DroverCore",
+                "DroverShared",
+                "DroverConfiguration",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -11,38 +11,20 @@ import Glibc
 import NIOCore
 import NIOPosix
 
-/// `droverd`: binds the sockets, runs the worker pools, and supervises them.
-@main
-struct Droverd {
+/// One run of droverd, from its parsed command line to its exit status: takes systemd's sockets,
+/// resolves the configuration, runs the prestart script and the master-side hooks, then starts
+/// droverd's parts in order and runs the ``Daemon`` until it is done.
+public struct DaemonProcess {
     let options: DaemonOptions
 
-    static func main() {
-        let options: DaemonOptions
-        do {
-            options = try DaemonOptions.parse(Array(CommandLine.arguments.dropFirst()))
-        } catch {
-            writeError("droverd: \(error.message)\n")
-            Glibc.exit(2)
-        }
-        if options.help {
-            writeOut(HelpText.droverd)
-            Glibc.exit(0)
-        }
-        if options.version {
-            writeOut(droverVersion + "\n")
-            Glibc.exit(0)
-        }
-        do {
-            try Droverd(options: options).run()
-        } catch let code as DroverdExit {
-            Glibc.exit(code.status)
-        } catch {
-            writeError("droverd: \(error)\n")
-            Glibc.exit(2)
-        }
+    /// A run with these options (`--help` and `--version` are the executable's to answer).
+    public init(options: DaemonOptions) {
+        self.options = options
     }
 
-    func run() throws {
+    /// Runs droverd and returns its exit status; throws ``DroverdExit`` for the ways out before
+    /// the pools start (a bad configuration, a failed prestart script, a live control socket).
+    public func run() throws -> Int32 {
         // Sockets from systemd first: taking them removes LISTEN_* from droverd's environment.
         let inherited = InheritedSocket.take()
         var environment = ProcessEnvironment.current()
@@ -216,7 +198,7 @@ struct Droverd {
         let code = try daemon.exitStatus.wait()
         withExtendedLifetime(signals) {}
         teardown.run()
-        Glibc.exit(code)
+        return code
     }
 }
 
@@ -227,18 +209,22 @@ private func currentDirectory() -> String {
 }
 
 /// Ends droverd with an exit status.
-struct DroverdExit: Error {
-    let status: Int32
+public struct DroverdExit: Error {
+    /// The status droverd exits with.
+    public let status: Int32
 
-    init(_ status: Int32) {
+    /// Ends droverd with `status`.
+    public init(_ status: Int32) {
         self.status = status
     }
 }
 
-func writeError(_ text: String) {
+/// Writes to droverd's standard error, all of it.
+public func writeError(_ text: String) {
     writeAll(2, text)
 }
 
-func writeOut(_ text: String) {
+/// Writes to droverd's standard output, all of it.
+public func writeOut(_ text: String) {
     writeAll(1, text)
 }
