@@ -46,7 +46,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
             return
         }
         let channel = context.channel
-        guard let accepted = daemon.assumeIsolated({ $0.controlClientConnected(channel) }) else {
+        guard let accepted = daemon.controlClientConnected(channel) else {
             refuse(
                 context,
                 ControlError(.tooManyConnections, "too many control connections (\(ControlServer.maximumClients))")
@@ -78,7 +78,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
                 client.send(ControlError(.invalidUTF8, "request is not UTF-8 text").replyLine)
                 continue
             }
-            daemon.assumeIsolated { $0.controlRequest(text, from: client) }
+            daemon.controlRequest(text, from: client)
             guard context.channel.isActive else { return }
         }
         if buffered.count > ControlRequest.maximumLineLength {
@@ -96,7 +96,7 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let client { daemon.assumeIsolated { $0.controlClientLeft(client) } }
+        if let client { daemon.controlClientLeft(client) }
         client = nil
     }
 

@@ -78,7 +78,7 @@ extension Daemon {
     }
 
     /// The core's answer to a client's operation.
-    func controlReply(to id: UInt64, _ result: Result<CommandOutcome, CommandFailure>) {
+    func reply(to id: UInt64, _ result: Result<CommandOutcome, CommandFailure>) {
         guard let client = controlClients[id] else { return }
         client.pending = max(0, client.pending - 1)
         switch result {

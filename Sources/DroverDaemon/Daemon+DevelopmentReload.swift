@@ -23,8 +23,8 @@ extension Daemon {
     func watchAppDirectory() {
         do {
             let watcher = try FileWatcher(root: ".", filter: configuration.reloadFilter)
-            watcher.watch(on: ioQueue) { [loop, self] in
-                loop.execute { self.assumeIsolated { $0.filesChanged() } }
+            watcher.watch(on: ioQueue) { [self] in
+                self.onLoop { $0.filesChanged() }
             }
             fileWatcher = watcher
             let patterns = configuration.reloadFilter.include.joined(separator: " ")

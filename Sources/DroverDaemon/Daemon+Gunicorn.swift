@@ -44,9 +44,9 @@ extension Daemon {
     ) {
         guard let hooks, hooks.hooks.contains(hook) else { return }
         hooks.post(hook, [Self.serverArgument(configuration)] + (worker.map { [$0] } ?? []) + extra) {
-            [loop, self] reason in
+            [self] reason in
             // The core decides what a failure means (when_ready's stops droverd, as Gunicorn's does).
-            loop.execute { self.assumeIsolated { $0.feed(.hookFailed(hook: hook, reason: reason)) } }
+            self.onLoop { $0.feed(.hookFailed(hook: hook, reason: reason)) }
         }
     }
 

@@ -11,31 +11,31 @@ import Glibc
 import Logging
 import NIOCore
 
-/// droverd's shell around the supervision core. It runs on one NIO event loop (its executor),
-/// which is also the thread that spawns workers, so `PR_SET_PDEATHSIG` holds for droverd's life.
+/// droverd's shell around the supervision core: the POSIX ``SupervisorEffects`` of its
+/// ``SupervisorDriver``. It is bound to one NIO event loop, which is also the thread that spawns
+/// workers, so `PR_SET_PDEATHSIG` holds for droverd's life.
 ///
 /// Signals, notifications and worker output arrive through Dispatch sources and hop onto the
-/// loop; timers are the loop's scheduled tasks. Events go into the core one at a time, and
-/// the actions it returns are carried out in order.
-actor Daemon {
-    nonisolated let loop: any EventLoop
-    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
+/// loop (``onLoop(_:)``); timers are the loop's scheduled tasks. Every method runs on the loop:
+/// that, not a lock, is what makes the unchecked `Sendable` true.
+final class Daemon: SupervisorEffects, @unchecked Sendable {
+    let loop: any EventLoop
 
     private let loader: ConfigurationLoader
     var configuration: Configuration
-    private let errorLog: LogSink
-    var supervisor: Supervisor
+    let errorLog: LogSink
+    /// The event pump over the core; this daemon is its effects.
+    private(set) lazy var driver = SupervisorDriver(supervisor: Supervisor(pools: configuration.pools), effects: self)
+    /// The core's state, for reading.
+    var supervisor: Supervisor { driver.supervisor }
     let listeners = ListenerSet()
     private let notify: NotifyListener
-    private let spawner: WorkerSpawner
-    private(set) var processes: [WorkerID: WorkerProcess] = [:]
-    private var workerIDsByPID: [Int32: WorkerID] = [:]
-    private var timer: Scheduled<Void>?
-    private var timerDeadline: Instant?
+    let spawner: WorkerSpawner
+    var processes: [WorkerID: WorkerProcess] = [:]
+    var workerIDsByPID: [Int32: WorkerID] = [:]
+    var timer: Scheduled<Void>?
     /// Readiness by observation (Daemon+Readiness): the next look at starting workers, if one is due.
     var readinessPoll: Scheduled<Void>?
-    private var pending: [SupervisorEvent] = []
-    private var handling = false
     private let exitCode: EventLoopPromise<Int32>
     var logger: Logger
     let systemd = SystemdNotifier()
@@ -50,7 +50,7 @@ actor Daemon {
     /// Gunicorn's master-side hooks, if the configuration file defines any.
     let hooks: HookRunner?
     /// Workers spawned so far (Gunicorn's `worker.age`).
-    private var spawnCount = 0
+    var spawnCount = 0
     var ages: [Int32: Int] = [:]
 
     /// What droverd keeps of a running worker.
@@ -77,7 +77,6 @@ actor Daemon {
         self.loader = loader
         self.configuration = configuration
         self.errorLog = errorLog
-        self.supervisor = Supervisor(pools: configuration.pools)
         self.notify = notify
         self.spawner = WorkerSpawner(
             environment: Self.workerEnvironment(loader.environment, reload: configuration.reload),
@@ -91,7 +90,7 @@ actor Daemon {
     }
 
     /// Completes with droverd's exit status once every worker is gone.
-    nonisolated var exitStatus: EventLoopFuture<Int32> { exitCode.futureResult }
+    var exitStatus: EventLoopFuture<Int32> { exitCode.futureResult }
 
     /// droverd's logger: its level (warnings at least when the error log is turned off), format and sink.
     static func makeLogger(_ configuration: Configuration, sink: LogSink) -> Logger {
@@ -131,11 +130,11 @@ actor Daemon {
         if let interval = systemd.watchdogInterval {
             // Pinged from the event loop itself: a stuck loop stops the pings, and systemd acts.
             watchdog = loop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { [self] _ in
-                self.assumeIsolated { $0.systemd.watchdogPing() }
+                self.systemd.watchdogPing()
             }
         }
-        notify.watch(on: ioQueue) { [loop, self] in
-            loop.execute { self.assumeIsolated { $0.notificationsArrived() } }
+        notify.watch(on: ioQueue) { [self] in
+            self.onLoop { $0.notificationsArrived() }
         }
         for warning in configuration.warnings { logger.warning("\(warning)") }
         for notice in configuration.notices { logger.info("\(notice)") }
@@ -175,12 +174,6 @@ actor Daemon {
         }
     }
 
-    /// Reopens droverd's log file (the core passes SIGUSR1 on to the workers next).
-    private func reopenLogFile() {
-        if let problem = errorLog.reopen() { logger.error("Reopening logs: \(problem)") }
-        logger.info("Log files reopened; SIGUSR1 passed on to the workers")
-    }
-
     private func notificationsArrived() {
         receiveNotifications()
         notify.resume()
@@ -190,12 +183,12 @@ actor Daemon {
         for (pid, message) in notify.receive() { feed(.notified(pid: pid, message)) }
     }
 
-    private func outputArrived(_ id: WorkerID, _ output: OutputPipe) {
+    func outputArrived(_ id: WorkerID, _ output: OutputPipe) {
         guard output.isClosed || errorLog.hasRoom else {
             // The error log's reader is behind: the output waits in the worker's pipe (the
             // worker blocks on it, droverd does not), and droverd looks again shortly.
             loop.scheduleTask(in: .milliseconds(20)) { [self] in
-                self.assumeIsolated { $0.outputArrived(id, output) }
+                self.outputArrived(id, output)
             }
             return
         }
@@ -232,86 +225,29 @@ actor Daemon {
         }
     }
 
-    private func timerFired() {
+    func timerFired() {
         timer = nil
-        timerDeadline = nil
         // Datagrams that queued up while droverd was not running (e.g. stopped) count first.
         receiveNotifications()
-        for id in supervisor.heartbeatReadsDue(at: now) {
-            if let beat = processes[id]?.heartbeat?.lastBeat { feed(.heartbeat(id, stamp: beat)) }
-        }
-        feed(.timerFired)
+        driver.timerFired()
+    }
+
+    /// Runs `body` on the loop (from a Dispatch source, a signal, another thread).
+    func onLoop(_ body: @escaping @Sendable (Daemon) -> Void) {
+        loop.execute { body(self) }
     }
 
     // MARK: - The core
 
-    var now: Instant { Instant(nanoseconds: NIODeadline.now().uptimeNanoseconds) }
-
     /// Hands an event to the core and carries out what it says, including the events that causes.
     func feed(_ event: SupervisorEvent) {
-        pending.append(event)
-        guard !handling else { return }
-        handling = true
-        while !pending.isEmpty {
-            let next = pending.removeFirst()
-            for action in supervisor.handle(next, at: now) { perform(action) }
-        }
-        handling = false
-        armTimer()
-        armReadinessPoll()
+        loop.assertInEventLoop()
+        driver.feed(event)
     }
+}
 
-    private func perform(_ action: SupervisorAction) {
-        switch action {
-        case .spawn(let order): spawn(order)
-        case .signal(_, let pid, let signal, let group): _ = kill(group ? -pid : pid, signal.rawValue)
-        case .probe(let id, _, let path, let timeout): probe(id, path: path, timeout: timeout)
-        case .release(let id): release(id)
-        case .stopAccepting(let binds): listeners.stopAccepting(binds)
-        case .retainListeners(let binds): listeners.retain(binds)
-        case .reopenLogs: reopenLogFile()
-        case .loadConfiguration(let id): pending.append(.configurationLoaded(id, loadConfiguration()))
-        case .reply(let client, let result): controlReply(to: client, result)
-        case .notice(let notice): report(notice)
-        case .notifySystemd(let notification): systemd.send(notification)
-        case .exit(let code): finish(code)
-        }
-    }
-
-    private func spawn(_ order: SpawnOrder) {
-        spawnCount += 1
-        runHook(
-            "pre_fork",
-            worker: Self.workerArgument(pid: nil, age: spawnCount, slot: order.slot, generation: order.generation)
-        )
-        do {
-            let spawned = try spawner.spawn(order, sockets: listeners.fds(for: order.configuration.binds))
-            ages[spawned.pid] = spawnCount
-            let id = order.worker
-            let output = spawned.output
-            processes[id] = WorkerProcess(
-                pid: spawned.pid,
-                heartbeat: spawned.heartbeat,
-                output: output,
-                probeAddress: spawned.probeAddress
-            )
-            workerIDsByPID[spawned.pid] = id
-            output.watch(on: ioQueue) { [loop, self] in
-                loop.execute { self.assumeIsolated { $0.outputArrived(id, output) } }
-            }
-            pending.append(.spawned(id, pid: spawned.pid))
-        } catch {
-            pending.append(.spawnFailed(order.worker, error: error.description))
-        }
-    }
-
-    private func release(_ id: WorkerID) {
-        guard let process = processes.removeValue(forKey: id) else { return }
-        workerIDsByPID.removeValue(forKey: process.pid)
-        process.output.close()
-    }
-
-    private func loadConfiguration() -> Result<[PoolConfiguration], ConfigurationError> {
+extension Daemon {
+    func reloadConfiguration() -> Result<[PoolConfiguration], ConfigurationError> {
         do {
             let loaded = try loader.load()
             for listener in try listeners.prepare(loaded.pools.flatMap(\.binds)) {
@@ -341,26 +277,7 @@ actor Daemon {
         }
     }
 
-    private func report(_ notice: Notice) {
-        runHooks(for: notice)
-        let (level, line) = notice.logLine
-        logger.log(level: level, "\(line)")
-        broadcast(notice)
-    }
-
-    private func armTimer() {
-        let next = supervisor.nextDeadline
-        guard next != timerDeadline else { return }
-        timer?.cancel()
-        timer = nil
-        timerDeadline = next
-        guard let next else { return }
-        timer = loop.scheduleTask(deadline: .uptimeNanoseconds(next.nanoseconds)) { [self] in
-            self.assumeIsolated { $0.timerFired() }
-        }
-    }
-
-    private func finish(_ code: Int32) {
+    func finish(_ code: Int32) {
         runHook("on_exit")
         timer?.cancel()
         watchdog?.cancel()

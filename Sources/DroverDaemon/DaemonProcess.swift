@@ -191,9 +191,9 @@ public struct DaemonProcess {
             errorLog.flush()  // what was logged comes before the reason for leaving
             throw fail(error.description, status: 1)
         }
-        loop.execute { daemon.assumeIsolated { $0.start(control: control, ops: ops) } }
+        daemon.onLoop { $0.start(control: control, ops: ops) }
         let signals = SignalSource(queue: DispatchQueue(label: "drover.signals")) { signal in
-            loop.execute { daemon.assumeIsolated { $0.signal(signal) } }
+            daemon.onLoop { $0.signal(signal) }
         }
         let code = try daemon.exitStatus.wait()
         withExtendedLifetime(signals) {}

@@ -64,7 +64,7 @@ final class OpsConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             return OpsAnswer(status: .methodNotAllowed, text: "only GET and HEAD")
         }
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-        return daemon.assumeIsolated { $0.opsAnswer(path: path) }
+        return daemon.opsAnswer(path: path)
     }
 
     private func respond(_ context: ChannelHandlerContext, to head: HTTPRequestHead, _ answer: OpsAnswer, close: Bool) {

@@ -6,21 +6,18 @@
 import DroverCore
 import DroverShared
 
-/// Drives a ``Supervisor`` the way the daemon's shell does, with a fake clock and fake pids:
-/// spawn orders are answered with `spawned` at once, timers fire in order as time advances.
+/// Drives a ``Supervisor`` through the production ``SupervisorDriver`` over fake effects, with a
+/// fake clock and fake pids: spawn orders are answered with `spawned` at once, timers fire in
+/// order as time advances.
 struct Harness {
-    var supervisor: Supervisor
-    var now = Instant(nanoseconds: 1_000_000_000_000)
-    var nextPID: Int32 = 100
-    /// Pids of every worker spawned, by worker.
-    var pids: [WorkerID: Int32] = [:]
+    let effects: FakeEffects
+    let driver: SupervisorDriver
     /// Every action seen, in order.
     var history: [SupervisorAction] = []
-    /// Error text for spawns that should fail, consumed in order.
-    var failingSpawns: [String] = []
 
     init(_ pools: [PoolConfiguration], policy: SupervisorPolicy = SupervisorPolicy()) {
-        supervisor = Supervisor(pools: pools, policy: policy)
+        effects = FakeEffects()
+        driver = SupervisorDriver(supervisor: Supervisor(pools: pools, policy: policy), effects: effects)
     }
 
     /// Pools that have started: every worker ready, so start-up failure rules no longer apply.
@@ -31,25 +28,27 @@ struct Harness {
         return harness
     }
 
-    /// Feeds an event, answers spawn orders, and returns every action this caused.
+    var supervisor: Supervisor { driver.supervisor }
+
+    /// The fake clock.
+    var now: Instant {
+        get { effects.now }
+        nonmutating set { effects.now = newValue }
+    }
+
+    /// Pids of every worker spawned, by worker.
+    var pids: [WorkerID: Int32] { effects.pids }
+
+    /// Error text for spawns that should fail, consumed in order.
+    var failingSpawns: [String] {
+        get { effects.failingSpawns }
+        nonmutating set { effects.failingSpawns = newValue }
+    }
+
+    /// Feeds an event through the driver and returns every action this caused.
     @discardableResult
     mutating func send(_ event: SupervisorEvent) -> [SupervisorAction] {
-        var queue = [event]
-        var produced: [SupervisorAction] = []
-        while !queue.isEmpty {
-            let actions = supervisor.handle(queue.removeFirst(), at: now)
-            produced += actions
-            for case .spawn(let order) in actions {
-                if !failingSpawns.isEmpty {
-                    queue.append(.spawnFailed(order.worker, error: failingSpawns.removeFirst()))
-                } else {
-                    let pid = nextPID
-                    nextPID += 1
-                    pids[order.worker] = pid
-                    queue.append(.spawned(order.worker, pid: pid))
-                }
-            }
-        }
+        let produced = driver.feed(event)
         history += produced
         return produced
     }
@@ -59,9 +58,12 @@ struct Harness {
     mutating func advance(_ duration: Duration) -> [SupervisorAction] {
         let target = now + duration
         var produced: [SupervisorAction] = []
-        while let deadline = supervisor.nextDeadline, deadline <= target {
+        while let deadline = effects.timer, deadline <= target {
             now = max(now, deadline)
-            produced += send(.timerFired)
+            effects.timer = nil  // fired: the driver arms it again if something is still due
+            let fired = driver.timerFired()
+            history += fired
+            produced += fired
         }
         now = target
         return produced

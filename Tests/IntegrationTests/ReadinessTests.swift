@@ -142,6 +142,10 @@ extension Integration {
             let reply = try JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any]
             let outcome = ((reply?["result"] as? [String: Any])?["pools"] as? [[String: Any]])?.first
             #expect((outcome?["duration_s"] as? Double ?? 0) >= 1.0)
+            // The log is written by droverd's log writer, which may trail the reply a little.
+            try waitFor("the new workers' boot times in the log") {
+                bootTimes(drover.log, pool: "web").count >= 4 ? true : nil
+            }
             #expect(bootTimes(drover.log, pool: "web").count == 4)
             #expect(bootTimes(drover.log, pool: "web").allSatisfy { $0 >= 1.0 })
             try waitFor("the old workers to exit") { Set(drover.workers).isDisjoint(with: old) ? true : nil }
