@@ -129,7 +129,7 @@ extension Supervisor {
         guard !isStopping, !pools[p].removing else { return }
         recordExit(pool: p, slot: s, worker: worker, status: status, reason: reason)
         guard failed else {
-            spawn(pool: p, slot: s)
+            refill(pool: p, slot: s)
             return
         }
         slotFailed(pool: p, slot: s, worker: worker, status: status, reason: reason)
@@ -169,6 +169,8 @@ extension Supervisor {
             beginStop(.quick, exitCode: worker.loadFailure == nil ? 3 : 4)
             return
         }
+        // A rollout's incoming worker already waits to take the slot: it is not refilled.
+        guard pools[p].slots[s].incoming == nil else { return }
         let delay = policy.backoff(afterFailures: failures)
         if delay == .zero {
             spawn(pool: p, slot: s)
@@ -187,6 +189,7 @@ extension Supervisor {
             pool: pools[p].name,
             because: "\(worker.reference) \(reason ?? status?.description ?? "failed")"
         )
+        guard pools[p].slots[s].incoming == nil else { return }
         let earliest = pools[p].slots[s].lastKillRespawn.map { $0 + policy.killRespawnInterval } ?? now
         pools[p].slots[s].lastKillRespawn = max(now, earliest)
         if earliest <= now {
@@ -196,6 +199,12 @@ extension Supervisor {
             let failures = pools[p].slots[s].failures
             notice(.respawnScheduled(pool: pools[p].name, slot: s, after: earliest - now, failures: failures))
         }
+    }
+
+    /// Spawns a slot's next worker at once, unless a rollout's incoming worker will take it.
+    private mutating func refill(pool p: Int, slot s: Int) {
+        guard pools[p].slots[s].incoming == nil else { return }
+        spawn(pool: p, slot: s)
     }
 
     /// ` main:app` for a Uvicorn pool's worker, else nothing.
