@@ -57,23 +57,27 @@ extension Supervisor {
     }
 
     mutating func workerSpawned(_ id: WorkerID, pid: Int32) {
-        guard var worker = workers[id], worker.pid == nil else { return }
-        worker.pid = pid
+        guard var worker = workers[id] else { return }
+        let waits = worker.configuration.waitsForReadiness
+        guard
+            let next = try? worker.phase.spawned(
+                pid: pid,
+                bootDeadline: waits ? now + worker.configuration.bootTimeout : nil
+            )
+        else { return }
         workerIDsByPID[pid] = id
-        if let reason = worker.stopReason {
-            // Told to stop before the shell had started it: the deadline is set, the signal is not sent yet.
-            workers[id] = worker
+        workers[id] = worker
+        switch next {
+        case .signalStop(let reason):
+            // Told to stop before the shell had started it: its kill deadline runs, the signal goes now.
             let quick = reason == .shutdown && isQuickStop
             let signal = quick ? worker.configuration.quickStopSignal : worker.configuration.stopSignal
             notice(.workerStopping(worker.reference, reason))
             emit(.signal(id, pid: pid, signal, processGroup: false))
-            return
+        case .started:
+            notice(.workerSpawned(worker.reference))
+            if !waits { readinessSignalled(id) }
         }
-        worker.state = .starting
-        worker.deadline = worker.configuration.waitsForReadiness ? now + worker.configuration.bootTimeout : nil
-        workers[id] = worker
-        notice(.workerSpawned(worker.reference))
-        if !worker.configuration.waitsForReadiness { readinessSignalled(id) }
     }
 
     mutating func workerFailedToSpawn(_ id: WorkerID, error: String) {
@@ -93,14 +97,14 @@ extension Supervisor {
         emit(.signal(id, pid: pid, .kill, processGroup: true))
         emit(.release(id))
         let failed: Bool
-        if let reason = worker.stopReason {
+        if let reason = worker.phase.stopReason {
             failed = reason.isFailure
         } else {
             // Exiting unasked is a failure, unless the worker announced a clean stop (e.g. max requests).
             failed = !(worker.announcedStopping && status.isSuccess)
         }
         notice(.workerExited(worker.reference, status, failed: failed))
-        workerGone(worker, status: status, failed: failed, reason: worker.stopReason.map { describe($0, worker) })
+        workerGone(worker, status: status, failed: failed, reason: worker.phase.stopReason.map { describe($0, worker) })
     }
 
     /// Takes a worker that no longer exists out of its pool and decides what comes next.
@@ -142,12 +146,13 @@ extension Supervisor {
     }
 
     private mutating func slotFailed(pool p: Int, slot s: Int, worker: Worker, status: ExitStatus?, reason: String?) {
-        if worker.readyAt != nil, worker.stopReason == nil, case .signaled(let signal, _)? = status,
+        // Killed from outside while it served (not while starting, nor stopping).
+        if case .ready = worker.phase, case .signaled(let signal, _)? = status,
             policy.outsideKillSignals.contains(signal)
         {
             return replaceKilled(pool: p, slot: s, worker: worker, status: status, reason: reason)
         }
-        if let readyAt = worker.readyAt, now - readyAt >= policy.backoffResetAfter {
+        if let readySince = worker.phase.readySince, now - readySince >= policy.backoffResetAfter {
             pools[p].slots[s].failures = 0
         }
         pools[p].slots[s].failures += 1
@@ -235,8 +240,8 @@ extension Supervisor {
 
     /// Why a worker was not ready in time, when droverd knows more: its probe's last answer, or never seen accepting.
     func notReadyDetail(_ worker: Worker) -> String {
-        if worker.probing {
-            let answer = worker.lastProbeAnswer ?? "GET \(worker.configuration.readyProbe ?? "/") got no answer yet"
+        if let probe = worker.phase.probe, probe.isAsked {
+            let answer = probe.lastAnswer ?? "GET \(worker.configuration.readyProbe ?? "/") got no answer yet"
             return "; its ready_probe never passed (last: \(answer))"
         }
         guard worker.configuration.readiness == .observed else { return "" }

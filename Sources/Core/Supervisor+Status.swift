@@ -87,9 +87,14 @@ extension Supervisor {
             restarts: slot?.restarts ?? 0,
             lastExit: slot.flatMap(exitText),
             stderrTail: failing ? (worker.tail.lines.isEmpty ? slot!.lastTail : worker.tail.lines) : [],
-            statusText: worker.statusText
-                ?? (worker.state == .starting ? worker.lastProbeAnswer.map { "not ready: \($0)" } : nil)
+            statusText: worker.statusText ?? notReadyText(worker)
         )
+    }
+
+    /// A starting worker's last bad `ready_probe` answer.
+    private func notReadyText(_ worker: Worker) -> String? {
+        guard case .starting(_, _, let probe) = worker.phase, let answer = probe.lastAnswer else { return nil }
+        return "not ready: \(answer)"
     }
 
     private func exitText(_ slot: Slot) -> String? {
