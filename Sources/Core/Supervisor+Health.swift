@@ -17,11 +17,9 @@ extension Supervisor {
         guard let p = poolIndex(named: worker.pool) else { return }
         pools[p].everReady = true
         let s = worker.slot
-        if s < pools[p].slots.count, pools[p].slots[s].incoming == id {
+        if s < pools[p].slots.count, pools[p].slots[s].state.incoming == id {
             // Surge rollout: the replacement is ready, so the old worker may go.
-            if let old = pools[p].slots[s].current { retire(old, pool: p, reason: .replaced) }
-            pools[p].slots[s].current = id
-            pools[p].slots[s].incoming = nil
+            if let old = try? pools[p].slots[s].state.incomingReady(id) { retire(old, pool: p, reason: .replaced) }
             continueRollout(pool: p)
         }
         settleScaleWaiters()
@@ -134,8 +132,8 @@ extension Supervisor {
         }
         for p in pools.indices {
             for s in pools[p].slots.indices {
-                guard let retry = pools[p].slots[s].retryAt, retry <= now else { continue }
-                pools[p].slots[s].retryAt = nil
+                guard let retry = pools[p].slots[s].state.retryAt, retry <= now else { continue }
+                try? pools[p].slots[s].state.stopWaiting()
                 spawn(pool: p, slot: s)
             }
         }
@@ -146,11 +144,11 @@ extension Supervisor {
     mutating func recycle(_ id: WorkerID) {
         guard var worker = workers[id], let p = poolIndex(named: worker.pool), !isStopping else { return }
         let s = worker.slot
-        guard s < pools[p].slots.count, pools[p].slots[s].current == id else { return }
+        guard s < pools[p].slots.count, pools[p].slots[s].state.current == id else { return }
         do { try worker.phase.stoppingByItself(killAt: now + worker.configuration.gracefulTimeout) } catch { return }
         workers[id] = worker
         notice(.workerStopping(worker.reference, .recycled))
-        pools[p].slots[s].current = nil
+        _ = try? pools[p].slots[s].state.left(id)
         pools[p].retiring.append(id)
         if pools[p].rollout != nil {
             continueRollout(pool: p)
@@ -169,7 +167,7 @@ extension Supervisor {
         notice(.workerTimedOut(worker.reference, reason, after: now - since))
         emit(.signal(id, pid: pid, .abort, processGroup: false))
         if reason == .bootTimeout, let p = poolIndex(named: worker.pool), worker.slot < pools[p].slots.count,
-            pools[p].slots[worker.slot].incoming == id
+            pools[p].slots[worker.slot].state.incoming == id
         {
             failRollout(
                 pool: p,

@@ -22,10 +22,12 @@ extension Supervisor {
     }
 
     /// Spawns a worker for a slot: the rollout's generation (as the slot's incoming
-    /// worker) while the pool rolls out, the serving generation otherwise.
+    /// worker) while the pool rolls out, the serving generation otherwise. Nothing is spawned
+    /// for a slot whose state refuses it (already holding that role).
     mutating func spawn(pool p: Int, slot s: Int) {
         guard !isStopping else { return }
         let id = WorkerID(nextWorkerNumber)
+        do { try pools[p].slots[s].state.assigned(id, rollingOut: pools[p].rollout != nil) } catch { return }
         nextWorkerNumber += 1
         let generation = pools[p].rollout?.generation ?? pools[p].generation
         let configuration = pools[p].configuration
@@ -37,12 +39,6 @@ extension Supervisor {
             spawnedAt: now,
             tail: OutputTail(capacity: policy.tailLines, lineLimit: policy.tailLineBytes)
         )
-        pools[p].slots[s].retryAt = nil
-        if pools[p].rollout != nil {
-            pools[p].slots[s].incoming = id
-        } else {
-            pools[p].slots[s].current = id
-        }
         emit(
             .spawn(
                 SpawnOrder(
@@ -121,19 +117,17 @@ extension Supervisor {
         }
         let s = worker.slot
         guard s < pools[p].slots.count else { return }
-        if pools[p].slots[s].incoming == worker.id {
-            pools[p].slots[s].incoming = nil
+        guard let role = try? pools[p].slots[s].state.left(worker.id) else { return }
+        if role == .incoming {
             recordExit(pool: p, slot: s, worker: worker, status: status, reason: reason)
             let why = "\(worker.reference) \(reason ?? status?.description ?? "failed") before it was ready"
             failRollout(pool: p, reason: why + tailSuffix(worker))
             return
         }
-        guard pools[p].slots[s].current == worker.id else { return }
-        pools[p].slots[s].current = nil
         guard !isStopping, !pools[p].removing else { return }
         recordExit(pool: p, slot: s, worker: worker, status: status, reason: reason)
         guard failed else {
-            refill(pool: p, slot: s)
+            spawn(pool: p, slot: s)  // the slot refuses it while a rollout's incoming worker holds it
             return
         }
         slotFailed(pool: p, slot: s, worker: worker, status: status, reason: reason)
@@ -175,12 +169,12 @@ extension Supervisor {
             return
         }
         // A rollout's incoming worker already waits to take the slot: it is not refilled.
-        guard pools[p].slots[s].incoming == nil else { return }
+        guard pools[p].slots[s].state == .empty else { return }
         let delay = policy.backoff(afterFailures: failures)
         if delay == .zero {
             spawn(pool: p, slot: s)
         } else {
-            pools[p].slots[s].retryAt = now + delay
+            try? pools[p].slots[s].state.waitToRespawn(until: now + delay)
             notice(.respawnScheduled(pool: pools[p].name, slot: s, after: delay, failures: failures))
         }
     }
@@ -194,22 +188,16 @@ extension Supervisor {
             pool: pools[p].name,
             because: "\(worker.reference) \(reason ?? status?.description ?? "failed")"
         )
-        guard pools[p].slots[s].incoming == nil else { return }
+        guard pools[p].slots[s].state == .empty else { return }
         let earliest = pools[p].slots[s].lastKillRespawn.map { $0 + policy.killRespawnInterval } ?? now
         pools[p].slots[s].lastKillRespawn = max(now, earliest)
         if earliest <= now {
             spawn(pool: p, slot: s)
         } else {
-            pools[p].slots[s].retryAt = earliest
+            try? pools[p].slots[s].state.waitToRespawn(until: earliest)
             let failures = pools[p].slots[s].failures
             notice(.respawnScheduled(pool: pools[p].name, slot: s, after: earliest - now, failures: failures))
         }
-    }
-
-    /// Spawns a slot's next worker at once, unless a rollout's incoming worker will take it.
-    private mutating func refill(pool p: Int, slot s: Int) {
-        guard pools[p].slots[s].incoming == nil else { return }
-        spawn(pool: p, slot: s)
     }
 
     /// ` main:app` for a Uvicorn pool's worker, else nothing.
@@ -251,7 +239,7 @@ extension Supervisor {
     /// A pool removed by a reload goes once its last worker has.
     mutating func removePoolIfEmpty(_ p: Int) {
         guard pools[p].removing, pools[p].retiring.isEmpty,
-            pools[p].slots.allSatisfy({ $0.current == nil && $0.incoming == nil })
+            pools[p].slots.allSatisfy({ $0.state.workers.isEmpty })
         else { return }
         let name = pools[p].name
         pools.remove(at: p)

@@ -83,7 +83,7 @@ public struct Supervisor: Sendable {
         }
         for pool in pools {
             for slot in pool.slots {
-                if let retry = slot.retryAt, earliest.map({ retry < $0 }) ?? true { earliest = retry }
+                if let retry = slot.state.retryAt, earliest.map({ retry < $0 }) ?? true { earliest = retry }
             }
         }
         if let due = restartDue, earliest.map({ due < $0 }) ?? true { earliest = due }
@@ -138,7 +138,7 @@ public struct Supervisor: Sendable {
 
     func readyCount(_ pool: Pool) -> Int {
         pool.slots.reduce(0) { count, slot in
-            guard let id = slot.current, let worker = workers[id], worker.state == .ready else { return count }
+            guard let id = slot.state.current, let worker = workers[id], worker.state == .ready else { return count }
             return count + 1
         }
     }
