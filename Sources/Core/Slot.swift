@@ -7,17 +7,13 @@ import DroverShared
 
 /// One place in a pool, numbered from 0 (`DROVER_WORKER_INDEX`).
 ///
-/// A slot holds its serving worker and, during a rollout, the new-generation
-/// worker that will replace it once ready.
+/// A slot holds its serving worker and, during a rollout, the new-generation worker that will
+/// replace it once ready (``state``), and the record of its failures, valid whatever it holds.
 struct Slot: Sendable {
-    /// The worker that serves (or will, once it has started) in this slot.
-    var current: WorkerID?
-    /// The new-generation worker being started by a rollout.
-    var incoming: WorkerID?
+    /// Who holds it, or when it respawns; changed only by the state's transitions.
+    var state: SlotState = .empty
     /// Failures in a row (exits that were not asked for, timeouts).
     var failures = 0
-    /// When the slot respawns after a failure, if it is waiting.
-    var retryAt: Instant?
     /// When a ready worker killed from outside last got its replacement at once (rate cap).
     var lastKillRespawn: Instant?
     /// How many times this slot's worker was replaced after a failure.

@@ -159,7 +159,7 @@ extension Supervisor {
             for waiter in scaleWaiters { emit(.reply(to: waiter.client, .failure(failure))) }
             scaleWaiters = []
             for p in pools.indices {
-                for s in pools[p].slots.indices { pools[p].slots[s].retryAt = nil }
+                for s in pools[p].slots.indices { try? pools[p].slots[s].state.stopWaiting() }
             }
             for id in workers.keys.sorted() { stopWorker(id, reason: .shutdown, quick: mode == .quick) }
         }

@@ -9,20 +9,17 @@ import DroverShared
 
 extension Supervisor {
     mutating func becomeReady(_ id: WorkerID) {
-        guard var worker = workers[id], worker.state == .starting else { return }
-        worker.state = .ready
-        worker.readyAt = now
-        worker.deadline = heartbeatDeadline(for: worker)
+        guard var worker = workers[id] else { return }
+        let heartbeatDeadline = worker.heartbeatDeadline(readySince: now, slack: policy.heartbeatSlack)
+        do { try worker.phase.becameReady(at: now, heartbeatDeadline: heartbeatDeadline) } catch { return }
         workers[id] = worker
         notice(.workerReady(worker.reference, bootTime: now - worker.spawnedAt))
         guard let p = poolIndex(named: worker.pool) else { return }
         pools[p].everReady = true
         let s = worker.slot
-        if s < pools[p].slots.count, pools[p].slots[s].incoming == id {
+        if s < pools[p].slots.count, pools[p].slots[s].state.incoming == id {
             // Surge rollout: the replacement is ready, so the old worker may go.
-            if let old = pools[p].slots[s].current { retire(old, pool: p, reason: .replaced) }
-            pools[p].slots[s].current = id
-            pools[p].slots[s].incoming = nil
+            if let old = try? pools[p].slots[s].state.incomingReady(id) { retire(old, pool: p, reason: .replaced) }
             continueRollout(pool: p)
         }
         settleScaleWaiters()
@@ -34,8 +31,7 @@ extension Supervisor {
     mutating func readinessSignalled(_ id: WorkerID) {
         guard var worker = workers[id], worker.state == .starting else { return }
         guard let path = worker.configuration.readyProbe else { return becomeReady(id) }
-        guard !worker.probing, let pid = worker.pid else { return }
-        worker.probing = true
+        guard let pid = try? worker.phase.probeAsked() else { return }
         workers[id] = worker
         emit(.probe(id, pid: pid, path: path, timeout: policy.probeTimeout))
     }
@@ -43,31 +39,21 @@ extension Supervisor {
     /// A `ready_probe` answer: 2xx or 3xx makes the worker ready; anything else is asked again
     /// shortly, until the boot timeout.
     mutating func probed(_ id: WorkerID, status: Int?, detail: String) {
-        guard var worker = workers[id], worker.state == .starting, worker.probing else { return }
+        guard var worker = workers[id], case .starting(_, _, let probe) = worker.phase, probe.isAsked else { return }
         if let status, (200..<400).contains(status) { return becomeReady(id) }
         let path = worker.configuration.readyProbe ?? "/"
         let answer = status.map { "GET \(path) answered \($0)" } ?? "GET \(path): \(detail)"
-        if answer != worker.lastProbeAnswer { notice(.probeFailed(worker.reference, answer: answer)) }
-        worker.lastProbeAnswer = answer
-        worker.probeRetryAt = now + policy.probeInterval
+        guard let isNew = try? worker.phase.probeFailed(answer: answer, retryAt: now + policy.probeInterval) else {
+            return
+        }
         workers[id] = worker
+        if isNew { notice(.probeFailed(worker.reference, answer: answer)) }
     }
 
     /// A starting worker of an observed pool was seen accepting on its listening socket.
     mutating func observedAccepting(_ id: WorkerID) {
         guard let worker = workers[id], worker.configuration.readiness == .observed else { return }
         readinessSignalled(id)
-    }
-
-    /// When a ready worker's heartbeat is next due, if it is checked at all.
-    func heartbeatDeadline(for worker: Worker) -> Instant? {
-        guard worker.state == .ready, let timeout = worker.configuration.heartbeatTimeout else { return nil }
-        if worker.configuration.usesHeartbeatPage {
-            let last = max(worker.lastHeartbeat ?? worker.readyAt ?? now, worker.readyAt ?? now)
-            return last + timeout + policy.heartbeatSlack
-        }
-        guard worker.sendsWatchdog, let last = worker.lastHeartbeat else { return nil }
-        return max(last, worker.readyAt ?? last) + timeout
     }
 
     mutating func notified(pid: Int32, _ message: NotifyMessage) {
@@ -79,22 +65,23 @@ extension Supervisor {
             for line in failure.traceback.isEmpty ? [failure.summary] : failure.traceback { worker.tail.append(line) }
             reportLoadFailure(failure, by: worker.reference)
         }
-        if message.stopping, worker.stopReason == nil { worker.announcedStopping = true }
-        let stopsByItself = message.stopping && worker.stopReason == nil && worker.state == .ready
+        let asked = worker.phase.stopReason != nil
+        if message.stopping, !asked { worker.announcedStopping = true }
+        let stopsByItself = message.stopping && worker.state == .ready
         if message.watchdog {
             worker.sendsWatchdog = true
             worker.lastHeartbeat = now
-            if worker.state == .ready { worker.deadline = heartbeatDeadline(for: worker) }
+            if case .ready(_, let since, _) = worker.phase {
+                try? worker.phase.heartbeatMoved(
+                    deadline: worker.heartbeatDeadline(readySince: since, slack: policy.heartbeatSlack)
+                )
+            }
         }
-        if let extra = message.extendTimeout, worker.state == .starting, let deadline = worker.deadline {
-            worker.deadline = max(deadline, now + extra)
-        }
+        if let extra = message.extendTimeout { try? worker.phase.bootExtended(to: now + extra) }
         workers[id] = worker
         if stopsByItself { recycle(id) }
         if message.ready { readinessSignalled(id) }
-        if message.watchdogTrigger, worker.stopReason == nil {
-            abort(id, reason: .watchdogTrigger)
-        }
+        if message.watchdogTrigger, !asked { abort(id, reason: .watchdogTrigger) }
     }
 
     /// Tells a load failure once in full; the same traceback again (another slot, the next
@@ -110,10 +97,12 @@ extension Supervisor {
     }
 
     mutating func heartbeat(_ id: WorkerID, stamp: Instant) {
-        guard var worker = workers[id], worker.state == .ready else { return }
+        guard var worker = workers[id], case .ready(_, let since, _) = worker.phase else { return }
         guard stamp > (worker.lastHeartbeat ?? Instant(nanoseconds: 0)) else { return }
         worker.lastHeartbeat = stamp
-        worker.deadline = heartbeatDeadline(for: worker)
+        try? worker.phase.heartbeatMoved(
+            deadline: worker.heartbeatDeadline(readySince: since, slack: policy.heartbeatSlack)
+        )
         workers[id] = worker
     }
 
@@ -124,9 +113,9 @@ extension Supervisor {
 
     mutating func timerFired() {
         restartIfFilesChanged()
-        let due = workers.values.filter { $0.deadline.map { $0 <= now } ?? false }.map(\.id).sorted()
+        let due = workers.values.filter { $0.phase.deadline.map { $0 <= now } ?? false }.map(\.id).sorted()
         for id in due {
-            guard let worker = workers[id], let deadline = worker.deadline, deadline <= now else { continue }
+            guard let worker = workers[id], let deadline = worker.phase.deadline, deadline <= now else { continue }
             switch worker.state {
             case .spawning: continue
             case .starting: abort(id, reason: .bootTimeout)
@@ -135,16 +124,16 @@ extension Supervisor {
             }
         }
         for id in workers.keys.sorted() {
-            guard let worker = workers[id], let retry = worker.probeRetryAt, retry <= now, let pid = worker.pid,
-                let path = worker.configuration.readyProbe
+            guard var worker = workers[id], let path = worker.configuration.readyProbe,
+                let pid = try? worker.phase.probeRetryDue(at: now)
             else { continue }
-            workers[id]?.probeRetryAt = nil
-            if worker.state == .starting { emit(.probe(id, pid: pid, path: path, timeout: policy.probeTimeout)) }
+            workers[id] = worker
+            emit(.probe(id, pid: pid, path: path, timeout: policy.probeTimeout))
         }
         for p in pools.indices {
             for s in pools[p].slots.indices {
-                guard let retry = pools[p].slots[s].retryAt, retry <= now else { continue }
-                pools[p].slots[s].retryAt = nil
+                guard let retry = pools[p].slots[s].state.retryAt, retry <= now else { continue }
+                try? pools[p].slots[s].state.stopWaiting()
                 spawn(pool: p, slot: s)
             }
         }
@@ -155,13 +144,11 @@ extension Supervisor {
     mutating func recycle(_ id: WorkerID) {
         guard var worker = workers[id], let p = poolIndex(named: worker.pool), !isStopping else { return }
         let s = worker.slot
-        guard s < pools[p].slots.count, pools[p].slots[s].current == id else { return }
-        worker.state = .stopping
-        worker.stopReason = .recycled
-        worker.deadline = now + worker.configuration.gracefulTimeout
+        guard s < pools[p].slots.count, pools[p].slots[s].state.current == id else { return }
+        do { try worker.phase.stoppingByItself(killAt: now + worker.configuration.gracefulTimeout) } catch { return }
         workers[id] = worker
         notice(.workerStopping(worker.reference, .recycled))
-        pools[p].slots[s].current = nil
+        _ = try? pools[p].slots[s].state.left(id)
         pools[p].retiring.append(id)
         if pools[p].rollout != nil {
             continueRollout(pool: p)
@@ -173,15 +160,14 @@ extension Supervisor {
     /// A worker that is stuck: SIGABRT (Python prints where), SIGKILL after the abort grace.
     mutating func abort(_ id: WorkerID, reason: StopReason) {
         guard var worker = workers[id] else { return }
-        let since = worker.state == .starting ? worker.spawnedAt : (worker.lastHeartbeat ?? worker.readyAt ?? now)
-        notice(.workerTimedOut(worker.reference, reason, after: now - since))
-        worker.state = .stopping
-        worker.stopReason = reason
-        worker.deadline = now + policy.abortGrace
+        let since =
+            worker.state == .starting ? worker.spawnedAt : (worker.lastHeartbeat ?? worker.phase.readySince ?? now)
+        guard let pid = try? worker.phase.aborted(reason: reason, killAt: now + policy.abortGrace) else { return }
         workers[id] = worker
-        if let pid = worker.pid { emit(.signal(id, pid: pid, .abort, processGroup: false)) }
+        notice(.workerTimedOut(worker.reference, reason, after: now - since))
+        emit(.signal(id, pid: pid, .abort, processGroup: false))
         if reason == .bootTimeout, let p = poolIndex(named: worker.pool), worker.slot < pools[p].slots.count,
-            pools[p].slots[worker.slot].incoming == id
+            pools[p].slots[worker.slot].state.incoming == id
         {
             failRollout(
                 pool: p,
@@ -194,17 +180,12 @@ extension Supervisor {
     /// Asks a worker to stop (or to stop sooner, for a quick stop of a draining worker).
     mutating func stopWorker(_ id: WorkerID, reason: StopReason, quick: Bool) {
         guard var worker = workers[id] else { return }
-        let wasStopping = worker.state == .stopping
-        if wasStopping && (!quick || worker.killed || worker.stopReason?.isFailure == true) { return }
-        worker.stopReason = worker.stopReason ?? reason
-        worker.state = .stopping
         let configuration = worker.configuration
-        let deadline = now + (quick ? policy.quickStopTimeout : configuration.gracefulTimeout)
-        // A boot or heartbeat deadline no longer applies; a kill deadline only ever comes sooner.
-        worker.deadline = wasStopping ? min(worker.deadline ?? deadline, deadline) : deadline
+        let killAt = now + (quick ? policy.quickStopTimeout : configuration.gracefulTimeout)
+        guard let order = try? worker.phase.askedToStop(reason: reason, killAt: killAt, quick: quick) else { return }
         workers[id] = worker
-        guard let pid = worker.pid else { return }
-        if !wasStopping { notice(.workerStopping(worker.reference, reason)) }
+        guard case .signal(let pid, let isNew) = order else { return }
+        if isNew { notice(.workerStopping(worker.reference, reason)) }
         emit(
             .signal(id, pid: pid, quick ? configuration.quickStopSignal : configuration.stopSignal, processGroup: false)
         )
@@ -218,12 +199,12 @@ extension Supervisor {
 
     /// The kill deadline of a stopping worker: SIGKILL to its whole process group.
     mutating func kill(_ id: WorkerID) {
-        guard var worker = workers[id], !worker.killed else { return }
-        worker.killed = true
-        worker.deadline = nil
+        guard var worker = workers[id] else { return }
+        let pid: Int32?
+        do { pid = try worker.phase.killed() } catch { return }
         workers[id] = worker
         notice(.workerKilled(worker.reference))
-        if let pid = worker.pid { emit(.signal(id, pid: pid, .kill, processGroup: true)) }
+        if let pid { emit(.signal(id, pid: pid, .kill, processGroup: true)) }
     }
 
     var isQuickStop: Bool {

@@ -106,7 +106,7 @@ extension Supervisor {
         )
         // New code or configuration: slots waiting out a backoff try again at once.
         for s in pools[p].slots.indices {
-            pools[p].slots[s].retryAt = nil
+            try? pools[p].slots[s].state.stopWaiting()
             pools[p].slots[s].failures = 0
         }
         pools[p].configuration = configuration
@@ -119,19 +119,22 @@ extension Supervisor {
     mutating func continueRollout(pool p: Int) {
         guard let rollout = pools[p].rollout, !isStopping else { return }
         // The surge counts workers started next to a serving one; an empty slot is refilled regardless.
-        let surging = pools[p].slots.filter { $0.incoming != nil && $0.current != nil }.count
+        let surging = pools[p].slots.filter { if case .replacing = $0.state { true } else { false } }.count
         var budget = (pools[p].configuration.maxSurge ?? pools[p].slots.count) - surging
         for s in pools[p].slots.indices {
-            let slot = pools[p].slots[s]
-            guard slot.incoming == nil, slot.retryAt == nil else { continue }
-            if let id = slot.current {
+            switch pools[p].slots[s].state {
+            case .empty:
+                spawn(pool: p, slot: s)
+            case .serving(let id):
                 guard budget > 0, workers[id]?.generation != rollout.generation else { continue }
                 budget -= 1
+                spawn(pool: p, slot: s)
+            case .waiting, .replacing, .incoming:
+                continue
             }
-            spawn(pool: p, slot: s)
         }
         let done = pools[p].slots.allSatisfy { slot in
-            guard slot.incoming == nil, let id = slot.current, let worker = workers[id] else { return false }
+            guard case .serving(let id) = slot.state, let worker = workers[id] else { return false }
             return worker.generation == rollout.generation && worker.state == .ready
         }
         if done { finishRollout(pool: p) }
@@ -159,8 +162,8 @@ extension Supervisor {
         pools[p].rollout = nil
         notice(.rolloutFailed(pool: name, generation: rollout.generation, reason: reason))
         for s in pools[p].slots.indices {
-            guard let id = pools[p].slots[s].incoming else { continue }
-            pools[p].slots[s].incoming = nil
+            guard let id = pools[p].slots[s].state.incoming else { continue }
+            _ = try? pools[p].slots[s].state.left(id)
             retire(id, pool: p, reason: .rolledBack)
         }
         let outcome = RolloutOutcome(
@@ -238,14 +241,13 @@ extension Supervisor {
     mutating func resize(pool p: Int, to size: Int, reason: StopReason = .scaledDown) {
         while pools[p].slots.count > size {
             let slot = pools[p].slots.removeLast()
-            for id in [slot.incoming, slot.current].compactMap({ $0 }) { retire(id, pool: p, reason: reason) }
+            for id in [slot.state.incoming, slot.state.current].compactMap({ $0 }) {
+                retire(id, pool: p, reason: reason)
+            }
         }
         while pools[p].slots.count < size { pools[p].slots.append(Slot()) }
         if pools[p].rollout == nil {
-            for s in pools[p].slots.indices
-            where pools[p].slots[s].current == nil && pools[p].slots[s].retryAt == nil {
-                spawn(pool: p, slot: s)
-            }
+            for s in pools[p].slots.indices where pools[p].slots[s].state == .empty { spawn(pool: p, slot: s) }
         }
     }
 

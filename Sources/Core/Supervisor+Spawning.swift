@@ -22,10 +22,12 @@ extension Supervisor {
     }
 
     /// Spawns a worker for a slot: the rollout's generation (as the slot's incoming
-    /// worker) while the pool rolls out, the serving generation otherwise.
+    /// worker) while the pool rolls out, the serving generation otherwise. Nothing is spawned
+    /// for a slot whose state refuses it (already holding that role).
     mutating func spawn(pool p: Int, slot s: Int) {
         guard !isStopping else { return }
         let id = WorkerID(nextWorkerNumber)
+        do { try pools[p].slots[s].state.assigned(id, rollingOut: pools[p].rollout != nil) } catch { return }
         nextWorkerNumber += 1
         let generation = pools[p].rollout?.generation ?? pools[p].generation
         let configuration = pools[p].configuration
@@ -37,12 +39,6 @@ extension Supervisor {
             spawnedAt: now,
             tail: OutputTail(capacity: policy.tailLines, lineLimit: policy.tailLineBytes)
         )
-        pools[p].slots[s].retryAt = nil
-        if pools[p].rollout != nil {
-            pools[p].slots[s].incoming = id
-        } else {
-            pools[p].slots[s].current = id
-        }
         emit(
             .spawn(
                 SpawnOrder(
@@ -57,23 +53,27 @@ extension Supervisor {
     }
 
     mutating func workerSpawned(_ id: WorkerID, pid: Int32) {
-        guard var worker = workers[id], worker.pid == nil else { return }
-        worker.pid = pid
+        guard var worker = workers[id] else { return }
+        let waits = worker.configuration.waitsForReadiness
+        guard
+            let next = try? worker.phase.spawned(
+                pid: pid,
+                bootDeadline: waits ? now + worker.configuration.bootTimeout : nil
+            )
+        else { return }
         workerIDsByPID[pid] = id
-        if let reason = worker.stopReason {
-            // Told to stop before the shell had started it: the deadline is set, the signal is not sent yet.
-            workers[id] = worker
+        workers[id] = worker
+        switch next {
+        case .signalStop(let reason):
+            // Told to stop before the shell had started it: its kill deadline runs, the signal goes now.
             let quick = reason == .shutdown && isQuickStop
             let signal = quick ? worker.configuration.quickStopSignal : worker.configuration.stopSignal
             notice(.workerStopping(worker.reference, reason))
             emit(.signal(id, pid: pid, signal, processGroup: false))
-            return
+        case .started:
+            notice(.workerSpawned(worker.reference))
+            if !waits { readinessSignalled(id) }
         }
-        worker.state = .starting
-        worker.deadline = worker.configuration.waitsForReadiness ? now + worker.configuration.bootTimeout : nil
-        workers[id] = worker
-        notice(.workerSpawned(worker.reference))
-        if !worker.configuration.waitsForReadiness { readinessSignalled(id) }
     }
 
     mutating func workerFailedToSpawn(_ id: WorkerID, error: String) {
@@ -93,14 +93,14 @@ extension Supervisor {
         emit(.signal(id, pid: pid, .kill, processGroup: true))
         emit(.release(id))
         let failed: Bool
-        if let reason = worker.stopReason {
+        if let reason = worker.phase.stopReason {
             failed = reason.isFailure
         } else {
             // Exiting unasked is a failure, unless the worker announced a clean stop (e.g. max requests).
             failed = !(worker.announcedStopping && status.isSuccess)
         }
         notice(.workerExited(worker.reference, status, failed: failed))
-        workerGone(worker, status: status, failed: failed, reason: worker.stopReason.map { describe($0, worker) })
+        workerGone(worker, status: status, failed: failed, reason: worker.phase.stopReason.map { describe($0, worker) })
     }
 
     /// Takes a worker that no longer exists out of its pool and decides what comes next.
@@ -117,19 +117,17 @@ extension Supervisor {
         }
         let s = worker.slot
         guard s < pools[p].slots.count else { return }
-        if pools[p].slots[s].incoming == worker.id {
-            pools[p].slots[s].incoming = nil
+        guard let role = try? pools[p].slots[s].state.left(worker.id) else { return }
+        if role == .incoming {
             recordExit(pool: p, slot: s, worker: worker, status: status, reason: reason)
             let why = "\(worker.reference) \(reason ?? status?.description ?? "failed") before it was ready"
             failRollout(pool: p, reason: why + tailSuffix(worker))
             return
         }
-        guard pools[p].slots[s].current == worker.id else { return }
-        pools[p].slots[s].current = nil
         guard !isStopping, !pools[p].removing else { return }
         recordExit(pool: p, slot: s, worker: worker, status: status, reason: reason)
         guard failed else {
-            spawn(pool: p, slot: s)
+            spawn(pool: p, slot: s)  // the slot refuses it while a rollout's incoming worker holds it
             return
         }
         slotFailed(pool: p, slot: s, worker: worker, status: status, reason: reason)
@@ -142,12 +140,13 @@ extension Supervisor {
     }
 
     private mutating func slotFailed(pool p: Int, slot s: Int, worker: Worker, status: ExitStatus?, reason: String?) {
-        if worker.readyAt != nil, worker.stopReason == nil, case .signaled(let signal, _)? = status,
+        // Killed from outside while it served (not while starting, nor stopping).
+        if case .ready = worker.phase, case .signaled(let signal, _)? = status,
             policy.outsideKillSignals.contains(signal)
         {
             return replaceKilled(pool: p, slot: s, worker: worker, status: status, reason: reason)
         }
-        if let readyAt = worker.readyAt, now - readyAt >= policy.backoffResetAfter {
+        if let readySince = worker.phase.readySince, now - readySince >= policy.backoffResetAfter {
             pools[p].slots[s].failures = 0
         }
         pools[p].slots[s].failures += 1
@@ -169,11 +168,13 @@ extension Supervisor {
             beginStop(.quick, exitCode: worker.loadFailure == nil ? 3 : 4)
             return
         }
+        // A rollout's incoming worker already waits to take the slot: it is not refilled.
+        guard pools[p].slots[s].state == .empty else { return }
         let delay = policy.backoff(afterFailures: failures)
         if delay == .zero {
             spawn(pool: p, slot: s)
         } else {
-            pools[p].slots[s].retryAt = now + delay
+            try? pools[p].slots[s].state.waitToRespawn(until: now + delay)
             notice(.respawnScheduled(pool: pools[p].name, slot: s, after: delay, failures: failures))
         }
     }
@@ -187,12 +188,13 @@ extension Supervisor {
             pool: pools[p].name,
             because: "\(worker.reference) \(reason ?? status?.description ?? "failed")"
         )
+        guard pools[p].slots[s].state == .empty else { return }
         let earliest = pools[p].slots[s].lastKillRespawn.map { $0 + policy.killRespawnInterval } ?? now
         pools[p].slots[s].lastKillRespawn = max(now, earliest)
         if earliest <= now {
             spawn(pool: p, slot: s)
         } else {
-            pools[p].slots[s].retryAt = earliest
+            try? pools[p].slots[s].state.waitToRespawn(until: earliest)
             let failures = pools[p].slots[s].failures
             notice(.respawnScheduled(pool: pools[p].name, slot: s, after: earliest - now, failures: failures))
         }
@@ -226,8 +228,8 @@ extension Supervisor {
 
     /// Why a worker was not ready in time, when droverd knows more: its probe's last answer, or never seen accepting.
     func notReadyDetail(_ worker: Worker) -> String {
-        if worker.probing {
-            let answer = worker.lastProbeAnswer ?? "GET \(worker.configuration.readyProbe ?? "/") got no answer yet"
+        if let probe = worker.phase.probe, probe.isAsked {
+            let answer = probe.lastAnswer ?? "GET \(worker.configuration.readyProbe ?? "/") got no answer yet"
             return "; its ready_probe never passed (last: \(answer))"
         }
         guard worker.configuration.readiness == .observed else { return "" }
@@ -237,7 +239,7 @@ extension Supervisor {
     /// A pool removed by a reload goes once its last worker has.
     mutating func removePoolIfEmpty(_ p: Int) {
         guard pools[p].removing, pools[p].retiring.isEmpty,
-            pools[p].slots.allSatisfy({ $0.current == nil && $0.incoming == nil })
+            pools[p].slots.allSatisfy({ $0.state.workers.isEmpty })
         else { return }
         let name = pools[p].name
         pools.remove(at: p)

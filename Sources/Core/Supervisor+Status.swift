@@ -18,7 +18,7 @@ extension Supervisor {
         var running = 0
         for (index, slot) in pool.slots.enumerated() {
             var shown = false
-            for id in [slot.current, slot.incoming].compactMap({ $0 }) {
+            for id in slot.state.workers {
                 guard let worker = workers[id] else { continue }
                 running += 1
                 shown = true
@@ -31,12 +31,12 @@ extension Supervisor {
                         pid: nil,
                         slot: index,
                         generation: generation,
-                        state: slot.retryAt == nil ? .starting : .backoff,
+                        state: slot.state.retryAt == nil ? .starting : .backoff,
                         ageSeconds: 0,
                         restarts: slot.restarts,
                         lastExit: exitText(slot),
                         stderrTail: slot.lastTail,
-                        retryInSeconds: slot.retryAt.map { ($0 - now).seconds }
+                        retryInSeconds: slot.state.retryAt.map { ($0 - now).seconds }
                     )
                 )
             }
@@ -58,7 +58,7 @@ extension Supervisor {
             state = .running
         } else if phase == .starting || !pool.everReady {
             state = .starting
-        } else if pool.slots.contains(where: { $0.retryAt != nil }) {
+        } else if pool.slots.contains(where: { $0.state.retryAt != nil }) {
             state = .backoff
         } else {
             state = .degraded
@@ -87,9 +87,14 @@ extension Supervisor {
             restarts: slot?.restarts ?? 0,
             lastExit: slot.flatMap(exitText),
             stderrTail: failing ? (worker.tail.lines.isEmpty ? slot!.lastTail : worker.tail.lines) : [],
-            statusText: worker.statusText
-                ?? (worker.state == .starting ? worker.lastProbeAnswer.map { "not ready: \($0)" } : nil)
+            statusText: worker.statusText ?? notReadyText(worker)
         )
+    }
+
+    /// A starting worker's last bad `ready_probe` answer.
+    private func notReadyText(_ worker: Worker) -> String? {
+        guard case .starting(_, _, let probe) = worker.phase, let answer = probe.lastAnswer else { return nil }
+        return "not ready: \(answer)"
     }
 
     private func exitText(_ slot: Slot) -> String? {

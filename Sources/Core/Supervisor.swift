@@ -78,12 +78,12 @@ public struct Supervisor: Sendable {
     public var nextDeadline: Instant? {
         var earliest: Instant?
         for worker in workers.values {
-            if let deadline = worker.deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
-            if let retry = worker.probeRetryAt, earliest.map({ retry < $0 }) ?? true { earliest = retry }
+            if let deadline = worker.phase.deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+            if let retry = worker.phase.probeRetryAt, earliest.map({ retry < $0 }) ?? true { earliest = retry }
         }
         for pool in pools {
             for slot in pool.slots {
-                if let retry = slot.retryAt, earliest.map({ retry < $0 }) ?? true { earliest = retry }
+                if let retry = slot.state.retryAt, earliest.map({ retry < $0 }) ?? true { earliest = retry }
             }
         }
         if let due = restartDue, earliest.map({ due < $0 }) ?? true { earliest = due }
@@ -94,8 +94,8 @@ public struct Supervisor: Sendable {
     /// ready workers with a page whose deadline has come.
     public func heartbeatReadsDue(at now: Instant) -> [WorkerID] {
         workers.values.filter { worker in
-            worker.state == .ready && worker.configuration.usesHeartbeatPage
-                && (worker.deadline.map { $0 <= now } ?? false)
+            guard case .ready(_, _, let deadline?) = worker.phase else { return false }
+            return worker.configuration.usesHeartbeatPage && deadline <= now
         }.map(\.id).sorted()
     }
 
@@ -103,9 +103,12 @@ public struct Supervisor: Sendable {
     /// with their pids. While it is not empty the shell looks at them about every 50 ms and reports
     /// ``SupervisorEvent/observedAccepting(_:)``; when it is empty the shell does not poll.
     public var observationsDue: [(id: WorkerID, pid: Int32, binds: [BindAddress])] {
-        workers.values.filter { $0.state == .starting && $0.configuration.readiness == .observed && !$0.probing }
-            .sorted { $0.id < $1.id }
-            .compactMap { worker in worker.pid.map { (worker.id, $0, worker.configuration.binds) } }
+        workers.values.sorted { $0.id < $1.id }.compactMap { worker in
+            // Once its readiness signal has come, its ready_probe decides.
+            guard case .starting(let pid, _, .notAsked) = worker.phase, worker.configuration.readiness == .observed
+            else { return nil }
+            return (worker.id, pid, worker.configuration.binds)
+        }
     }
 
     /// The configuration of every pool, as new workers would be spawned now.
@@ -135,7 +138,7 @@ public struct Supervisor: Sendable {
 
     func readyCount(_ pool: Pool) -> Int {
         pool.slots.reduce(0) { count, slot in
-            guard let id = slot.current, let worker = workers[id], worker.state == .ready else { return count }
+            guard let id = slot.state.current, let worker = workers[id], worker.state == .ready else { return count }
             return count + 1
         }
     }

@@ -5,44 +5,49 @@
 
 import DroverShared
 
-/// One worker process as the supervisor sees it.
+/// One worker process as the supervisor sees it: where it is in its life (``phase``) and what it
+/// has told droverd, which stays true in every phase.
 struct Worker: Sendable {
     let id: WorkerID
     /// The configuration it was spawned with (its generation's).
     let configuration: PoolConfiguration
     let slot: Int
     let generation: Int
-    var pid: Int32?
-    var state: WorkerState = .spawning
     let spawnedAt: Instant
-    var readyAt: Instant?
-    /// The one timer that matters in its state: boot, heartbeat, or kill deadline.
-    var deadline: Instant?
-    var stopReason: StopReason?
-    /// Whether SIGKILL has been sent.
-    var killed = false
+    /// Where it is in its life; changed only by the phase's transitions.
+    var phase: WorkerPhase = .spawning
     /// The last heartbeat seen (a page stamp or a `WATCHDOG=1`).
     var lastHeartbeat: Instant?
     /// Whether it has sent `WATCHDOG=1` itself (then its pings are enforced).
     var sendsWatchdog = false
-    /// Whether it said `STOPPING=1` on its own.
+    /// Whether it said `STOPPING=1` before droverd asked it to stop (then a clean exit is no failure).
     var announcedStopping = false
     /// Its last `STATUS=` text.
     var statusText: String?
     /// Its last `ERRNO=`.
     var errorNumber: Int32?
-    /// `ready_probe`: asked (its readiness signal came), when to ask again, the last bad answer.
-    var probing = false
-    var probeRetryAt: Instant?
-    var lastProbeAnswer: String?
     /// Its report that the app cannot be loaded (then no new attempt will do better).
     var loadFailure: LoadFailure?
     var tail: OutputTail
 
     var pool: String { configuration.name }
+    var pid: Int32? { phase.pid }
+    var state: WorkerState { phase.state }
 
     var reference: WorkerReference {
         WorkerReference(id: id, pool: pool, slot: slot, generation: generation, pid: pid)
+    }
+
+    /// When its heartbeat is next due once it has been ready since `readySince`, if it is checked at
+    /// all: a heartbeat page at its last stamp + timeout + `slack`; `WATCHDOG=1` pings (enforced from
+    /// the first one) at the last + timeout.
+    func heartbeatDeadline(readySince: Instant, slack: Duration) -> Instant? {
+        guard let timeout = configuration.heartbeatTimeout else { return nil }
+        if configuration.usesHeartbeatPage {
+            return max(lastHeartbeat ?? readySince, readySince) + timeout + slack
+        }
+        guard sendsWatchdog, let last = lastHeartbeat else { return nil }
+        return max(last, readySince) + timeout
     }
 }
 

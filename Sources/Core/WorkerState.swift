@@ -5,7 +5,7 @@
 
 import DroverShared
 
-/// Where a worker is in its life.
+/// Where a worker is in its life, coarsely: the core's `WorkerPhase` without its data.
 public enum WorkerState: String, Hashable, Sendable {
     /// Asked for, not yet started by the shell.
     case spawning

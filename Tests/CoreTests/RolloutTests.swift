@@ -214,6 +214,23 @@ struct RolloutTests {
         #expect(harness.pool().generation == 2)
     }
 
+    @Test("a serving worker that crashes while its replacement starts leaves the slot to it: nothing more is spawned")
+    mutating func crashNextToIncoming() throws {
+        var harness = runningHarness()
+        let old = harness.pids(state: .ready)
+        reload(&harness, to: .success([uvicornPool(workers: 2)]))
+        let new = harness.pids(state: .starting)
+        let actions = harness.exit(old[0])
+        #expect(actions.spawns.isEmpty)
+        #expect(harness.pool().workers.compactMap(\.pid).sorted() == [old[1], new[0], new[1]])
+        #expect(harness.pool().workers.first { $0.pid == new[0] }?.restarts == 1)
+        harness.readyAll()
+        #expect(harness.pool().generation == 2)
+        harness.exitStopping()
+        #expect(harness.pool().workers.compactMap(\.pid).sorted() == new)
+        #expect(harness.pool().running == 2)
+    }
+
     @Test("scale during a rollout: new slots join the rollout")
     mutating func scaleDuringRollout() throws {
         var harness = runningHarness()
