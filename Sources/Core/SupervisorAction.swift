@@ -47,6 +47,21 @@ public struct SpawnOrder: Hashable, Sendable {
     /// The launcher's share of the graceful timeout (uvicorn kind): see
     /// ``SupervisorPolicy/launcherBudget(graceful:)``.
     public var launcherBudget: LauncherBudget
+
+    /// An order to start `worker` in `slot` of `configuration`'s pool.
+    public init(
+        worker: WorkerID,
+        configuration: PoolConfiguration,
+        slot: Int,
+        generation: Int,
+        launcherBudget: LauncherBudget
+    ) {
+        self.worker = worker
+        self.configuration = configuration
+        self.slot = slot
+        self.generation = generation
+        self.launcherBudget = launcherBudget
+    }
 }
 
 /// What droverd tells systemd.

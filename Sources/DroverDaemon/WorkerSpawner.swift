@@ -55,9 +55,15 @@ struct WorkerSpawner {
 
     func spawn(_ order: SpawnOrder, sockets: [Int32]) throws(SpawnError) -> Spawned {
         let configuration = order.configuration
-        let (program, arguments) = command(for: configuration, budget: order.launcherBudget)
-        let path = try ProgramLocator.find(program, path: value(of: "PATH"))
-        let heartbeat = configuration.usesHeartbeatPage ? try HeartbeatPage() : nil
+        let plan = LaunchPlan(
+            order: order,
+            baseEnvironment: baseEnvironment,
+            notifyAddress: notifyAddress,
+            sockets: sockets.count,
+            maxRequestsJitter: Self.drawJitter(configuration)
+        )
+        let path = try ProgramLocator.find(plan.program, path: value(of: "PATH"))
+        let heartbeat = plan.heartbeatPage ? try HeartbeatPage() : nil
         var pipeEnds: [Int32] = [0, 0]
         // Spawning happens on this thread only, so the fds cannot leak before FD_CLOEXEC is set.
         guard pipe(&pipeEnds) == 0 else { throw SpawnError("stderr pipe: \(errnoText())") }
@@ -77,32 +83,9 @@ struct WorkerSpawner {
         defer { if let probe { close(probe.fd) } }  // the worker holds it now
         let passed = sockets + (probe.map { [$0.fd] } ?? [])
         let fds = passed + (heartbeat.map { [$0.fd] } ?? [])
-        var names = configuration.binds.enumerated().map { $1.name ?? "bind\($0)" }
-        if probe != nil { names.append(CommandTemplate.probeName) }
-        var environment = baseEnvironment.filter { name, _ in
-            !configuration.environment.contains { $0.name == name }
-        }
-        environment += configuration.environment.map { ($0.name, $0.value) }
-        environment += [
-            ("DROVER_POOL", configuration.name),
-            ("DROVER_WORKER_INDEX", String(order.slot)),
-            ("DROVER_GENERATION", String(order.generation)),
-            ("LISTEN_FDS", String(passed.count)),
-            ("LISTEN_FDNAMES", names.joined(separator: ":")),
-            ("NOTIFY_SOCKET", notifyAddress),
-        ]
-        if heartbeat != nil {
-            environment.append(("DROVER_HEARTBEAT_FD", String(3 + passed.count)))
-        } else if let timeout = configuration.heartbeatTimeout {
-            environment.append(("WATCHDOG_USEC", String(timeout.nanoseconds / 1000)))
-        }
-        // Completed with the child's own pid by the shim, as systemd does.
-        var pidSlots = ["LISTEN_PID="]
-        if heartbeat == nil && configuration.heartbeatTimeout != nil { pidSlots.append("WATCHDOG_PID=") }
-
-        let entries = environment.map { "\($0)=\($1)" } + pidSlots
-        let pidIndices = (0..<pidSlots.count).map { Int32(environment.count + $0) }
-        let pid = withCStrings([path] + Array(arguments.dropFirst())) { argv in
+        let entries = plan.environmentEntries
+        let pidIndices = plan.pidVariableIndices.map { Int32($0) }
+        let pid = withCStrings([path] + Array(plan.arguments.dropFirst())) { argv in
             withCStrings(entries) { envp in
                 pidIndices.withUnsafeBufferPointer { indices in
                     fds.withUnsafeBufferPointer { fdBuffer in
@@ -119,7 +102,7 @@ struct WorkerSpawner {
                         options.stderr_fd = pipeEnds[1]
                         options.new_process_group = 1
                         options.pdeathsig = SIGKILL
-                        options.nofile_soft = fileLimit
+                        options.nofile_soft = fileLimit  // the soft limit droverd started with
                         return cdrover_spawn(&options)
                     }
                 }
@@ -136,43 +119,12 @@ struct WorkerSpawner {
         return Spawned(pid: pid, heartbeat: heartbeat, output: output, probeAddress: probe?.address)
     }
 
-    /// The program and its arguments (the first argument is the program as written).
-    func command(for configuration: PoolConfiguration, budget: LauncherBudget) -> (String, [String]) {
-        switch configuration.kind {
-        case .command(let arguments):
-            let probe = configuration.readyProbe != nil
-            let expanded = arguments.map { CommandTemplate.expand($0, binds: configuration.binds, probe: probe) }
-            return (expanded[0], expanded)
-        case .uvicorn(let options):
-            // The core's split of the graceful timeout: the launcher is done before the kill deadline.
-            var arguments = [
-                options.launcher,
-                "--log-level", options.logLevel,
-                "--log-format", options.logFormat.rawValue,
-                "--access-logfile", options.accessLog.description,
-                "--keep-alive", format(options.keepAlive),
-                "--idle-grace", format(budget.idleGrace.seconds),
-                "--graceful-timeout", format(budget.graceful.seconds),
-            ]
-            if options.http != .auto { arguments += ["--http", options.http.rawValue] }
-            if let certificate = options.certificate {
-                arguments += ["--ssl-certfile", certificate.certificate, "--ssl-keyfile", certificate.key]
-            }
-            if let maxRequests = options.maxRequests {
-                // Jitter spreads the recycling of workers started together.
-                let limit =
-                    maxRequests + (options.maxRequestsJitter > 0 ? Int.random(in: 0...options.maxRequestsJitter) : 0)
-                arguments += ["--limit-max-requests", String(limit)]
-            }
-            arguments += options.launcherArguments
-            if options.factory { arguments.append("--factory") }
-            arguments.append(options.app)
-            return (options.launcher, arguments)
-        }
-    }
-
-    private func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    /// Jitter for `max_requests`, drawn per worker: it spreads the recycling of workers started together.
+    static func drawJitter(_ configuration: PoolConfiguration) -> Int {
+        guard case .uvicorn(let options) = configuration.kind, options.maxRequests != nil,
+            options.maxRequestsJitter > 0
+        else { return 0 }
+        return Int.random(in: 0...options.maxRequestsJitter)
     }
 
     private func value(of name: String) -> String? {
