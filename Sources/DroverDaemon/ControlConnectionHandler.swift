@@ -15,24 +15,39 @@ final class ControlConnectionHandler: ChannelInboundHandler {
     /// Seconds a connection may stay silent while nothing is pending for it.
     static let idleSeconds: Int64 = 300
 
-    private let daemon: Daemon
+    /// How the peer of a connection is found out; nil when it cannot be.
+    typealias PeerLookup = (any Channel) -> EventLoopFuture<PeerCredentials>?
+
+    private let daemon: any ControlEndpoint
     private let access: ControlAccess
+    private let peer: PeerLookup
     private var client: ControlClient?
     private var buffered: [UInt8] = []
 
-    init(daemon: Daemon, access: ControlAccess) {
+    /// A handler for one connection, handing requests to `daemon` once `peer` says who connected
+    /// and `access` allows them (`SO_PEERCRED` on droverd's Unix socket).
+    init(daemon: any ControlEndpoint, access: ControlAccess, peer: @escaping PeerLookup = socketPeer) {
         self.daemon = daemon
         self.access = access
+        self.peer = peer
+    }
+
+    /// The peer of a Unix socket connection, from `SO_PEERCRED`.
+    static func socketPeer(_ channel: any Channel) -> EventLoopFuture<PeerCredentials>? {
+        guard let provider = channel as? any SocketOptionProvider else { return nil }
+        return provider.unsafeGetSocketOption(
+            level: SocketOptionLevel(SOL_SOCKET),
+            name: SocketOptionName(SO_PEERCRED)
+        )
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let channel = context.channel
-        guard let provider = channel as? any SocketOptionProvider else {
+        guard let credentials = peer(context.channel) else {
             refuse(context, ControlError(.permissionDenied, "cannot tell who is connecting"))
             return
         }
         // On the loop this future is already complete: the callback runs before any read.
-        provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+        credentials
             .assumeIsolated()
             .whenComplete { (result: Result<PeerCredentials, any Error>) in
                 self.admit(context, peer: try? result.get())
