@@ -27,6 +27,7 @@ extension Daemon {
                 self.onLoop { $0.filesChanged() }
             }
             fileWatcher = watcher
+            parts.add("file watcher") { watcher.stop() }
             let patterns = configuration.reloadFilter.include.joined(separator: " ")
             logger.info("Reload mode: watching \(patterns) in \(watcher.count) directories")
         } catch {

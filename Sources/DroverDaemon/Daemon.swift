@@ -40,7 +40,9 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
     var logger: Logger
     let systemd = SystemdNotifier()
     private let inheritedSockets: [InheritedSocket]
-    private var watchdog: RepeatedTask?
+    /// droverd's parts this daemon starts (listeners, watchdog, notify listener, file watcher, the
+    /// driver's timers): undone in reverse order when it finishes, once.
+    let parts = Teardown()
     /// Development mode: the app directory's watcher (the core debounces what it sees).
     var fileWatcher: FileWatcher?
     let ioQueue = DispatchQueue(label: "drover.io")
@@ -109,6 +111,7 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
     func start(control: ControlServer?, ops: OpsServer? = nil) {
         if let control { logger.info("Control socket: \(control.path)") }
         if let ops { logger.info("Ops listener: \(ops.display) (/livez, /readyz, /status)") }
+        parts.add("listeners") { [listeners] in listeners.closeAll() }
         listeners.adopt(inheritedSockets)
         listeners.backlog = Int32(configuration.backlog)
         listeners.reusePort = configuration.reusePort
@@ -129,13 +132,15 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
         runHook("when_ready")
         if let interval = systemd.watchdogInterval {
             // Pinged from the event loop itself: a stuck loop stops the pings, and systemd acts.
-            watchdog = loop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { [self] _ in
+            let watchdog = loop.scheduleRepeatedTask(initialDelay: .zero, delay: interval) { [self] _ in
                 self.systemd.watchdogPing()
             }
+            parts.add("watchdog") { watchdog.cancel() }
         }
         notify.watch(on: ioQueue) { [self] in
             self.onLoop { $0.notificationsArrived() }
         }
+        parts.add("notify listener") { [notify] in notify.stop() }
         for warning in configuration.warnings { logger.warning("\(warning)") }
         for notice in configuration.notices { logger.info("\(notice)") }
         logger.info("Starting droverd \(droverVersion): \(configuration.pools.map(describe).joined(separator: "; "))")
@@ -153,6 +158,10 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
             "Current configuration:\n\(configuration.gunicornSettings.map { "  \($0): \(Self.pythonText($1))" }.joined(separator: "\n"))"
         )
         logger.debug("Configuration: \(configuration.report.compact)")
+        parts.add("driver") { [self] in
+            timer?.cancel()
+            readinessPoll?.cancel()
+        }
         feed(.start)
     }
 
@@ -279,10 +288,9 @@ extension Daemon {
 
     func finish(_ code: Int32) {
         runHook("on_exit")
-        timer?.cancel()
-        watchdog?.cancel()
-        listeners.closeAll()
-        // The control socket and the ops listener close in droverd's teardown, after this.
+        parts.run()
+        // The control socket, the ops listener, the hook runner and the pid file close in
+        // DaemonProcess's teardown, after this (they started before the daemon).
         if code == 0 { logger.info("Stopped") }
         exitCode.succeed(code)
     }

@@ -191,6 +191,7 @@ public struct DaemonProcess {
             errorLog.flush()  // what was logged comes before the reason for leaving
             throw fail(error.description, status: 1)
         }
+        teardown.add("daemon's parts") { daemon.parts.run() }  // when it never finished (done otherwise)
         daemon.onLoop { $0.start(control: control, ops: ops) }
         let signals = SignalSource(queue: DispatchQueue(label: "drover.signals")) { signal in
             daemon.onLoop { $0.signal(signal) }

@@ -66,6 +66,12 @@ final class FileWatcher: @unchecked Sendable {
         watch?.resume()
     }
 
+    /// Stops watching (droverd is leaving).
+    func stop() {
+        watch?.cancel()
+        watch = nil
+    }
+
     /// The changed files that count (relative paths), after reading every queued event.
     func changes() -> [String] {
         var changed: [String] = []

@@ -34,6 +34,12 @@ final class NotifyListener: @unchecked Sendable {
         watch?.resume()
     }
 
+    /// Stops watching (droverd is leaving).
+    func stop() {
+        watch?.cancel()
+        watch = nil
+    }
+
     /// Every datagram queued now, with the kernel-attested sender pid.
     func receive() -> [(pid: Int32, message: NotifyMessage)] {
         var messages: [(Int32, NotifyMessage)] = []

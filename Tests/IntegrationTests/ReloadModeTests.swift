@@ -15,7 +15,7 @@ extension Integration {
     @Suite("Development reload mode")
     struct ReloadModeTests {
         @Test(
-            "an edit is served within a second; a syntax error keeps the old workers; the next good edit is picked up; the venv is ignored"
+            "an edit is served at once (the debounce, not the next event); a syntax error keeps the old workers; the next good edit is picked up; the venv is ignored"
         )
         func edits() throws {
             let directory = try AppDirectory("reload-mode")
@@ -49,7 +49,9 @@ extension Integration {
             var times = [try edit(to: "one"), try edit(to: "two"), try edit(to: "three")]
             times.sort()
             print("reload mode: edit → served in \(times.map { Int($0 * 1000) }) ms")
-            #expect(times[1] < 1.0)
+            // Not a speed test (that is for benchmarks, on a quiet machine): the loose bound
+            // catches an edit that waits for some later event instead of the debounce.
+            #expect(times[1] < 3.0)
 
             // Files under excluded directories do not count.
             let rollouts = drover.logCount("Changed:")
