@@ -170,13 +170,27 @@ extension Supervisor {
         }
         // A rollout's incoming worker already waits to take the slot: it is not refilled.
         guard pools[p].slots[s].state == .empty else { return }
-        let delay = policy.backoff(afterFailures: failures)
+        var delay = policy.backoff(afterFailures: failures)
+        if worker.phase.readySince != nil, worker.phase.stopReason?.isFailure == true, poolWouldSitEmpty(p, for: delay)
+        {
+            // Bad luck after serving (a stuck request, not a crash loop): the pool is not left with
+            // no worker for a whole backoff; this slot retries at the shortest delay.
+            delay = min(delay, policy.backoffBase)
+        }
         if delay == .zero {
             spawn(pool: p, slot: s)
         } else {
             try? pools[p].slots[s].state.waitToRespawn(until: now + delay)
             notice(.respawnScheduled(pool: pools[p].name, slot: s, after: delay, failures: failures))
         }
+    }
+
+    /// Whether every slot of a pool is without a worker, and none of them respawns within `delay`.
+    private func poolWouldSitEmpty(_ p: Int, for delay: Duration) -> Bool {
+        let states = pools[p].slots.map(\.state)
+        guard states.allSatisfy({ $0.workers.isEmpty }) else { return false }
+        let soonest = states.compactMap(\.retryAt).min()
+        return delay > policy.backoffBase && (soonest.map { $0 > now + policy.backoffBase } ?? true)
     }
 
     /// A worker that served and was killed from outside: replaced at once (bad luck is not a crash

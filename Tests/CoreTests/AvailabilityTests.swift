@@ -57,4 +57,59 @@ struct AvailabilityTests {
         let again = harness.pids(state: .starting)[0]
         #expect(harness.exit(again, .signaled(.kill, coreDumped: false)).spawns.isEmpty)  // backing off
     }
+
+    /// Times out every ready worker of the pool by its heartbeat, one after the other, the way a
+    /// request that blocks the event loop does; returns the delays the slots waited.
+    private func heartbeatTimeouts(_ harness: inout Harness, rounds: Int) throws -> [Duration] {
+        var delays: [Duration] = []
+        for _ in 0..<rounds {
+            harness.readyAll()
+            // The heartbeat stops: the abort, then the kill of the process group.
+            let pid = harness.pids(state: .ready)[0]
+            harness.advance(.seconds(6))
+            #expect(harness.pids(state: .stopping).contains(pid))
+            let actions = harness.exit(pid, .signaled(.abort, coreDumped: false))
+            for case .respawnScheduled(_, _, let after, _) in actions.notices {
+                delays.append(after)
+                harness.advance(after)
+            }
+        }
+        return delays
+    }
+
+    @Test("a pool whose every worker timed out after serving is not left empty for a whole backoff")
+    func timedOutPoolRetriesSoon() throws {
+        var harness = Harness.running([uvicornPool(workers: 1, heartbeat: .seconds(5))])
+        let delays = try heartbeatTimeouts(&harness, rounds: 6)
+        // Without the floor: 0, 0.1, 0.2, 0.4, 0.8, 1.6 s with no worker at all.
+        #expect(!delays.isEmpty)
+        #expect(delays.allSatisfy { $0 <= .milliseconds(100) })
+        #expect(harness.pool().workers[0].restarts == 6)
+    }
+
+    @Test("the floor is for an empty pool only: with another slot serving, backoff grows as before")
+    func timedOutSlotBacksOffWhileAnotherServes() throws {
+        var harness = Harness.running([uvicornPool(workers: 2, heartbeat: .seconds(5))])
+        var delays: [Duration] = []
+        for _ in 0..<5 {
+            harness.readyAll()
+            let workers = harness.pool().workers
+            guard let stuck = workers.first(where: { $0.slot == 0 })?.pid,
+                let healthy = harness.pids.first(where: { $0.value == workers.first { $0.slot == 1 }?.pid })?.key
+            else { break }
+            // Slot 1's page is stamped every second; slot 0's stops.
+            for _ in 0..<6 {
+                harness.effects.heartbeats[healthy] = harness.now
+                harness.advance(.seconds(1))
+            }
+            let actions = harness.exit(stuck, .signaled(.abort, coreDumped: false))
+            for case .respawnScheduled(_, _, let after, _) in actions.notices { delays.append(after) }
+            for _ in 0..<4 {  // wait out the backoff (up to 0.8 s here), slot 1 still beating
+                harness.effects.heartbeats[healthy] = harness.now
+                harness.advance(.milliseconds(250))
+            }
+        }
+        #expect(harness.pids(state: .ready).count + harness.pids(state: .starting).count == 2)
+        #expect(delays.contains { $0 > .milliseconds(100) })  // 0.2 s, 0.4 s: the usual backoff
+    }
 }
