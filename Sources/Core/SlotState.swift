@@ -20,17 +20,22 @@ enum SlotState: Hashable, Sendable {
     case replacing(current: WorkerID, incoming: WorkerID)
     /// A rollout starts `incoming` in a slot that had no worker.
     case incoming(WorkerID)
+    /// `current` is recycled (its lifetime is up): `replacement`, of its generation, takes over once
+    /// it is ready; until then `current` serves.
+    case recycling(current: WorkerID, replacement: WorkerID)
 
     /// The role a worker had in the slot it left.
     enum Role: Hashable, Sendable {
         case current
         case incoming
+        /// A recycle's replacement, gone before it was ready.
+        case replacement
     }
 
     /// The worker that serves, or will once it has started.
     var current: WorkerID? {
         switch self {
-        case .serving(let id), .replacing(let id, _): id
+        case .serving(let id), .replacing(let id, _), .recycling(let id, _): id
         case .empty, .waiting, .incoming: nil
         }
     }
@@ -39,8 +44,14 @@ enum SlotState: Hashable, Sendable {
     var incoming: WorkerID? {
         switch self {
         case .replacing(_, let id), .incoming(let id): id
-        case .empty, .waiting, .serving: nil
+        case .empty, .waiting, .serving, .recycling: nil
         }
+    }
+
+    /// The worker a recycle is starting here (same generation as the current one).
+    var replacement: WorkerID? {
+        guard case .recycling(_, let id) = self else { return nil }
+        return id
     }
 
     /// When a waiting slot respawns.
@@ -49,8 +60,8 @@ enum SlotState: Hashable, Sendable {
         return until
     }
 
-    /// Its workers: the current one, then the incoming one.
-    var workers: [WorkerID] { [current, incoming].compactMap { $0 } }
+    /// Its workers: the current one, then the incoming one or the replacement.
+    var workers: [WorkerID] { [current, incoming, replacement].compactMap { $0 } }
 
     /// A worker was spawned for the slot: its incoming worker while the pool rolls out (next to the
     /// current one, or alone), else its current one. Only a slot without that role filled accepts it.
@@ -93,9 +104,29 @@ enum SlotState: Hashable, Sendable {
         case .incoming(id):
             self = .empty
             return .incoming
+        case .recycling(id, let replacement):
+            // The replacement will serve once it has started.
+            self = .serving(replacement)
+            return .current
+        case .recycling(let current, id):
+            self = .serving(current)
+            return .replacement
         default:
             throw rejected()
         }
+    }
+
+    /// A recycle spawned `id` to replace the serving worker: it serves until `id` is ready.
+    mutating func recycleStarted(_ id: WorkerID) throws(InvalidTransition) {
+        guard case .serving(let current) = self else { throw rejected() }
+        self = .recycling(current: current, replacement: id)
+    }
+
+    /// The replacement `id` is ready and takes the slot. Returns the worker it replaces (to retire).
+    mutating func replacementReady(_ id: WorkerID) throws(InvalidTransition) -> WorkerID {
+        guard case .recycling(let current, id) = self else { throw rejected() }
+        self = .serving(id)
+        return current
     }
 
     /// An empty slot waits to respawn until `until`.
@@ -117,6 +148,7 @@ enum SlotState: Hashable, Sendable {
         case .serving: "serving"
         case .replacing: "replacing"
         case .incoming: "incoming"
+        case .recycling: "recycling"
         }
     }
 

@@ -12,6 +12,7 @@ extension Supervisor {
         guard var worker = workers[id] else { return }
         let heartbeatDeadline = worker.heartbeatDeadline(readySince: now, slack: policy.heartbeatSlack)
         do { try worker.phase.becameReady(at: now, heartbeatDeadline: heartbeatDeadline) } catch { return }
+        worker.recycleAt = recycleTime(worker)
         workers[id] = worker
         notice(.workerReady(worker.reference, bootTime: now - worker.spawnedAt))
         guard let p = poolIndex(named: worker.pool) else { return }
@@ -21,6 +22,8 @@ extension Supervisor {
             // Surge rollout: the replacement is ready, so the old worker may go.
             if let old = try? pools[p].slots[s].state.incomingReady(id) { retire(old, pool: p, reason: .replaced) }
             continueRollout(pool: p)
+        } else if s < pools[p].slots.count, pools[p].slots[s].state.replacement == id {
+            replacementReady(id, pool: p, slot: s)
         }
         settleScaleWaiters()
         checkStartupComplete()

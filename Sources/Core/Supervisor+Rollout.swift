@@ -119,7 +119,12 @@ extension Supervisor {
     mutating func continueRollout(pool p: Int) {
         guard let rollout = pools[p].rollout, !isStopping else { return }
         // The surge counts workers started next to a serving one; an empty slot is refilled regardless.
-        let surging = pools[p].slots.filter { if case .replacing = $0.state { true } else { false } }.count
+        let surging = pools[p].slots.filter {
+            switch $0.state {
+            case .replacing, .recycling: true
+            case .empty, .waiting, .serving, .incoming: false
+            }
+        }.count
         var budget = (pools[p].configuration.maxSurge ?? pools[p].slots.count) - surging
         for s in pools[p].slots.indices {
             switch pools[p].slots[s].state {
@@ -129,8 +134,8 @@ extension Supervisor {
                 guard budget > 0, workers[id]?.generation != rollout.generation else { continue }
                 budget -= 1
                 spawn(pool: p, slot: s)
-            case .waiting, .replacing, .incoming:
-                continue
+            case .waiting, .replacing, .incoming, .recycling:
+                continue  // a recycle under way finishes first; the rollout replaces its worker then
             }
         }
         let done = pools[p].slots.allSatisfy { slot in
@@ -241,7 +246,7 @@ extension Supervisor {
     mutating func resize(pool p: Int, to size: Int, reason: StopReason = .scaledDown) {
         while pools[p].slots.count > size {
             let slot = pools[p].slots.removeLast()
-            for id in [slot.state.incoming, slot.state.current].compactMap({ $0 }) {
+            for id in [slot.state.incoming, slot.state.replacement, slot.state.current].compactMap({ $0 }) {
                 retire(id, pool: p, reason: reason)
             }
         }

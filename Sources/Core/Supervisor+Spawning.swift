@@ -22,15 +22,22 @@ extension Supervisor {
     }
 
     /// Spawns a worker for a slot: the rollout's generation (as the slot's incoming
-    /// worker) while the pool rolls out, the serving generation otherwise. Nothing is spawned
-    /// for a slot whose state refuses it (already holding that role).
-    mutating func spawn(pool p: Int, slot s: Int) {
+    /// worker) while the pool rolls out, the serving generation otherwise; or, `replacing` a worker
+    /// whose lifetime is up, its replacement, with its generation and configuration. Nothing is
+    /// spawned for a slot whose state refuses it (already holding that role).
+    mutating func spawn(pool p: Int, slot s: Int, replacing old: Worker? = nil) {
         guard !isStopping else { return }
         let id = WorkerID(nextWorkerNumber)
-        do { try pools[p].slots[s].state.assigned(id, rollingOut: pools[p].rollout != nil) } catch { return }
+        do {
+            if old != nil {
+                try pools[p].slots[s].state.recycleStarted(id)
+            } else {
+                try pools[p].slots[s].state.assigned(id, rollingOut: pools[p].rollout != nil)
+            }
+        } catch { return }
         nextWorkerNumber += 1
-        let generation = pools[p].rollout?.generation ?? pools[p].generation
-        let configuration = pools[p].configuration
+        let generation = old?.generation ?? pools[p].rollout?.generation ?? pools[p].generation
+        let configuration = old?.configuration ?? pools[p].configuration
         workers[id] = Worker(
             id: id,
             configuration: configuration,
@@ -118,6 +125,12 @@ extension Supervisor {
         let s = worker.slot
         guard s < pools[p].slots.count else { return }
         guard let role = try? pools[p].slots[s].state.left(worker.id) else { return }
+        if role == .replacement {
+            guard !isStopping, !pools[p].removing else { return }
+            recordExit(pool: p, slot: s, worker: worker, status: status, reason: reason)
+            replacementFailed(pool: p, slot: s)
+            return
+        }
         if role == .incoming {
             recordExit(pool: p, slot: s, worker: worker, status: status, reason: reason)
             let why = "\(worker.reference) \(reason ?? status?.description ?? "failed") before it was ready"
@@ -237,6 +250,7 @@ extension Supervisor {
         case .poolRemoved: "left with its pool"
         case .shutdown: "was stopped"
         case .recycled: "stopped by itself and was replaced"
+        case .lifetime: "reached its max_worker_lifetime and was replaced"
         }
     }
 

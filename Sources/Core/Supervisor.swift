@@ -69,6 +69,7 @@ public struct Supervisor: Sendable {
         case .configurationLoaded(let id, let result): configurationLoaded(id, result)
         case .hookFailed(let hook, let reason): hookFailed(hook, reason: reason)
         }
+        startDueRecycles()
         publishStatusLine()
         defer { outbox.removeAll(keepingCapacity: true) }
         return outbox
@@ -87,6 +88,7 @@ public struct Supervisor: Sendable {
             }
         }
         if let due = restartDue, earliest.map({ due < $0 }) ?? true { earliest = due }
+        if let recycle = nextRecycle, earliest.map({ recycle < $0 }) ?? true { earliest = recycle }
         return earliest
     }
 

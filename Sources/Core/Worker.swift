@@ -28,6 +28,10 @@ struct Worker: Sendable {
     var errorNumber: Int32?
     /// Its report that the app cannot be loaded (then no new attempt will do better).
     var loadFailure: LoadFailure?
+    /// When its lifetime is up and a replacement is started for it (`max_worker_lifetime` plus its
+    /// jitter after it became ready, or a retry after a replacement failed); nil when it has no
+    /// lifetime limit, is not ready, or its recycle has begun.
+    var recycleAt: Instant?
     var tail: OutputTail
 
     var pool: String { configuration.name }

@@ -46,12 +46,14 @@ public enum StopReason: String, Hashable, Sendable {
     case watchdogTrigger
     /// It said `STOPPING=1` by itself (e.g. after its maximum number of requests) and was replaced.
     case recycled
+    /// Its `max_worker_lifetime` was up, and its replacement is ready.
+    case lifetime
 
     /// Whether the stop means the worker failed (and counts towards backoff).
     public var isFailure: Bool {
         switch self {
         case .bootTimeout, .heartbeatTimeout, .watchdogTrigger: true
-        case .replaced, .scaledDown, .rolledBack, .poolRemoved, .shutdown, .recycled: false
+        case .replaced, .scaledDown, .rolledBack, .poolRemoved, .shutdown, .recycled, .lifetime: false
         }
     }
 }

@@ -15,6 +15,11 @@ extension Notice {
             (.info, "Booting worker \(worker)")
         case .workerReady(let worker, let bootTime):
             (.info, "Worker \(worker) ready in \(seconds(bootTime))")
+        case .workerStopping(let worker, .lifetime):
+            (
+                .info,
+                "Worker \(worker) reached its max_worker_lifetime; its replacement is ready, stopping it (lifetime)"
+            )
         case .workerStopping(let worker, let reason):
             (.debug, "Stopping worker \(worker) (\(reason.rawValue))")
         case .workerTimedOut(let worker, let reason, let after):

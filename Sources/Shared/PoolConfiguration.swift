@@ -28,6 +28,11 @@ public struct PoolConfiguration: Hashable, Sendable {
     public var gracefulTimeout: Duration
     /// How many new workers a rollout starts before old ones have been replaced; nil means all at once.
     public var maxSurge: Int?
+    /// `max_worker_lifetime`: a ready worker serving this long (plus its share of
+    /// ``lifetimeJitter``) is replaced surge-first; nil disables it.
+    public var maxWorkerLifetime: Duration?
+    /// `lifetime_jitter`: the most added to ``maxWorkerLifetime`` per worker, so recycles spread.
+    public var lifetimeJitter: Duration
     /// The signal that asks a worker to drain and stop.
     public var stopSignal: Signal
     /// The signal that asks a worker to stop at once.
@@ -46,6 +51,8 @@ public struct PoolConfiguration: Hashable, Sendable {
         heartbeatTimeout: Duration? = .seconds(30),
         gracefulTimeout: Duration = .seconds(30),
         maxSurge: Int? = nil,
+        maxWorkerLifetime: Duration? = nil,
+        lifetimeJitter: Duration = .zero,
         stopSignal: Signal = .terminate,
         quickStopSignal: Signal = .interrupt
     ) {
@@ -60,6 +67,8 @@ public struct PoolConfiguration: Hashable, Sendable {
         self.heartbeatTimeout = heartbeatTimeout
         self.gracefulTimeout = gracefulTimeout
         self.maxSurge = maxSurge
+        self.maxWorkerLifetime = maxWorkerLifetime
+        self.lifetimeJitter = lifetimeJitter
         self.stopSignal = stopSignal
         self.quickStopSignal = quickStopSignal
     }

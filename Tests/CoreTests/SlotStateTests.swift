@@ -27,6 +27,9 @@ struct SlotStateTests {
             ("left c", { [c] in _ = try $0.left(c) }),
             ("waitToRespawn", { [later] in try $0.waitToRespawn(until: later) }),
             ("stopWaiting", { try $0.stopWaiting() }),
+            ("recycleStarted", { [c] in try $0.recycleStarted(c) }),
+            ("replacementReady a", { [a] in _ = try $0.replacementReady(a) }),
+            ("replacementReady b", { [b] in _ = try $0.replacementReady(b) }),
         ]
     }
 
@@ -35,9 +38,10 @@ struct SlotStateTests {
         [
             (.empty, ["assigned", "assigned rolling out", "waitToRespawn"]),
             (.waiting(until: later), ["assigned", "assigned rolling out", "stopWaiting"]),
-            (.serving(a), ["assigned rolling out", "left a"]),
+            (.serving(a), ["assigned rolling out", "left a", "recycleStarted"]),
             (.replacing(current: a, incoming: b), ["incomingReady b", "left a", "left b"]),
             (.incoming(b), ["incomingReady b", "left b"]),
+            (.recycling(current: a, replacement: b), ["replacementReady b", "left a", "left b"]),
         ]
     }
 
@@ -93,6 +97,29 @@ struct SlotStateTests {
         #expect(slot == .serving(a))
         #expect(try slot.left(a) == .current)
         #expect(slot == .empty)
+    }
+
+    @Test("a recycle: the replacement starts next to the serving worker, and takes the slot once ready")
+    func recycling() throws {
+        var slot = SlotState.serving(a)
+        try slot.recycleStarted(b)
+        #expect(slot == .recycling(current: a, replacement: b))
+        #expect(slot.current == a && slot.replacement == b && slot.incoming == nil && slot.workers == [a, b])
+        let error = #expect(throws: InvalidTransition.self) { try slot.recycleStarted(c) }
+        #expect(error?.state == "recycling")
+        #expect(throws: InvalidTransition.self) { try slot.assigned(c, rollingOut: true) }
+        #expect(try slot.replacementReady(b) == a)
+        #expect(slot == .serving(b))
+    }
+
+    @Test("a recycle's replacement that fails leaves the old worker serving; the old leaving leaves the replacement")
+    func recyclingLeft() throws {
+        var slot = SlotState.recycling(current: a, replacement: b)
+        #expect(try slot.left(b) == .replacement)
+        #expect(slot == .serving(a))
+        slot = .recycling(current: a, replacement: b)
+        #expect(try slot.left(a) == .current)
+        #expect(slot == .serving(b))
     }
 
     @Test("only an empty slot waits; waiting ends empty")

@@ -1,0 +1,95 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import DroverShared
+
+// MARK: - Lifetime recycling, surge-first
+
+extension WorkerID {
+    /// This worker's share of a `lifetime_jitter` of `jitter`: a point in [0, jitter] derived from
+    /// the id alone (splitmix64, so consecutive ids spread), the same every time it is asked.
+    func lifetimeJitter(upTo jitter: Duration) -> Duration {
+        guard jitter > .zero else { return .zero }
+        var z = rawValue &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        let fraction = Double(z >> 11) / Double(UInt64(1) << 53)  // [0, 1)
+        let span = Double(jitter.components.seconds) + Double(jitter.components.attoseconds) * 1e-18
+        return .nanoseconds(Int64((span * fraction * 1e9).rounded(.down)))
+    }
+}
+
+extension Supervisor {
+    /// When a worker that became ready now is recycled, if its pool has a lifetime limit.
+    func recycleTime(_ worker: Worker) -> Instant? {
+        guard let lifetime = worker.configuration.maxWorkerLifetime else { return nil }
+        return now + lifetime + worker.id.lifetimeJitter(upTo: worker.configuration.lifetimeJitter)
+    }
+
+    /// How many recycles a pool may run at once: `max_surge`, 1 when it is not set.
+    private func recycleBudget(_ pool: Pool) -> Int {
+        max(pool.configuration.maxSurge ?? 1, 1)
+    }
+
+    /// Starts the replacement of every ready worker whose lifetime is up, the longest overdue first,
+    /// at most the pool's budget at a time; none while droverd starts or stops, nor in a pool that
+    /// rolls out (the rollout replaces its workers anyway) or is being removed. A worker left due
+    /// waits for the next event that may free the budget (a recycle ending, a rollout ending).
+    mutating func startDueRecycles() {
+        guard phase == .running else { return }
+        for p in pools.indices where pools[p].rollout == nil && !pools[p].removing {
+            let running = pools[p].slots.filter { $0.state.replacement != nil }.count
+            var budget = recycleBudget(pools[p]) - running
+            guard budget > 0 else { continue }
+            let due = pools[p].slots.indices.compactMap { s -> (at: Instant, slot: Int, id: WorkerID)? in
+                guard case .serving(let id) = pools[p].slots[s].state, let worker = workers[id],
+                    worker.state == .ready, let at = worker.recycleAt, at <= now
+                else { return nil }
+                return (at, s, id)
+            }.sorted { ($0.at, $0.slot) < ($1.at, $1.slot) }
+            for candidate in due where budget > 0 {
+                budget -= 1
+                startRecycle(pool: p, slot: candidate.slot, worker: candidate.id)
+            }
+        }
+    }
+
+    /// Spawns the replacement of `id` in its slot, with its generation and configuration.
+    private mutating func startRecycle(pool p: Int, slot s: Int, worker id: WorkerID) {
+        guard let old = workers[id] else { return }
+        workers[id]!.recycleAt = nil
+        spawn(pool: p, slot: s, replacing: old)
+    }
+
+    /// A recycle's replacement is ready: it takes the slot, and the worker it replaces is retired.
+    mutating func replacementReady(_ id: WorkerID, pool p: Int, slot s: Int) {
+        guard let old = try? pools[p].slots[s].state.replacementReady(id) else { return }
+        retire(old, pool: p, reason: .lifetime)
+        if pools[p].rollout != nil { continueRollout(pool: p) }
+    }
+
+    /// A recycle's replacement ended before it was ready (it exited, or missed its boot timeout): the
+    /// current worker keeps serving, and the recycle is tried again after the slot's backoff (never
+    /// less than the shortest one). It is no rollout failure.
+    mutating func replacementFailed(pool p: Int, slot s: Int) {
+        pools[p].slots[s].failures += 1
+        let failures = pools[p].slots[s].failures
+        let delay = max(policy.backoff(afterFailures: failures), policy.backoffBase)
+        guard let current = pools[p].slots[s].state.current, workers[current]?.state == .ready else { return }
+        workers[current]!.recycleAt = now + delay
+        notice(.respawnScheduled(pool: pools[p].name, slot: s, after: delay, failures: failures))
+    }
+
+    /// The earliest recycle still to come (a due one waits for its budget, which frees on an event).
+    var nextRecycle: Instant? {
+        var earliest: Instant?
+        for worker in workers.values {
+            guard let at = worker.recycleAt, at > now, worker.state == .ready else { continue }
+            if earliest.map({ at < $0 }) ?? true { earliest = at }
+        }
+        return earliest
+    }
+}
