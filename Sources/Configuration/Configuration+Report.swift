@@ -64,6 +64,8 @@ extension Configuration {
             ("readiness", .string(pool.readiness.rawValue)),
             ("ready_probe", pool.readyProbe.map(JSONValue.string) ?? .null),
             ("max_surge", pool.maxSurge.map(JSONValue.int) ?? .null),
+            ("max_worker_lifetime", number(pool.maxWorkerLifetime?.seconds ?? 0)),
+            ("lifetime_jitter", number(pool.lifetimeJitter.seconds)),
         ]
         return .object(members)
     }

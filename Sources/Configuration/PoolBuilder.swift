@@ -104,6 +104,14 @@ struct PoolBuilder {
             try layer[.maxRequestsJitter].map { entry throws(ConfigurationError) in
                 try ValueParser.integer(entry, key(.maxRequestsJitter), range: 0...1_000_000_000)
             } ?? 0
+        // Lifetimes are long: up to a year.
+        let lifetime = try layer[.maxWorkerLifetime].map { entry throws(ConfigurationError) in
+            try ValueParser.duration(entry, key(.maxWorkerLifetime), limit: 366 * 86_400)
+        }
+        let lifetimeJitter =
+            try layer[.lifetimeJitter].map { entry throws(ConfigurationError) in
+                try ValueParser.duration(entry, key(.lifetimeJitter), limit: 366 * 86_400)
+            } ?? .zero
         let certificate = try tls(layer: layer, key: key)
 
         let kind: WorkerKind
@@ -196,7 +204,9 @@ struct PoolBuilder {
             bootTimeout: bootTimeout,
             heartbeatTimeout: timeout == .zero ? nil : timeout,
             gracefulTimeout: gracefulTimeout,
-            maxSurge: maxSurge
+            maxSurge: maxSurge,
+            maxWorkerLifetime: lifetime == .zero ? nil : lifetime,
+            lifetimeJitter: lifetimeJitter
         )
     }
 

@@ -53,7 +53,10 @@ enum SeedEnvironment {
             put(.config, nonEmpty("DROVER_CONF") != nil ? "DROVER_CONF" : "GUNICORN_CONF", .text(file))
         }
         // Drover's own single-variable settings: the names come from the registry (empty means unset).
-        for setting in [Setting.controlSocket, .controlGroup, .opsBind, .bootTimeout, .readyProbe] {
+        for setting in [
+            Setting.controlSocket, .controlGroup, .opsBind, .bootTimeout, .readyProbe, .maxWorkerLifetime,
+            .lifetimeJitter,
+        ] {
             guard let name = SettingRegistry.spec(setting)?.environment.first, let value = nonEmpty(name) else {
                 continue
             }

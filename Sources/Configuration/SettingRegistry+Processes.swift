@@ -14,6 +14,8 @@ extension Setting {
     static let maxRequests = Setting(rawValue: "max_requests")
     static let maxRequestsJitter = Setting(rawValue: "max_requests_jitter")
     static let maxSurge = Setting(rawValue: "max_surge")
+    static let maxWorkerLifetime = Setting(rawValue: "max_worker_lifetime")
+    static let lifetimeJitter = Setting(rawValue: "lifetime_jitter")
     static let waitReady = Setting(rawValue: "wait_ready")
     static let readyProbe = Setting(rawValue: "ready_probe")
     static let launcher = Setting(rawValue: "launcher")
@@ -110,10 +112,30 @@ extension SettingRegistry {
             help: "Add up to N requests at random to --max-requests, per worker."
         ),
         SettingSpec(
+            setting: .maxWorkerLifetime,
+            flags: ["--max-worker-lifetime"],
+            environment: ["MAX_WORKER_LIFETIME"],
+            scope: .pool,
+            valueName: "DURATION",
+            defaultText: "0",
+            help:
+                "Replace a worker after it has served this long (surge first), e.g. 6h, 30m, 3600; 0 disables."
+        ),
+        SettingSpec(
+            setting: .lifetimeJitter,
+            flags: ["--lifetime-jitter"],
+            environment: ["LIFETIME_JITTER"],
+            scope: .pool,
+            valueName: "DURATION",
+            defaultText: "0",
+            help: "Add up to DURATION to --max-worker-lifetime, per worker, so recycles spread."
+        ),
+        SettingSpec(
             setting: .maxSurge,
             scope: .pool,
             valueName: "N",
-            help: "New workers a rollout starts before old ones are replaced; all at once by default.",
+            help:
+                "New workers a rollout starts before old ones are replaced (all at once by default); also the most lifetime recycles at a time (1 by default).",
             listed: false
         ),
         SettingSpec(

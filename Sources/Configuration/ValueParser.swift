@@ -65,8 +65,13 @@ enum ValueParser {
         }
     }
 
-    /// A non-negative number of seconds, at most a day (`2`, `0.5`).
-    static func seconds(_ entry: Entry, _ key: String, allowZero: Bool = true) throws(ConfigurationError) -> Duration {
+    /// A non-negative number of seconds, at most a day (`2`, `0.5`), or at most `limit`.
+    static func seconds(
+        _ entry: Entry,
+        _ key: String,
+        allowZero: Bool = true,
+        limit: Double = 86_400
+    ) throws(ConfigurationError) -> Duration {
         let culprit = entry.source.culprit(key)
         let value: Double
         do {
@@ -77,15 +82,38 @@ enum ValueParser {
             }
             throw ConfigurationError("\(culprit): expected a number of seconds")
         }
-        guard value >= 0, value <= 86_400, allowZero || value > 0 else {
+        guard value >= 0, value <= limit, allowZero || value > 0 else {
             let lower = allowZero ? "0" : "more than 0"
-            throw ConfigurationError("\(culprit): \(format(value)) is out of range (\(lower) to 86400 seconds)")
+            throw ConfigurationError(
+                "\(culprit): \(format(value)) is out of range (\(lower) to \(format(limit)) seconds)"
+            )
         }
         guard value == 0 || value >= 0.001 else {
             // It would round to 0, which means "off" or "at once": never what was asked.
             throw ConfigurationError("\(culprit): \(format(value)) is less than a millisecond")
         }
         return .milliseconds(Int64((value * 1000).rounded()))
+    }
+
+    /// A duration: a number of seconds (`3600`, `0.5`) or a number with a unit, `ms`, `s`, `m`, `h`
+    /// or `d` (`6h`, `90m`), from 0 to `limit` seconds. Checked as ``seconds(_:_:allowZero:)`` is.
+    static func duration(_ entry: Entry, _ key: String, limit: Double) throws(ConfigurationError) -> Duration {
+        let culprit = entry.source.culprit(key)
+        guard case .text(let text) = entry.value else {
+            return try seconds(entry, key, limit: limit)
+        }
+        let trimmed = text.trimmingWhitespace().lowercased()
+        let units: [(suffix: String, scale: Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
+        let unit = units.first { trimmed.hasSuffix($0.suffix) } ?? ("", 1)
+        let number = String(trimmed.dropLast(unit.suffix.count)).trimmingWhitespace()
+        guard let value = Double(number), value.isFinite, !number.contains("n"), !number.hasPrefix("+") else {
+            throw ConfigurationError("\(culprit): '\(text)' is not a duration (e.g. 6h, 30m, 3600)")
+        }
+        return try seconds(
+            Entry(value: .number(value * unit.scale), source: entry.source),
+            key,
+            limit: limit
+        )
     }
 
     static func text(_ entry: Entry, _ key: String) throws(ConfigurationError) -> String {

@@ -27,6 +27,7 @@ public struct PoolConfiguration: Hashable, Sendable {
     /// Longest time a stopping worker may drain before it is killed.
     public var gracefulTimeout: Duration
     /// How many new workers a rollout starts before old ones have been replaced; nil means all at once.
+    /// Also the most lifetime recycles that run at once in the pool (nil: one).
     public var maxSurge: Int?
     /// `max_worker_lifetime`: a ready worker serving this long (plus its share of
     /// ``lifetimeJitter``) is replaced surge-first; nil disables it.
