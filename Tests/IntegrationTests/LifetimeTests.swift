@@ -1,0 +1,50 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Integration {
+    @Suite("max_worker_lifetime with real workers")
+    struct LifetimeTests {
+        @Test(
+            "workers past max_worker_lifetime are replaced surge-first under load: no failed request, new pids, reason lifetime",
+            arguments: [1, 2]
+        )
+        func recycleUnderLoad(workers: Int) throws {
+            let drover = try DroverProcess([
+                "-w", "\(workers)", "--max-worker-lifetime", "2", "-b", "127.0.0.1:0", "testapp:app",
+            ])
+            let before = Set(try drover.waitForReady(workers))
+            let port = try drover.port()
+            let events = try Process.background(
+                Paths.droverctl,
+                ["--socket", drover.controlSocket, "--json", "events"]
+            )
+            defer { events.terminate() }
+            try waitFor("the events subscription") { events.output.contains("subscribed") ? true : nil }
+            let load = LoadGenerator(port: port, fresh: 2, keepAlive: 2, limit: 60)
+            // Two recycles, one at a time (max_surge unset: 1); with one worker, never none ready.
+            try drover.waitForLog("(lifetime)", count: 2, timeout: 30)
+            try waitFor("two worker_stopping events with reason lifetime") {
+                let lines = events.output.split(separator: "\n").filter {
+                    $0.contains("\"worker_stopping\"") && $0.contains("\"lifetime\"")
+                }
+                return lines.count >= 2 ? true : nil
+            }
+            try load.stop()
+            print("lifetime, \(workers) worker(s): \(load.succeeded) answers, \(load.failureList.count) failed")
+            #expect(load.failureList.isEmpty, "\(load.failureList.prefix(5))")
+            #expect(load.succeeded > 0)
+            try waitFor("the first workers gone") { Set(drover.workers).isDisjoint(with: before) ? true : nil }
+            #expect(drover.logCount("exited unexpectedly") == 0)
+            #expect(try drover.stop() == 0)
+        }
+    }
+}
