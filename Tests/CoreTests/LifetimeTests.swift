@@ -3,9 +3,10 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-import DroverCore
 import DroverShared
 import Testing
+
+@testable import DroverCore
 
 /// A Uvicorn pool whose workers are recycled after `lifetime` (plus up to `jitter`).
 func lifetimePool(
@@ -94,6 +95,18 @@ struct LifetimeTests {
         #expect(Set(starts).count == 4)
         #expect(starts.max()! - starts.min()! >= .seconds(5))  // spread, not all at the same time
         #expect(Set(harness.pids(state: .ready)).isDisjoint(with: first))
+    }
+
+    @Test("the jitter share is pure: the same for the same worker, within [0, jitter], spread over the range")
+    func jitterShare() {
+        let jitter = Duration.seconds(100)
+        let shares = (1...1000).map { WorkerID(UInt64($0)).lifetimeJitter(upTo: jitter) }
+        #expect(shares == (1...1000).map { WorkerID(UInt64($0)).lifetimeJitter(upTo: jitter) })
+        #expect(shares.allSatisfy { $0 >= .zero && $0 <= jitter })
+        // Every tenth of the range gets some (consecutive ids do not cluster).
+        let tenths = Set(shares.map { Int($0.components.seconds) / 10 })
+        #expect(tenths == Set(0..<10))
+        #expect(WorkerID(7).lifetimeJitter(upTo: .zero) == .zero)
     }
 
     @Test("max_surge = 2 lets two recycles run at once")
