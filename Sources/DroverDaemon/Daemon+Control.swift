@@ -110,15 +110,25 @@ extension Daemon {
         let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
         for p in snapshot.pools.indices {
             for w in snapshot.pools[p].workers.indices {
-                guard let pid = snapshot.pools[p].workers[w].pid, let statm = readTextFile("/proc/\(pid)/statm") else {
-                    continue
-                }
-                let fields = statm.split(separator: " ")
-                if fields.count > 1, let pages = UInt64(fields[1]) {
-                    snapshot.pools[p].workers[w].rssBytes = pages * pageSize
-                }
+                guard let pid = snapshot.pools[p].workers[w].pid, let pages = Self.residentPages(pid) else { continue }
+                snapshot.pools[p].workers[w].rssBytes = pages * pageSize
             }
         }
         return snapshot
+    }
+
+    /// The second field of `/proc/PID/statm`, read into a small buffer (status reads it for every
+    /// worker: a thousand of them should cost a thousand small reads, nothing more).
+    private static func residentPages(_ pid: Int32) -> UInt64? {
+        let fd = open("/proc/\(pid)/statm", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buffer -> UInt64? in
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            guard count > 0 else { return nil }
+            let fields = buffer[..<count].split(separator: UInt8(ascii: " "), maxSplits: 2)
+            guard fields.count > 1 else { return nil }
+            return UInt64(String(decoding: fields[1], as: UTF8.self))
+        }
     }
 }
