@@ -58,7 +58,7 @@ extension Daemon {
             submit(.reopenLogs, from: client)
         case .events:
             client.subscribed = true
-            client.send(ControlEvent(.subscribed(pid: getpid()), time: nil).line)
+            client.sendEvent(ControlEvent(.subscribed(pid: getpid()), time: nil).line)
         case .scale(let pool, let amount, let allowZero):
             submit(.scale(pool: pool, ScaleChange(amount, allowZero: allowZero)), from: client)
         case .reload: submit(.reload, from: client)
@@ -99,9 +99,25 @@ extension Daemon {
     func broadcast(_ notice: Notice) {
         guard controlClients.values.contains(where: \.wantsNotices) else { return }
         let line = notice.event.line
-        for client in controlClients.values where client.wantsNotices && !client.send(line) {
+        for client in controlClients.values where client.wantsNotices && !client.sendEvent(line) {
             logger.warning("Dropped control client \(client.id): it stopped reading events")
         }
+    }
+
+    /// Completes once every client has been sent all that was written to it, or after `limit`:
+    /// droverd waits for it before leaving, so the last answers (`stop`'s above all) are not lost
+    /// in a client's backlog when the process exits.
+    func controlClientsFlushed(within limit: TimeAmount) -> EventLoopFuture<Void> {
+        let flushed = controlClients.values.filter { $0.channel.isActive }.map {
+            $0.channel.writeAndFlush(ByteBuffer())  // completes after every earlier write
+        }
+        let done = loop.makePromise(of: Void.self)
+        let timeout = loop.scheduleTask(in: limit) { done.succeed() }
+        EventLoopFuture.andAllComplete(flushed, on: loop).whenComplete { _ in
+            timeout.cancel()
+            done.succeed()
+        }
+        return done.futureResult
     }
 
     /// `status` with each worker's resident memory (from /proc).
