@@ -59,11 +59,33 @@ struct TapeDecoder: Decoder, SingleValueDecodingContainer {
         case ObjectIdentifier(Int32.self): return unsafeBitCast(try integer(Int32.self), to: T.self)
         case ObjectIdentifier(UInt64.self): return unsafeBitCast(try integer(UInt64.self), to: T.self)
         case ObjectIdentifier(JSONValue.self): return unsafeBitCast(tape.value(token), to: T.self)
+        case ObjectIdentifier([String].self): return unsafeBitCast(try strings(), to: T.self)
         case ObjectIdentifier(Float.self): return unsafeBitCast(Float(try decode(Double.self)), to: T.self)
-        default:
-            if let integer = type as? any FixedWidthInteger.Type { return try self.integer(integer) as! T }
-            return try T(from: self)
+        case ObjectIdentifier(Int64.self): return unsafeBitCast(try integer(Int64.self), to: T.self)
+        case ObjectIdentifier(Int16.self): return unsafeBitCast(try integer(Int16.self), to: T.self)
+        case ObjectIdentifier(Int8.self): return unsafeBitCast(try integer(Int8.self), to: T.self)
+        case ObjectIdentifier(UInt.self): return unsafeBitCast(try integer(UInt.self), to: T.self)
+        case ObjectIdentifier(UInt32.self): return unsafeBitCast(try integer(UInt32.self), to: T.self)
+        case ObjectIdentifier(UInt16.self): return unsafeBitCast(try integer(UInt16.self), to: T.self)
+        case ObjectIdentifier(UInt8.self): return unsafeBitCast(try integer(UInt8.self), to: T.self)
+        default: return try T(from: self)
         }
+    }
+
+    /// A list of strings (a worker's stderr tail, an event's files), without a container.
+    private func strings() throws -> [String] {
+        guard tape[token].kind == .array else { throw mismatch("an array") }
+        var strings: [String] = []
+        strings.reserveCapacity(Int(tape[token].end))
+        var element = token + 1
+        while element < tape[token].next {
+            guard let string = tape.string(element) else {
+                throw TapeDecoder(tape: tape, token: element, parentPath: codingPath).mismatch("a string")
+            }
+            strings.append(string)
+            element = Int(tape[element].next)
+        }
+        return strings
     }
 
     /// An integer in `type`'s range (a number written with a fraction counts if it is whole).
