@@ -23,6 +23,12 @@ final class ControlClient: @unchecked Sendable {
         self.channel = channel
     }
 
+    /// Bytes written to it that are still droverd's (not yet the kernel's).
+    var unsentBytes: Int {
+        guard channel.isActive else { return 0 }
+        return (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+    }
+
     /// Whether it should see state changes: it streams events, or waits for an operation.
     var wantsNotices: Bool { subscribed || pending > 0 }
 

@@ -16,9 +16,6 @@ final class ControlServer: Sendable {
     private let channel: any Channel
     private let daemon: Daemon
 
-    /// How long droverd waits, when it leaves, for its clients to read what it wrote them.
-    static let flushSeconds: Int64 = 3
-
     /// At most this many clients at once; the next is told and disconnected.
     static let maximumClients = 128
 
@@ -54,8 +51,8 @@ final class ControlServer: Sendable {
         self.daemon = daemon
     }
 
-    /// Stops accepting, then (off the event loop) waits up to ``flushSeconds`` for the clients
-    /// to read what droverd wrote them: the answer to `stop` comes last, after every event.
+    /// Stops accepting, then (off the event loop) waits for the clients to read what droverd
+    /// wrote them (``ControlDrain``): the answer to `stop` comes last, after every event.
     func close() {
         channel.close(promise: nil)
         unlink(path)
@@ -63,7 +60,7 @@ final class ControlServer: Sendable {
         guard !loop.inEventLoop else { return }
         let daemon = daemon
         _ = try? loop.flatSubmit {
-            daemon.assumeIsolated { $0.controlClientsFlushed(within: .seconds(Self.flushSeconds)) }
+            daemon.assumeIsolated { $0.controlClientsDrained() }
         }.wait()
     }
 

@@ -104,20 +104,21 @@ extension Daemon {
         }
     }
 
-    /// Completes once every client has been sent all that was written to it, or after `limit`:
-    /// droverd waits for it before leaving, so the last answers (`stop`'s above all) are not lost
-    /// in a client's backlog when the process exits.
-    func controlClientsFlushed(within limit: TimeAmount) -> EventLoopFuture<Void> {
-        let flushed = controlClients.values.filter { $0.channel.isActive }.map {
-            $0.channel.writeAndFlush(ByteBuffer())  // completes after every earlier write
-        }
+    /// Completes once droverd's clients have read what it wrote them, or stopped reading (see
+    /// ``ControlDrain``): droverd waits for it before leaving, so the last answers (`stop`'s above
+    /// all) are not lost when the process exits.
+    func controlClientsDrained() -> EventLoopFuture<Void> {
         let done = loop.makePromise(of: Void.self)
-        let timeout = loop.scheduleTask(in: limit) { done.succeed() }
-        EventLoopFuture.andAllComplete(flushed, on: loop).whenComplete { _ in
-            timeout.cancel()
-            done.succeed()
-        }
+        drain(ControlDrain(at: .now()), done)
         return done.futureResult
+    }
+
+    private func drain(_ state: ControlDrain, _ done: EventLoopPromise<Void>) {
+        var state = state
+        guard !state.done(buffered: controlClients.values.reduce(0) { $0 + $1.unsentBytes }, at: .now()) else {
+            return done.succeed()
+        }
+        loop.scheduleTask(in: ControlDrain.interval) { [self, state] in self.assumeIsolated { $0.drain(state, done) } }
     }
 
     /// `status` with each worker's resident memory (from /proc).

@@ -92,3 +92,30 @@ import Testing
         #expect(!channel.isActive)
     }
 }
+
+@Suite struct ControlDrainTests {
+    private let start = NIODeadline.uptimeNanoseconds(1_000_000_000)
+
+    /// When droverd leaves, with the clients taking `read` of what it holds each second.
+    private func secondsToLeave(holding buffered: Int, read: Int) -> Int64 {
+        var drain = ControlDrain(at: start)
+        var second: Int64 = 0
+        while !drain.done(buffered: max(0, buffered - read * Int(second)), at: start + .seconds(second)) {
+            second += 1
+        }
+        return second
+    }
+
+    @Test func droverdLeavesAtOnceWhenEverythingWasSent() {
+        #expect(secondsToLeave(holding: 0, read: 0) == 0)
+    }
+
+    @Test func droverdWaitsWhileAClientKeepsReading() {
+        #expect(secondsToLeave(holding: 1_000_000, read: 50_000) == 20)
+    }
+
+    @Test func droverdLeavesWhenTheClientsStopReadingOrAfterTheLimit() {
+        #expect(secondsToLeave(holding: 500, read: 0) == 3)
+        #expect(secondsToLeave(holding: 1_000_000, read: 1) == 30)
+    }
+}
