@@ -9,7 +9,10 @@ import Glibc
 /// A blocking connection to droverd's control socket: one request line out, reply lines in.
 struct ControlConnection {
     private let fd: Int32
+    /// Bytes read and not yet returned as lines start at `consumed`.
     private var buffer: [UInt8] = []
+    private var consumed = 0
+    private var chunk = [UInt8](repeating: 0, count: 65_536)
 
     /// Why droverctl could not talk to droverd; `noDaemon` maps to exit status 3.
     struct Failure: Error {
@@ -71,15 +74,20 @@ struct ControlConnection {
         }
     }
 
-    /// The next reply line, or nil when droverd closed the connection.
-    mutating func readLine() throws(Failure) -> String? {
+    /// The next reply line, or nil when droverd closed the connection. `waiting` runs before
+    /// droverctl blocks for more of droverd's output (to flush what it printed meanwhile).
+    mutating func readLine(waiting: () -> Void = {}) throws(Failure) -> String? {
+        var searched = consumed
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
+            if let newline = buffer[searched...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[consumed..<newline], as: UTF8.self)
+                consumed = newline + 1
                 return line
             }
-            var chunk = [UInt8](repeating: 0, count: 65_536)
+            buffer.removeSubrange(..<consumed)
+            consumed = 0
+            searched = buffer.count
+            waiting()
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count > 0 {
                 buffer += chunk[0..<count]

@@ -15,13 +15,9 @@ struct Session {
     static let failed: Int32 = 1
     static let noDaemon: Int32 = 3
 
-    /// Sends `request`; progress events go to `progress` (stderr for people); returns the final
-    /// result, decoded as `Value`.
-    func run<Value: Codable & Sendable>(
-        _ request: ControlRequest,
-        as type: Value.Type,
-        progress: (ControlEvent?, String) -> Void = Self.describeProgress
-    ) throws -> Value {
+    /// Sends `request`; progress events go to stderr for people (as they came with `--json`, to
+    /// stdout), in large writes; returns the final result, decoded as `Value`.
+    func run<Value: Codable & Sendable>(_ request: ControlRequest, as type: Value.Type) throws -> Value {
         var connection: ControlConnection
         do {
             connection = try ControlConnection(path: options.path)
@@ -40,40 +36,46 @@ struct Session {
             }
             throw Self.fail(error.message, status: Self.failed)
         }
+        var output = OutputBuffer(fd: options.json ? 1 : 2)
+        defer { output.flush() }
         while true {
             let line: String?
             do {
-                line = try connection.readLine()
+                line = try connection.readLine { output.flush() }
             } catch {
                 throw Self.fail(error.message, status: Self.failed)
             }
             guard let line else {
+                output.flush()
                 throw Self.fail("droverd closed the connection before answering", status: Self.failed)
             }
-            if options.json { print(line) }
-            guard let value = try? JSONValue(parsing: line) else {
-                throw Self.fail("droverd sent a line that is not JSON: \(line)", status: Self.failed)
-            }
+            if options.json { output.write(line + "\n") }
             let decoded: ReplyLine<Value>
             do {
-                decoded = try JSONValueDecoder().decode(ReplyLine<Value>.self, from: value)
+                decoded = try JSONValueDecoder().decode(ReplyLine<Value>.self, line: line)
             } catch {
                 // A progress line this version cannot read is shown as it came; an answer is an error.
+                guard let value = try? JSONValue(parsing: line) else {
+                    output.flush()
+                    throw Self.fail("droverd sent a line that is not JSON: \(line)", status: Self.failed)
+                }
                 if ReplyLine<Value>.isReply(value) {
+                    output.flush()
                     throw Self.fail(
                         "droverd's answer does not read as expected (\(error)): \(line)",
                         status: Self.failed
                     )
                 }
-                if !options.json { progress(nil, line) }
+                if !options.json { output.write(line + "\n") }
                 continue
             }
             switch decoded {
             case .progress(let event):
-                if !options.json { progress(event, line) }
+                if !options.json { output.write(EventText.describe(event) + "\n") }
             case .reply(.success(let result)):
                 return result
             case .reply(.failure(let error)):
+                output.flush()
                 throw Self.fail(error.description, status: Self.failed, printed: options.json)
             }
         }
@@ -102,10 +104,6 @@ struct Session {
     static func fail(_ message: String, status: Int32, printed: Bool = false) -> ExitCode {
         if !printed { writeError("droverctl: \(message)\n") }
         return ExitCode(status)
-    }
-
-    static func describeProgress(_ event: ControlEvent?, _ line: String) {
-        writeError((event.map(EventText.describe) ?? line) + "\n")
     }
 }
 

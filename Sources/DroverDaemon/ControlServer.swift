@@ -14,6 +14,7 @@ import NIOPosix
 final class ControlServer: Sendable {
     let path: String
     private let channel: any Channel
+    private let daemon: Daemon
 
     /// At most this many clients at once; the next is told and disconnected.
     static let maximumClients = 128
@@ -47,11 +48,20 @@ final class ControlServer: Sendable {
         if let groupID { _ = chown(path, uid_t.max, groupID) }
         guard chmod(path, mode) == 0 else { throw ListenerError("control socket \(path): chmod: \(errnoText())") }
         self.path = path
+        self.daemon = daemon
     }
 
+    /// Stops accepting, then (off the event loop) waits for the clients to read what droverd
+    /// wrote them (``ControlDrain``): the answer to `stop` comes last, after every event.
     func close() {
         channel.close(promise: nil)
         unlink(path)
+        let loop = channel.eventLoop
+        guard !loop.inEventLoop else { return }
+        let daemon = daemon
+        _ = try? loop.flatSubmit {
+            daemon.assumeIsolated { $0.controlClientsDrained() }
+        }.wait()
     }
 
     /// Checks the group, makes the directory (0700, or 0710 for a group), refuses a world-writable

@@ -58,7 +58,7 @@ extension Daemon {
             submit(.reopenLogs, from: client)
         case .events:
             client.subscribed = true
-            client.send(ControlEvent(.subscribed(pid: getpid()), time: nil).line)
+            client.sendEvent(ControlEvent(.subscribed(pid: getpid()), time: nil).line)
         case .scale(let pool, let amount, let allowZero):
             submit(.scale(pool: pool, ScaleChange(amount, allowZero: allowZero)), from: client)
         case .reload: submit(.reload, from: client)
@@ -99,9 +99,26 @@ extension Daemon {
     func broadcast(_ notice: Notice) {
         guard controlClients.values.contains(where: \.wantsNotices) else { return }
         let line = notice.event.line
-        for client in controlClients.values where client.wantsNotices && !client.send(line) {
+        for client in controlClients.values where client.wantsNotices && !client.sendEvent(line) {
             logger.warning("Dropped control client \(client.id): it stopped reading events")
         }
+    }
+
+    /// Completes once droverd's clients have read what it wrote them, or stopped reading (see
+    /// ``ControlDrain``): droverd waits for it before leaving, so the last answers (`stop`'s above
+    /// all) are not lost when the process exits.
+    func controlClientsDrained() -> EventLoopFuture<Void> {
+        let done = loop.makePromise(of: Void.self)
+        drain(ControlDrain(at: .now()), done)
+        return done.futureResult
+    }
+
+    private func drain(_ state: ControlDrain, _ done: EventLoopPromise<Void>) {
+        var state = state
+        guard !state.done(buffered: controlClients.values.reduce(0) { $0 + $1.unsentBytes }, at: .now()) else {
+            return done.succeed()
+        }
+        loop.scheduleTask(in: ControlDrain.interval) { [self, state] in self.assumeIsolated { $0.drain(state, done) } }
     }
 
     /// `status` with each worker's resident memory (from /proc).
@@ -110,15 +127,25 @@ extension Daemon {
         let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
         for p in snapshot.pools.indices {
             for w in snapshot.pools[p].workers.indices {
-                guard let pid = snapshot.pools[p].workers[w].pid, let statm = readTextFile("/proc/\(pid)/statm") else {
-                    continue
-                }
-                let fields = statm.split(separator: " ")
-                if fields.count > 1, let pages = UInt64(fields[1]) {
-                    snapshot.pools[p].workers[w].rssBytes = pages * pageSize
-                }
+                guard let pid = snapshot.pools[p].workers[w].pid, let pages = Self.residentPages(pid) else { continue }
+                snapshot.pools[p].workers[w].rssBytes = pages * pageSize
             }
         }
         return snapshot
+    }
+
+    /// The second field of `/proc/PID/statm`, read into a small buffer (status reads it for every
+    /// worker: a thousand of them should cost a thousand small reads, nothing more).
+    private static func residentPages(_ pid: Int32) -> UInt64? {
+        let fd = open("/proc/\(pid)/statm", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buffer -> UInt64? in
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            guard count > 0 else { return nil }
+            let fields = buffer[..<count].split(separator: UInt8(ascii: " "), maxSplits: 2)
+            guard fields.count > 1 else { return nil }
+            return UInt64(String(decoding: fields[1], as: UTF8.self))
+        }
     }
 }

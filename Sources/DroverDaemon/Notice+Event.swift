@@ -54,7 +54,7 @@ extension Notice {
     }
 
     /// Wall-clock seconds since the epoch, to the millisecond.
-    private static func now() -> Double {
+    static func now() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_REALTIME, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec / 1_000_000) / 1000

@@ -94,6 +94,7 @@ extension ControlEvent.Kind {
         case .poolAdded: self = .poolAdded(pool: try string(.pool))
         case .poolRemoved: self = .poolRemoved(pool: try string(.pool))
         case .stopping: self = .stopping(try container.decode(StopMode.self, forKey: .mode))
+        case .eventsDropped: self = .eventsDropped(count: try int(.count))
         }
     }
 }

@@ -71,6 +71,7 @@ extension ControlEvent.Kind {
             if let error { try container.encode(error, forKey: .error) }
         case .poolAdded(let pool), .poolRemoved(let pool): try container.encode(pool, forKey: .pool)
         case .stopping(let mode): try container.encode(mode, forKey: .mode)
+        case .eventsDropped(let count): try container.encode(count, forKey: .count)
         case .unknown(_, let fields):
             var members = encoder.container(keyedBy: ProtocolKey.self)
             for (key, value) in fields.objectValue ?? [] { try members.encode(value, forKey: ProtocolKey(key)) }

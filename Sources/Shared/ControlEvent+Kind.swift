@@ -40,6 +40,9 @@ extension ControlEvent {
         case poolAdded(pool: String)
         case poolRemoved(pool: String)
         case stopping(StopMode)
+        /// Written to a client waiting for an operation's answer that fell behind: it missed
+        /// `count` events (its answer still comes).
+        case eventsDropped(count: Int)
         /// An event this version does not know, with its other fields (an object).
         case unknown(name: String, fields: JSONValue)
 
@@ -71,6 +74,7 @@ extension ControlEvent {
             case .poolAdded: Name.poolAdded.rawValue
             case .poolRemoved: Name.poolRemoved.rawValue
             case .stopping: Name.stopping.rawValue
+            case .eventsDropped: Name.eventsDropped.rawValue
             case .unknown(let name, _): name
             }
         }
@@ -102,6 +106,7 @@ extension ControlEvent {
             case poolAdded = "pool_added"
             case poolRemoved = "pool_removed"
             case stopping
+            case eventsDropped = "events_dropped"
         }
     }
 }

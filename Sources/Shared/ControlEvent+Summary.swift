@@ -24,6 +24,8 @@ extension ControlEvent {
     }
 
     private var encodedFields: [(key: String, value: JSONValue)] {
-        ((try? JSONValueEncoder().encode(self))?.objectValue ?? []).map { (key: $0.0, value: $0.1) }
+        // Written as its line and read back: quicker than a tree of encoding nodes.
+        let line = JSONValueEncoder().lineBytes(self)
+        return ((try? JSONTape(line).value(0))?.objectValue ?? []).map { (key: $0.0, value: $0.1) }
     }
 }

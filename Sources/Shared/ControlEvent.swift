@@ -37,6 +37,7 @@ public struct ControlEvent: Codable, Hashable, Sendable {
         case durationSeconds = "duration_s"
         case ok, mode, answer, summary, traceback, files
         case sameAsPID = "same_as_pid"
+        case count
         case time
     }
 }

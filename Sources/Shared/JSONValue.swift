@@ -24,76 +24,17 @@ public enum JSONValue: Hashable, Sendable {
 
     /// `{"a":1,"b":[true,null]}`: no spaces, for protocols.
     public var compact: String {
-        var output = ""
-        write(to: &output, separators: (",", ":"), pythonFloats: false)
-        return output
+        var writer = JSONWriter()
+        writer.value(self)
+        return writer.text
     }
 
     /// `{"a": 1, "b": [true, null]}`, the way Python's `json.dumps` writes by default
     /// (floats always with a fraction: `1.0`, ASCII only).
     public var pythonStyle: String {
-        var output = ""
-        write(to: &output, separators: (", ", ": "), pythonFloats: true)
-        return output
-    }
-
-    private func write(to output: inout String, separators: (item: String, key: String), pythonFloats: Bool) {
-        switch self {
-        case .null: output += "null"
-        case .bool(let value): output += value ? "true" : "false"
-        case .int(let value): output += String(value)
-        case .double(let value): output += Self.format(value, python: pythonFloats)
-        case .string(let value): Self.quote(value, into: &output, asciiOnly: pythonFloats)
-        case .array(let values):
-            output += "["
-            for (index, value) in values.enumerated() {
-                if index > 0 { output += separators.item }
-                value.write(to: &output, separators: separators, pythonFloats: pythonFloats)
-            }
-            output += "]"
-        case .object(let members):
-            output += "{"
-            for (index, (key, value)) in members.enumerated() {
-                if index > 0 { output += separators.item }
-                Self.quote(key, into: &output, asciiOnly: pythonFloats)
-                output += separators.key
-                value.write(to: &output, separators: separators, pythonFloats: pythonFloats)
-            }
-            output += "}"
-        }
-    }
-
-    private static func format(_ value: Double, python: Bool) -> String {
-        guard value.isFinite else { return "null" }
-        if value == value.rounded(), abs(value) < 1e15 {
-            return python ? String(Int(value)) + ".0" : String(Int(value))
-        }
-        return String(value)
-    }
-
-    private static func quote(_ text: String, into output: inout String, asciiOnly: Bool) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            default:
-                if scalar.value < 0x20 || (asciiOnly && scalar.value > 0x7e) {
-                    for unit in String(scalar).utf16 { output += "\\u" + hex4(unit) }
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        output += "\""
-    }
-
-    private static func hex4(_ unit: UInt16) -> String {
-        let digits = String(unit, radix: 16)
-        return String(repeating: "0", count: 4 - digits.count) + digits
+        var writer = JSONWriter(python: true)
+        writer.value(self)
+        return writer.text
     }
 }
 

@@ -13,9 +13,15 @@ public struct JSONValueDecoder: Sendable {
         try NodeDecoder(value: value, codingPath: []).decode(type)
     }
 
-    /// Decodes `type` from one line of JSON text.
+    /// Decodes `type` from one line of JSON text (read straight from the text, with no
+    /// ``JSONValue`` tree in between).
     public func decode<T: Decodable>(_ type: T.Type, line: String) throws -> T {
-        try decode(type, from: try JSONValue(parsing: line))
+        try decode(type, utf8: Array(line.utf8))
+    }
+
+    /// Decodes `type` from one line of JSON as UTF-8 bytes.
+    public func decode<T: Decodable>(_ type: T.Type, utf8 bytes: [UInt8]) throws -> T {
+        try TapeDecoder(tape: try JSONTape(bytes), token: 0, parentPath: []).decode(type)
     }
 }
 
@@ -37,7 +43,10 @@ struct NodeDecoder: Decoder, SingleValueDecodingContainer {
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
 
-    func decodeNil() -> Bool { value == .null }
+    func decodeNil() -> Bool {
+        if case .null = value { return true }
+        return false
+    }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         switch type {
@@ -128,7 +137,7 @@ struct UnkeyedNodeDecoder: UnkeyedDecodingContainer {
     }
 
     mutating func decodeNil() throws -> Bool {
-        guard !isAtEnd, elements[currentIndex] == .null else { return false }
+        guard !isAtEnd, case .null = elements[currentIndex] else { return false }
         currentIndex += 1
         return true
     }

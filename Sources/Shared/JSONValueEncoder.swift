@@ -17,8 +17,23 @@ public struct JSONValueEncoder: Sendable {
 
     /// One protocol line (without its newline): the value as compact JSON.
     public func line(_ value: some Encodable) -> String {
+        String(decoding: lineBytes(value), as: UTF8.self)
+    }
+
+    /// ``line(_:)`` as UTF-8, written straight from the type (a type whose containers cannot be
+    /// written in one pass goes through ``encode(_:)`` instead: the same text).
+    public func lineBytes(_ value: some Encodable) -> [UInt8] {
+        let writer = LineWriter(capacity: 256)
         // Only an integer beyond Int's range fails to encode; no protocol type holds one.
-        (try? encode(value))?.compact ?? "null"
+        do {
+            try writer.value(value, key: nil)
+            if !writer.failed { return writer.json.bytes }
+            var tree = JSONWriter()
+            tree.value(try encode(value))
+            return tree.bytes
+        } catch {
+            return Array("null".utf8)
+        }
     }
 }
 
@@ -54,7 +69,11 @@ final class EncodingNode {
     /// The member `key`, created (or replaced) at the end of an object.
     func member(_ key: String) -> EncodingNode {
         var members: [(key: String, node: EncodingNode)] = []
-        if case .object(let existing) = content { members = existing.filter { $0.key != key } }
+        if case .object(var existing) = content {
+            content = .empty  // so appending does not copy the array
+            existing.removeAll { $0.key == key }
+            members = existing
+        }
         let child = EncodingNode()
         members.append((key, child))
         content = .object(members)
@@ -68,9 +87,12 @@ final class EncodingNode {
 
     /// A new last element.
     func element() -> EncodingNode {
-        var elements: [EncodingNode] = []
-        if case .array(let existing) = content { elements = existing }
         let child = EncodingNode()
+        guard case .array(var elements) = content else {
+            content = .array([child])
+            return child
+        }
+        content = .empty  // so appending does not copy the array
         elements.append(child)
         content = .array(elements)
         return child

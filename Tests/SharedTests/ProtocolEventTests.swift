@@ -84,6 +84,7 @@ let goldenEvents: [(ControlEvent.Kind, String)] = [
     (.poolRemoved(pool: "jobs"), #""event":"pool_removed","pool":"jobs""#),
     (.stopping(.graceful), #""event":"stopping","mode":"graceful""#),
     (.stopping(.quick), #""event":"stopping","mode":"fast""#),
+    (.eventsDropped(count: 1873), #""event":"events_dropped","count":1873"#),
 ]
 
 @Suite("Protocol events")

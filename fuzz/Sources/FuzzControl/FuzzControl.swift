@@ -44,26 +44,31 @@ public func fuzzControlLine(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 /// What droverctl decodes: each final reply type, and the events (progress lines and `events`).
 private func decodeReplies(_ text: String) {
     guard let value = try? JSONValue(parsing: text) else { return }
-    check(ReplyLine<VersionInfo>.self, value)
-    check(ReplyLine<VerbList>.self, value)
-    check(ReplyLine<StatusSnapshot>.self, value)
-    check(ReplyLine<ScaleResult>.self, value)
-    check(ReplyLine<RolloutResult>.self, value)
-    check(ReplyLine<StopResult>.self, value)
-    check(ReplyLine<ReopenResult>.self, value)
-    check(ReplyLine<ConfigReport>.self, value)
-    check(ReplyLine<JSONValue>.self, value)
-    check(ControlReply<StatusSnapshot>.self, value)
-    check(StatusSnapshot.self, value)
-    if let event = check(ControlEvent.self, value) {
+    check(ReplyLine<VersionInfo>.self, text, value)
+    check(ReplyLine<VerbList>.self, text, value)
+    check(ReplyLine<StatusSnapshot>.self, text, value)
+    check(ReplyLine<ScaleResult>.self, text, value)
+    check(ReplyLine<RolloutResult>.self, text, value)
+    check(ReplyLine<StopResult>.self, text, value)
+    check(ReplyLine<ReopenResult>.self, text, value)
+    check(ReplyLine<ConfigReport>.self, text, value)
+    check(ReplyLine<JSONValue>.self, text, value)
+    check(ControlReply<StatusSnapshot>.self, text, value)
+    check(StatusSnapshot.self, text, value)
+    if let event = check(ControlEvent.self, text, value) {
         _ = (event.subject, event.details, event.kind.name)
     }
 }
 
-/// Decodes `value` as `type`; what decodes must re-encode stably (encode, decode, encode: the same line).
+/// Decodes `text` as `type` straight from the text, as droverctl does: it must decode exactly when
+/// its parsed `value` does; what decodes must re-encode stably (encode, decode, encode: the same line).
 @discardableResult
-private func check<T: Codable>(_ type: T.Type, _ value: JSONValue) -> T? {
-    guard let decoded = try? JSONValueDecoder().decode(type, from: value) else { return nil }
+private func check<T: Codable>(_ type: T.Type, _ text: String, _ value: JSONValue) -> T? {
+    let decoded = try? JSONValueDecoder().decode(type, line: text)
+    guard (decoded == nil) == ((try? JSONValueDecoder().decode(type, from: value)) == nil) else {
+        fatalError("\(T.self): \(text.debugDescription) decodes from its text and from its JSON differently")
+    }
+    guard let decoded else { return nil }
     let once = JSONValueEncoder().line(decoded)
     // Durations are written to the millisecond, so the first encoding may round; after it, nothing changes.
     if let again = try? JSONValueDecoder().decode(type, line: once), JSONValueEncoder().line(again) != once {
