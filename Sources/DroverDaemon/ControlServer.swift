@@ -59,9 +59,7 @@ final class ControlServer: Sendable {
         let loop = channel.eventLoop
         guard !loop.inEventLoop else { return }
         let daemon = daemon
-        _ = try? loop.flatSubmit {
-            daemon.assumeIsolated { $0.controlClientsDrained() }
-        }.wait()
+        _ = try? loop.flatSubmit { daemon.controlClientsDrained() }.wait()
     }
 
     /// Checks the group, makes the directory (0700, or 0710 for a group), refuses a world-writable

@@ -118,7 +118,7 @@ extension Daemon {
         guard !state.done(buffered: controlClients.values.reduce(0) { $0 + $1.unsentBytes }, at: .now()) else {
             return done.succeed()
         }
-        loop.scheduleTask(in: ControlDrain.interval) { [self, state] in self.assumeIsolated { $0.drain(state, done) } }
+        loop.scheduleTask(in: ControlDrain.interval) { [self, state] in self.drain(state, done) }
     }
 
     /// `status` with each worker's resident memory (from /proc).
