@@ -22,7 +22,7 @@ extension Integration {
         }
 
         @Test(
-            "A real Prometheus scrapes /metrics every second: ready workers, the restart after a kill -9, boot times; promtool accepts the exposition",
+            "A real Prometheus scrapes /metrics every second: ready workers, the restart after a kill -9, boot times, a rollout; promtool accepts the exposition",
             .enabled(
                 if: PrometheusServer.isInstalled,
                 "needs Debian's prometheus and curl on PATH (scripts/bootstrap installs them)"
@@ -88,6 +88,15 @@ extension Integration {
             #expect(killed.map(\.labels["pool"]) == ["web"])
             // The killed worker's series are gone from the last scrape.
             #expect(try prometheus.query(#"drover_worker_age_seconds{pid="\#(victim)"}"#).isEmpty)
+
+            // A reload rolls both workers out: one rollout, started and succeeded, two workers replaced.
+            #expect(try drover.ctl("reload").status == 0)
+            try waitFor("Prometheus to see the rollout", timeout: 30) {
+                try prometheus.sum("drover_rollouts_succeeded_total") == 1 ? true : nil
+            }
+            #expect(try prometheus.sum("drover_rollouts_started_total") == 1)
+            #expect(try prometheus.sum("drover_rollouts_rolled_back_total") == 0)
+            #expect(try prometheus.sum(#"drover_worker_restarts_total{reason="reload"}"#) == 2)
             #expect(try prometheus.sum(#"up{job="drover"}"#) == 1)
 
             prometheus.stop()
