@@ -148,7 +148,7 @@ extension SettingRegistry {
             environment: ["DROVER_OPS_BIND"],
             valueName: "ADDRESS",
             defaultText: "off",
-            help: "An HTTP listener for probes and tools: /livez, /readyz, /status (HOST:PORT or unix:PATH)."
+            help: "An HTTP listener: /livez, /readyz, /status, /metrics (HOST:PORT or unix:PATH)."
         ),
         SettingSpec(
             setting: .name,

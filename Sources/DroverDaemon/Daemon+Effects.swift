@@ -66,6 +66,7 @@ extension Daemon {
     }
 
     func report(_ notice: Notice) {
+        metrics.record(notice)
         runHooks(for: notice)
         let (level, line) = notice.logLine
         logger.log(level: level, "\(line)")

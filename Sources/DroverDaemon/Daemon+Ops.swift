@@ -24,8 +24,15 @@ extension Daemon {
             )
         case "/status":
             return OpsAnswer(status: .ok, json: ControlReply.success(statusWithMemory()).line)
+        case "/metrics":
+            // Levels are read now, from the core's snapshot and /proc: no timer collects them.
+            return OpsAnswer(
+                status: .ok,
+                body: metrics.exposition(status: statusWithMemory(), process: .current()),
+                contentType: DaemonMetrics.contentType
+            )
         default:
-            return OpsAnswer(status: .notFound, text: "not found; try /livez, /readyz or /status")
+            return OpsAnswer(status: .notFound, text: "not found; try /livez, /readyz, /status or /metrics")
         }
     }
 }

@@ -54,6 +54,8 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
     /// Workers spawned so far (Gunicorn's `worker.age`).
     var spawnCount = 0
     var ages: [Int32: Int] = [:]
+    /// What `/metrics` counts (Daemon+Ops).
+    var metrics = DaemonMetrics()
 
     /// What droverd keeps of a running worker.
     struct WorkerProcess {
@@ -110,7 +112,7 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
     /// Binds the sockets, starts listening for notifications, and starts every pool.
     func start(control: ControlServer?, ops: OpsServer? = nil) {
         if let control { logger.info("Control socket: \(control.path)") }
-        if let ops { logger.info("Ops listener: \(ops.display) (/livez, /readyz, /status)") }
+        if let ops { logger.info("Ops listener: \(ops.display) (/livez, /readyz, /status, /metrics)") }
         parts.add("listeners") { [listeners] in listeners.closeAll() }
         listeners.adopt(inheritedSockets)
         listeners.backlog = Int32(configuration.backlog)

@@ -7,8 +7,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Answers one ops connection's requests on droverd's event loop: `GET`/`HEAD` of `/livez`,
-/// `/readyz` and `/status` (``Daemon/opsAnswer(path:)``); 404 for other paths, 405 for other
-/// methods, 413 for a body over 64 KiB.
+/// `/readyz`, `/status` and `/metrics` (``Daemon/opsAnswer(path:)``); 404 for other paths, 405 for
+/// other methods, 413 for a body over 64 KiB.
 final class OpsConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -86,11 +86,17 @@ final class OpsConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 }
 
-/// One ops answer: a status and a body (JSON, or one line of text).
+/// One ops answer: a status and a body (JSON, one line of text, or a metrics exposition).
 struct OpsAnswer {
     var status: HTTPResponseStatus
     var body: String
     var contentType: String
+
+    init(status: HTTPResponseStatus, body: String, contentType: String) {
+        self.status = status
+        self.body = body
+        self.contentType = contentType
+    }
 
     init(status: HTTPResponseStatus, json: String) {
         self.status = status

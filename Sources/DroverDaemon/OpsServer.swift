@@ -9,9 +9,9 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The ops listener (`--ops-bind`): plain HTTP/1.1 for probes and tools, on droverd's own event
-/// loop, so `/livez` answers only while that loop turns. NIOHTTP1 parses the requests (and answers
-/// bad ones with 400); ``OpsConnectionHandler`` answers the rest.
+/// The ops listener (`--ops-bind`): plain HTTP/1.1 for probes, tools and Prometheus, on droverd's
+/// own event loop, so `/livez` answers only while that loop turns. NIOHTTP1 parses the requests
+/// (and answers bad ones with 400); ``OpsConnectionHandler`` answers the rest.
 final class OpsServer: Sendable {
     /// At most this many connections at once; the next is closed at once.
     static let maximumConnections = 64

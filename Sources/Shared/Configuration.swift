@@ -23,7 +23,7 @@ public struct Configuration: Sendable {
     public var controlSocket: String?
     /// A group whose members may use the control socket, if any.
     public var controlGroup: String?
-    /// `ops_bind`: where the ops HTTP listener (`/livez`, `/readyz`, `/status`) listens, if anywhere.
+    /// `ops_bind`: where the ops HTTP listener (`/livez`, `/readyz`, `/status`, `/metrics`) listens, if anywhere.
     public var opsBind: BindAddress?
     /// The prestart script (sourced before start-up).
     public var prestart: String

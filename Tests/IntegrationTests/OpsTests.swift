@@ -106,7 +106,8 @@ extension Integration {
             let post = try HTTPConnection(unixPath: socket, timeout: 5)
             try post.send("POST /readyz HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
             #expect(try post.readResponse().status == 405)
-            #expect(try ops(socket, "/metrics?x=1").status == 404)
+            #expect(try ops(socket, "/nowhere?x=1").status == 404)
+            #expect(try ops(socket, "/metrics?x=1").status == 200)
             let big = try HTTPConnection(unixPath: socket, timeout: 5)
             // 70 KiB of a 100 KB body: past the limit, answered before the rest comes.
             try big.send(

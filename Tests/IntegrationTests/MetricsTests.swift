@@ -1,0 +1,106 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Integration {
+    /// The ops listener's `GET /metrics`, scraped by a real Prometheus server.
+    @Suite("Metrics")
+    struct MetricsTests {
+        /// The TCP port of droverd's ops listener, from its `Ops listener:` log line.
+        func opsPort(_ drover: DroverProcess) throws -> Int {
+            let line = try drover.waitForLog("Ops listener: http://")
+            let address = line.components(separatedBy: "http://")[1].split(separator: " ")[0]
+            return Int(address.split(separator: ":").last!)!
+        }
+
+        @Test(
+            "A real Prometheus scrapes /metrics every second: ready workers, the restart after a kill -9, boot times, a rollout; promtool accepts the exposition",
+            .enabled(
+                if: PrometheusServer.isInstalled,
+                "needs Debian's prometheus and curl on PATH (scripts/bootstrap installs them)"
+            )
+        )
+        func prometheusScrapes() throws {
+            let drover = try DroverProcess(
+                ["-w", "2", "-b", "127.0.0.1:0", "--ops-bind", "127.0.0.1:0", "--timeout", "0", "testapp:app"]
+            )
+            try drover.waitForReady(2)
+            let port = try opsPort(drover)
+
+            // As served: the text format, the pool's levels, every restart reason at 0.
+            let response = try httpGet(port: port, "/metrics")
+            #expect(response.status == 200)
+            #expect(response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8")
+            let lines = Set(response.body.split(separator: "\n").map(String.init))
+            #expect(lines.contains(#"drover_workers{pool="web",state="ready"} 2.0"#))
+            #expect(lines.contains(#"drover_workers_desired{pool="web"} 2.0"#))
+            #expect(lines.contains(#"drover_worker_restarts_total{pool="web",reason="signal"} 0"#))
+            #expect(lines.contains(#"drover_worker_boot_duration_seconds_count{pool="web"} 2"#))
+            #expect(lines.contains(#"# TYPE process_cpu_seconds_total counter"#))
+            #expect(lines.contains { $0.hasPrefix("process_open_fds ") })
+            for worker in drover.workers {
+                #expect(
+                    lines.contains {
+                        $0.hasPrefix(#"drover_worker_resident_memory_bytes{pool="web","#)
+                            && $0.contains(#"pid="\#(worker)""#)
+                    }
+                )
+            }
+            // promtool's linter: names, units, suffixes, HELP and TYPE lines.
+            if let promtool = executableInPath("promtool") {
+                let check = try run(promtool, ["check", "metrics"], input: response.body)
+                #expect(check.status == 0, "promtool check metrics: \(check.output)")
+                #expect(check.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
+            }
+            // HEAD answers the headers alone.
+            let head = try curl(["--head", "http://127.0.0.1:\(port)/metrics"])
+            #expect(head.status == 0 && head.output.hasPrefix("HTTP/1.1 200 OK\r\n"))
+
+            let prometheus = try PrometheusServer(scraping: ["127.0.0.1:\(port)"])
+            try waitFor("Prometheus to see 2 ready workers\n\(prometheus.log)", timeout: 30) {
+                try prometheus.sum(#"drover_workers{state="ready"}"#) == 2 ? true : nil
+            }
+            #expect(try prometheus.sum(#"up{job="drover"}"#) == 1)
+            #expect(try prometheus.sum(#"drover_worker_restarts_total{reason="signal"}"#) == 0)
+            #expect(try prometheus.sum("drover_worker_boot_duration_seconds_count") == 2)
+
+            // kill -9 of a worker: droverd replaces it, and Prometheus sees one restart, by signal.
+            let victim = try #require(workerPID(try httpGet(port: try drover.port(), "/pid")))
+            kill(victim, SIGKILL)
+            try waitFor("Prometheus to count the restart\n\(prometheus.log)", timeout: 30) {
+                try prometheus.sum(#"drover_worker_restarts_total{reason="signal"}"#) == 1 ? true : nil
+            }
+            try drover.waitForReady(3)
+            try waitFor("Prometheus to see 2 ready workers again", timeout: 30) {
+                try prometheus.sum(#"drover_workers{state="ready"}"#) == 2
+                    && prometheus.sum("drover_worker_boot_duration_seconds_count") == 3 ? true : nil
+            }
+            #expect(try prometheus.sum("drover_worker_restarts_total") == 1)
+            let killed = try prometheus.query(#"drover_worker_restarts_total{reason="signal"}"#)
+            #expect(killed.map(\.labels["pool"]) == ["web"])
+            // The killed worker's series are gone from the last scrape.
+            #expect(try prometheus.query(#"drover_worker_age_seconds{pid="\#(victim)"}"#).isEmpty)
+
+            // A reload rolls both workers out: one rollout, started and succeeded, two workers replaced.
+            #expect(try drover.ctl("reload").status == 0)
+            try waitFor("Prometheus to see the rollout", timeout: 30) {
+                try prometheus.sum("drover_rollouts_succeeded_total") == 1 ? true : nil
+            }
+            #expect(try prometheus.sum("drover_rollouts_started_total") == 1)
+            #expect(try prometheus.sum("drover_rollouts_rolled_back_total") == 0)
+            #expect(try prometheus.sum(#"drover_worker_restarts_total{reason="reload"}"#) == 2)
+            #expect(try prometheus.sum(#"up{job="drover"}"#) == 1)
+
+            prometheus.stop()
+            #expect(try drover.stop() == 0)
+        }
+    }
+}
