@@ -288,6 +288,12 @@ extension Daemon {
         }
     }
 
+    /// Gives up on a daemon that was never started (droverd's start failed before it ran): its
+    /// exit status is `status`, and nothing of it is left waiting.
+    func abandon(status: Int32) {
+        exitCode.succeed(status)
+    }
+
     func finish(_ code: Int32) {
         runHook("on_exit")
         parts.run()

@@ -189,6 +189,7 @@ public struct DaemonProcess {
             if let ops { teardown.add("ops listener") { ops.close() } }
         } catch {
             errorLog.flush()  // what was logged comes before the reason for leaving
+            daemon.abandon(status: 1)
             throw fail(error.description, status: 1)
         }
         teardown.add("daemon's parts") { daemon.parts.run() }  // when it never finished (done otherwise)

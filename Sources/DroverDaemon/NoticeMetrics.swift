@@ -22,6 +22,8 @@ enum RestartReason: String, CaseIterable, Hashable, Sendable {
     case scale
     /// A rollout (reload, restart, a changed file in reload mode) replaced it with a newer generation.
     case reload
+    /// Its `max_worker_lifetime` was up (replaced surge-first).
+    case lifetime
     /// Its program could not be started at all.
     case spawnFailed = "spawn_failed"
 }
@@ -88,6 +90,7 @@ struct NoticeMetrics: Sendable {
         case .replaced: .reload
         case .scaledDown: .scale
         case .recycled: .maxRequests
+        case .lifetime: .lifetime
         case .bootTimeout: .bootTimeout
         case .heartbeatTimeout, .watchdogTrigger: .heartbeatTimeout
         case .rolledBack, .poolRemoved, .shutdown: nil
