@@ -27,7 +27,7 @@ public enum WorkerState: String, Hashable, Sendable {
 }
 
 /// Why the supervisor stops a worker.
-public enum StopReason: String, Hashable, Sendable {
+public enum StopReason: String, Hashable, Sendable, CaseIterable {
     /// Replaced by a ready worker of a newer generation.
     case replaced
     /// Its slot was removed by a scale down.

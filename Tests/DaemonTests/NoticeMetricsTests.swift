@@ -103,21 +103,19 @@ func updates(_ notices: [Notice]) -> [MetricUpdate] {
 
     @Test("Every stop reason of the core maps to a restart reason or, on purpose, to none")
     func everyStopReason() {
-        let all: [StopReason] = [
-            .replaced, .scaledDown, .rolledBack, .poolRemoved, .shutdown, .bootTimeout, .heartbeatTimeout,
-            .watchdogTrigger, .recycled,
+        let expected: [StopReason: RestartReason?] = [
+            .replaced: .reload, .scaledDown: .scale, .rolledBack: nil, .poolRemoved: nil, .shutdown: nil,
+            .bootTimeout: .bootTimeout, .heartbeatTimeout: .heartbeatTimeout, .watchdogTrigger: .heartbeatTimeout,
+            .recycled: .maxRequests, .lifetime: .lifetime,
         ]
-        let mapped = all.map { NoticeMetrics.reason(for: $0) }
-        #expect(
-            mapped == [
-                .reload, .scale, nil, nil, nil, .bootTimeout, .heartbeatTimeout, .heartbeatTimeout, .maxRequests,
-            ]
-        )
+        // A new stop reason fails here until it is given a restart reason (or none, on purpose).
+        #expect(Set(expected.keys) == Set(StopReason.allCases))
+        for reason in StopReason.allCases {
+            #expect(NoticeMetrics.reason(for: reason) == expected[reason] ?? nil, "\(reason)")
+        }
         // Every reason the counter shows can come from some notice.
-        #expect(
-            Set(RestartReason.allCases)
-                == Set(mapped.compactMap { $0 } + [.exit, .signal, .spawnFailed])
-        )
+        let mapped = StopReason.allCases.compactMap { NoticeMetrics.reason(for: $0) }
+        #expect(Set(RestartReason.allCases) == Set(mapped + [.exit, .signal, .spawnFailed]))
     }
 
     @Test("Rollouts: started, succeeded, rolled back; a ready worker's boot time")
