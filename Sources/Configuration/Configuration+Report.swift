@@ -49,6 +49,8 @@ extension Configuration {
                 ("keyfile", options.certificate.map { .string($0.key) } ?? .null),
                 ("max_requests", .int(options.maxRequests ?? 0)),
                 ("max_requests_jitter", .int(options.maxRequestsJitter)),
+                ("spawn", .string(options.spawn.rawValue)),
+                ("preload_app", .bool(options.preload)),
             ]
         case .command(let arguments):
             members += [("kind", .string("command")), ("command", .array(arguments.map(JSONValue.string)))]

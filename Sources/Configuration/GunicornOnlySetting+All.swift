@@ -23,12 +23,6 @@ extension GunicornOnlySetting {
         .init("spew", ["--spew"], .none, .ignored("Drover does not trace every executed line")),
         .init("check_config", ["--check-config"], .none, .ignored("in a file; run droverd --check-config")),
         .init("print_config", ["--print-config"], .none, .ignored("in a file; run droverd --check-config")),
-        .init(
-            "preload_app",
-            ["--preload"],
-            .none,
-            .ignored("each worker imports the app itself until the fork server lands (issue 15); memory is not shared")
-        ),
         .init("sendfile", ["--no-sendfile"], .none, .ignored("Uvicorn does not use sendfile")),
         .init(
             "daemon",

@@ -33,6 +33,7 @@ enum GunicornView {
                 values["accesslog"] = options.accessLog == .disabled ? .null : .string(options.accessLog.description)
                 values["max_requests"] = .int(options.maxRequests ?? 0)
                 values["max_requests_jitter"] = .int(options.maxRequestsJitter)
+                values["preload_app"] = .bool(options.preload)
                 values["certfile"] = options.certificate.map { .string($0.certificate) } ?? .null
                 values["keyfile"] = options.certificate.map { .string($0.key) } ?? .null
                 values["wsgi_app"] = .string(options.app + (options.factory ? "()" : ""))

@@ -6,6 +6,26 @@
 import DroverShared
 
 extension PoolBuilder {
+    /// `spawn` and `preload_app`: preloading forks (an unset `spawn` becomes `fork`), so
+    /// `--preload` alone, as Gunicorn users write it, shares the app's memory.
+    func spawnMode(layer: Layer, key: (Setting) -> String) throws(ConfigurationError) -> (SpawnMode, Bool) {
+        let preload =
+            try layer[.preloadApp].map { entry throws(ConfigurationError) in
+                try ValueParser.boolean(entry, key(.preloadApp))
+            } ?? false
+        guard let entry = layer[.spawn] else { return (preload ? .fork : .exec, preload) }
+        let word = try ValueParser.text(entry, key(.spawn))
+        guard let mode = SpawnMode(rawValue: word) else {
+            throw ConfigurationError("\(entry.source.culprit(key(.spawn))): '\(word)' is not one of fork, exec")
+        }
+        if preload && mode == .exec {
+            throw ConfigurationError(
+                "\(layer[.preloadApp]!.source.culprit(key(.preloadApp))): preloading needs spawn = fork, and \(entry.source.culprit(key(.spawn))) says exec"
+            )
+        }
+        return (mode, preload)
+    }
+
     /// The launcher's flags for the settings it applies in each worker (those declared with a
     /// ``SettingSpec/LauncherFlag``), each checked here so a bad value stops droverd, not a worker.
     func launcherArguments(layer: Layer, key: (Setting) -> String) throws(ConfigurationError) -> [String] {

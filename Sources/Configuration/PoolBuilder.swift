@@ -132,7 +132,7 @@ struct PoolBuilder {
                         : "\(app.source.culprit(key(.app))): with --worker-class command, give the program after -- instead of APP_MODULE"
                 )
             }
-            for setting in [Setting.certfile, .keyfile, .maxRequests]
+            for setting in [Setting.certfile, .keyfile, .maxRequests, .spawn, .preloadApp]
             where explicit(setting) && (inFile || layer[setting] != nil) {
                 if inFile && own?[setting] == nil { continue }
                 throw ConfigurationError(
@@ -161,6 +161,7 @@ struct PoolBuilder {
                 sourceKey: sourceKey(.app),
                 poolName: inFile ? name : nil
             )
+            let (spawn, preload) = try spawnMode(layer: layer, key: key)
             let accessLog =
                 try layer[.accessLogfile].map { entry throws(ConfigurationError) in
                     LogTarget(try ValueParser.text(entry, key(.accessLogfile)))
@@ -189,7 +190,9 @@ struct PoolBuilder {
                     certificate: certificate,
                     maxRequests: maxRequests == 0 ? nil : maxRequests,
                     maxRequestsJitter: jitter,
-                    launcherArguments: try launcherArguments(layer: layer, key: key)
+                    launcherArguments: try launcherArguments(layer: layer, key: key),
+                    spawn: spawn,
+                    preload: preload
                 )
             )
         }

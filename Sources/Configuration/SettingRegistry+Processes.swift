@@ -19,6 +19,8 @@ extension Setting {
     static let waitReady = Setting(rawValue: "wait_ready")
     static let readyProbe = Setting(rawValue: "ready_probe")
     static let launcher = Setting(rawValue: "launcher")
+    static let spawn = Setting(rawValue: "spawn")
+    static let preloadApp = Setting(rawValue: "preload_app")
     static let env = Setting(rawValue: "env")
     static let rawEnv = Setting(rawValue: "raw_env")
 }
@@ -163,6 +165,27 @@ extension SettingRegistry {
             valueName: "PROGRAM",
             defaultText: "drover-worker",
             help: "The launcher for uvicorn workers, looked up on PATH."
+        ),
+        SettingSpec(
+            setting: .spawn,
+            flags: ["--spawn"],
+            environment: ["SPAWN"],
+            scope: .pool,
+            valueName: "fork|exec",
+            defaultText: "exec",
+            help:
+                "Start uvicorn workers by exec, or fork them from a template per generation that imported the server once."
+        ),
+        SettingSpec(
+            setting: .preloadApp,
+            flags: ["--preload"],
+            environment: ["PRELOAD_APP"],
+            gunicorn: "preload_app",
+            scope: .pool,
+            shape: .flag,
+            defaultText: "no",
+            help:
+                "With --spawn fork: the template imports the app before forking (shared memory; reloads load new code)."
         ),
         SettingSpec(
             setting: .env,

@@ -79,7 +79,7 @@ public final class SupervisorDriver {
 
     private func perform(_ action: SupervisorAction) {
         switch action {
-        case .spawn(let order): pending.append(effects.spawn(order))
+        case .spawn(let order): if let event = effects.spawn(order) { pending.append(event) }
         case .signal(let id, let pid, let signal, let group):
             effects.signal(id, pid: pid, signal, processGroup: group)
         case .probe(let id, let pid, let path, let timeout): effects.probe(id, pid: pid, path: path, timeout: timeout)

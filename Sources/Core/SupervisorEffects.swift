@@ -17,8 +17,10 @@ public protocol SupervisorEffects: AnyObject {
     var now: Instant { get }
 
     /// Starts a worker; returns ``SupervisorEvent/spawned(_:pid:)`` or
-    /// ``SupervisorEvent/spawnFailed(_:error:)``, which the driver feeds next.
-    func spawn(_ order: SpawnOrder) -> SupervisorEvent
+    /// ``SupervisorEvent/spawnFailed(_:error:)``, which the driver feeds next — or nil when the
+    /// worker is forked from a template still importing: then one of the two is fed later, and
+    /// always (the worker is `spawning` until then).
+    func spawn(_ order: SpawnOrder) -> SupervisorEvent?
     /// Sends a signal to a worker, or to its whole process group.
     func signal(_ worker: WorkerID, pid: Int32, _ signal: Signal, processGroup: Bool)
     /// Asks a worker's probe socket for `path`; the answer comes back later as

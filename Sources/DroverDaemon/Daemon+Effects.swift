@@ -14,14 +14,25 @@ import NIOCore
 extension Daemon {
     var now: Instant { Instant(nanoseconds: NIODeadline.now().uptimeNanoseconds) }
 
-    func spawn(_ order: SpawnOrder) -> SupervisorEvent {
+    func spawn(_ order: SpawnOrder) -> SupervisorEvent? {
         spawnCount += 1
         runHook(
             "pre_fork",
             worker: Self.workerArgument(pid: nil, age: spawnCount, slot: order.slot, generation: order.generation)
         )
+        guard TemplateTable.forks(order) else { return launch(order) }
+        return perform(templates.order(order, now: now), answering: order.worker)
+    }
+
+    /// Starts `order`'s worker, exec'd or forked by `template`, and keeps what droverd needs of it.
+    /// A template that fails to fork is stopped, and the worker exec'd.
+    func launch(_ order: SpawnOrder, via template: TemplateProcess? = nil) -> SupervisorEvent {
         do {
-            let spawned = try spawner.spawn(order, sockets: listeners.fds(for: order.configuration.binds))
+            let spawned = try spawner.spawn(
+                order,
+                sockets: listeners.fds(for: order.configuration.binds),
+                via: template
+            )
             ages[spawned.pid] = spawnCount
             let id = order.worker
             let output = spawned.output
@@ -37,7 +48,10 @@ extension Daemon {
             }
             return .spawned(id, pid: spawned.pid)
         } catch {
-            return .spawnFailed(order.worker, error: error.description)
+            guard let template else { return .spawnFailed(order.worker, error: error.description) }
+            logger.warning("\(error); exec'ing the worker instead")
+            let actions = templates.forkFailed(template.key, order, now: now)
+            return perform(actions, answering: order.worker) ?? .spawnFailed(order.worker, error: error.description)
         }
     }
 
@@ -71,6 +85,7 @@ extension Daemon {
         let (level, line) = notice.logLine
         logger.log(level: level, "\(line)")
         broadcast(notice)
+        perform(templates.noticed(notice, now: now))  // a generation done: its template goes
     }
 
     func notifySystemd(_ notification: SystemdNotification) { systemd.send(notification) }

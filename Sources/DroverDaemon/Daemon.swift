@@ -56,6 +56,11 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
     var ages: [Int32: Int] = [:]
     /// What `/metrics` counts (Daemon+Ops).
     var metrics = DaemonMetrics()
+    /// The fork-mode pools' templates: the decisions (Daemon+Templates)…
+    var templates = TemplateTable()
+    /// …and the processes, by template and by pid (a stopped template stays in the second until reaped).
+    var templateProcesses: [TemplateKey: TemplateProcess] = [:]
+    var templatePIDs: [Int32: TemplateKey] = [:]
 
     /// What droverd keeps of a running worker.
     struct WorkerProcess {
@@ -160,6 +165,7 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
             "Current configuration:\n\(configuration.gunicornSettings.map { "  \($0): \(Self.pythonText($1))" }.joined(separator: "\n"))"
         )
         logger.debug("Configuration: \(configuration.report.compact)")
+        parts.add("templates") { [self] in stopTemplates() }
         parts.add("driver") { [self] in
             timer?.cancel()
             readinessPoll?.cancel()
@@ -216,6 +222,10 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             if pid > 0 {
+                if templatePIDs[pid] != nil {
+                    templateExited(pid: pid, status: ExitStatus(waitStatus: status))
+                    continue
+                }
                 if pid == hooks?.pid {
                     logger.error(
                         "The hook runner exited (\(ExitStatus(waitStatus: status))); Gunicorn's hooks no longer run"

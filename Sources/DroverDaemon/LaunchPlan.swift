@@ -72,6 +72,24 @@ struct LaunchPlan: Equatable {
         environment.map { "\($0.name)=\($0.value)" } + pidVariables.map { "\($0)=" }
     }
 
+    /// The template's arguments: the launcher's, `--template` first (it forks this plan's generation).
+    var templateArguments: [String] {
+        [arguments[0], "--template"] + arguments.dropFirst()
+    }
+
+    /// The template's environment, `NAME=value` (`LISTEN_PID=` last, for the shim to complete):
+    /// the workers' without what is each worker's own (its index, heartbeat, probe socket), and
+    /// `DROVER_TEMPLATE_FD`, its socket to droverd, right after the pool's `sockets`.
+    func templateEnvironmentEntries(sockets: Int) -> [String] {
+        let own: Set<String> = [
+            "DROVER_WORKER_INDEX", "DROVER_HEARTBEAT_FD", "WATCHDOG_USEC", "LISTEN_FDS", "LISTEN_FDNAMES",
+        ]
+        let names = fdNames.prefix(sockets).joined(separator: ":")
+        return environment.filter { !own.contains($0.name) }.map { "\($0.name)=\($0.value)" } + [
+            "LISTEN_FDS=\(sockets)", "LISTEN_FDNAMES=\(names)", "DROVER_TEMPLATE_FD=\(3 + sockets)", "LISTEN_PID=",
+        ]
+    }
+
     /// Where the pid variables are in ``environmentEntries``.
     var pidVariableIndices: [Int] {
         (0..<pidVariables.count).map { environment.count + $0 }
@@ -114,6 +132,7 @@ struct LaunchPlan: Equatable {
             }
             arguments += options.launcherArguments
             if options.factory { arguments.append("--factory") }
+            if options.preload { arguments.append("--preload") }
             arguments.append(options.app)
             return (options.launcher, arguments)
         }

@@ -53,7 +53,13 @@ struct WorkerSpawner {
         let probeAddress: String?
     }
 
-    func spawn(_ order: SpawnOrder, sockets: [Int32]) throws(SpawnError) -> Spawned {
+    /// Starts `order`'s worker: exec'd, or forked by `template` (the same fds, environment and
+    /// arguments; the template makes the worker droverd's child).
+    func spawn(
+        _ order: SpawnOrder,
+        sockets: [Int32],
+        via template: TemplateProcess? = nil
+    ) throws(SpawnError) -> Spawned {
         let configuration = order.configuration
         let plan = LaunchPlan(
             order: order,
@@ -64,12 +70,8 @@ struct WorkerSpawner {
         )
         let path = try ProgramLocator.find(plan.program, path: value(of: "PATH"))
         let heartbeat = plan.heartbeatPage ? try HeartbeatPage() : nil
-        var pipeEnds: [Int32] = [0, 0]
-        // Spawning happens on this thread only, so the fds cannot leak before FD_CLOEXEC is set.
-        guard pipe(&pipeEnds) == 0 else { throw SpawnError("stderr pipe: \(errnoText())") }
-        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        _ = fcntl(pipeEnds[0], F_SETFL, fcntl(pipeEnds[0], F_GETFL) | O_NONBLOCK)
-        defer { close(pipeEnds[1]) }
+        let pipeEnds = try Self.outputPipe()
+        defer { close(pipeEnds.write) }
 
         // ready_probe: a listening socket of its own, after the binds (LISTEN_FDNAMES "probe");
         // droverd asks it, so no other worker can answer for this one.
@@ -77,16 +79,113 @@ struct WorkerSpawner {
         if configuration.readyProbe != nil {
             let address = "@drover-probe-\(getpid())-\(order.worker.rawValue)-\(UInt32.random(in: 0...UInt32.max))"
             let fd = cdrover_probe_listener(address)
-            guard fd >= 0 else { throw SpawnError("probe socket \(address): \(errnoText(-fd))") }
+            guard fd >= 0 else {
+                close(pipeEnds.read)
+                throw SpawnError("probe socket \(address): \(errnoText(-fd))")
+            }
             probe = (address, fd)
         }
         defer { if let probe { close(probe.fd) } }  // the worker holds it now
-        let passed = sockets + (probe.map { [$0.fd] } ?? [])
-        let fds = passed + (heartbeat.map { [$0.fd] } ?? [])
-        let entries = plan.environmentEntries
-        let pidIndices = plan.pidVariableIndices.map { Int32($0) }
-        let pid = withCStrings([path] + Array(plan.arguments.dropFirst())) { argv in
-            withCStrings(entries) { envp in
+        let pid: Int32
+        do throws(SpawnError) {
+            if let template {
+                var fds = [("stderr", pipeEnds.write)]
+                if let heartbeat { fds.append(("heartbeat", heartbeat.fd)) }
+                if let probe { fds.append(("probe", probe.fd)) }
+                pid = try template.fork(
+                    arguments: [path] + plan.arguments.dropFirst(),
+                    environment: plan.environment.map { [$0.name, $0.value] } + plan.pidVariables.map { [$0, ""] },
+                    fds: fds
+                )
+            } else {
+                let passed = sockets + (probe.map { [$0.fd] } ?? [])
+                pid = try exec(
+                    path: path,
+                    arguments: [path] + plan.arguments.dropFirst(),
+                    environment: plan.environmentEntries,
+                    pidIndices: plan.pidVariableIndices.map { Int32($0) },
+                    fds: passed + (heartbeat.map { [$0.fd] } ?? []),
+                    stderr: pipeEnds.write
+                )
+            }
+        } catch {
+            close(pipeEnds.read)
+            throw error
+        }
+        let output = OutputPipe(fd: pipeEnds.read, sink: errorLog)
+        if logFormat == .json {
+            output.wrapper = WorkerLineWrapper(pool: configuration.name, slot: order.slot, pid: pid)
+        }
+        return Spawned(pid: pid, heartbeat: heartbeat, output: output, probeAddress: probe?.address)
+    }
+
+    /// Starts the template for `order`'s generation: the launcher with `--template`, the pool's
+    /// `sockets` at fds 3, 4, …, and its socket to droverd after them.
+    func startTemplate(_ order: SpawnOrder, sockets: [Int32]) throws(SpawnError) -> TemplateProcess {
+        let plan = LaunchPlan(
+            order: order,
+            baseEnvironment: baseEnvironment,
+            notifyAddress: notifyAddress,
+            sockets: sockets.count
+        )
+        let path = try ProgramLocator.find(plan.program, path: value(of: "PATH"))
+        var ends: [Int32] = [0, 0]
+        let failure = cdrover_template_socketpair(&ends)
+        guard failure == 0 else { throw SpawnError("template socket: \(errnoText(-failure))") }
+        defer { close(ends[1]) }
+        let pipeEnds: (read: Int32, write: Int32)
+        do throws(SpawnError) {
+            pipeEnds = try Self.outputPipe()
+        } catch {
+            close(ends[0])
+            throw error
+        }
+        defer { close(pipeEnds.write) }
+        let environment = plan.templateEnvironmentEntries(sockets: sockets.count)
+        let pid: Int32
+        do throws(SpawnError) {
+            pid = try exec(
+                path: path,
+                arguments: [path] + plan.templateArguments.dropFirst(),
+                environment: environment,
+                pidIndices: [Int32(environment.count - 1)],
+                fds: sockets + [ends[1]],
+                stderr: pipeEnds.write
+            )
+        } catch {
+            close(ends[0])
+            close(pipeEnds.read)
+            throw error
+        }
+        let output = OutputPipe(fd: pipeEnds.read, sink: errorLog)
+        if logFormat == .json {
+            output.wrapper = WorkerLineWrapper(pool: order.configuration.name, slot: order.slot, pid: pid)
+        }
+        return TemplateProcess(key: TemplateKey(order), pid: pid, socket: ends[0], output: output)
+    }
+
+    /// A pipe for a child's stderr, both ends close-on-exec, the read end non-blocking.
+    private static func outputPipe() throws(SpawnError) -> (read: Int32, write: Int32) {
+        var ends: [Int32] = [0, 0]
+        // Spawning happens on this thread only, so the fds cannot leak before FD_CLOEXEC is set.
+        guard pipe(&ends) == 0 else { throw SpawnError("stderr pipe: \(errnoText())") }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(ends[0], F_SETFL, fcntl(ends[0], F_GETFL) | O_NONBLOCK)
+        return (ends[0], ends[1])
+    }
+
+    /// vfork + exec through the shim: `fds` at 3, 4, …, stdin `/dev/null`, stdout droverd's,
+    /// stderr `stderr`; a process group of its own, SIGKILL when droverd dies.
+    private func exec(
+        path: String,
+        arguments: [String],
+        environment: [String],
+        pidIndices: [Int32],
+        fds: [Int32],
+        stderr: Int32
+    ) throws(SpawnError) -> Int32 {
+        let pid = withCStrings(arguments) { argv in
+            withCStrings(environment) { envp in
                 pidIndices.withUnsafeBufferPointer { indices in
                     fds.withUnsafeBufferPointer { fdBuffer in
                         var options = cdrover_spawn_options()
@@ -99,7 +198,7 @@ struct WorkerSpawner {
                         options.nfds = Int32(fdBuffer.count)
                         options.stdin_fd = devNull
                         options.stdout_fd = 1
-                        options.stderr_fd = pipeEnds[1]
+                        options.stderr_fd = stderr
                         options.new_process_group = 1
                         options.pdeathsig = SIGKILL
                         options.nofile_soft = fileLimit  // the soft limit droverd started with
@@ -108,15 +207,8 @@ struct WorkerSpawner {
                 }
             }
         }
-        guard pid > 0 else {
-            close(pipeEnds[0])
-            throw SpawnError("cannot start \(path): \(errnoText(-pid))")
-        }
-        let output = OutputPipe(fd: pipeEnds[0], sink: errorLog)
-        if logFormat == .json {
-            output.wrapper = WorkerLineWrapper(pool: configuration.name, slot: order.slot, pid: pid)
-        }
-        return Spawned(pid: pid, heartbeat: heartbeat, output: output, probeAddress: probe?.address)
+        guard pid > 0 else { throw SpawnError("cannot start \(path): \(errnoText(-pid))") }
+        return pid
     }
 
     /// Jitter for `max_requests`, drawn per worker: it spreads the recycling of workers started together.

@@ -37,6 +37,10 @@ public struct UvicornOptions: Hashable, Sendable {
     /// More flags for the launcher: the settings it applies itself (`--forwarded-allow-ips *`,
     /// `--user www`, `--gunicorn-config FILE`, …).
     public var launcherArguments: [String]
+    /// How workers are started: exec'd, or forked from the generation's template.
+    public var spawn: SpawnMode
+    /// Whether the template imports the app before it forks (`preload_app`; fork mode only).
+    public var preload: Bool
 
     /// Options with Drover's defaults for `app`.
     public init(
@@ -51,7 +55,9 @@ public struct UvicornOptions: Hashable, Sendable {
         certificate: TLSFiles? = nil,
         maxRequests: Int? = nil,
         maxRequestsJitter: Int = 0,
-        launcherArguments: [String] = []
+        launcherArguments: [String] = [],
+        spawn: SpawnMode = .exec,
+        preload: Bool = false
     ) {
         self.app = app
         self.factory = factory
@@ -65,6 +71,8 @@ public struct UvicornOptions: Hashable, Sendable {
         self.maxRequests = maxRequests
         self.maxRequestsJitter = maxRequestsJitter
         self.launcherArguments = launcherArguments
+        self.spawn = spawn
+        self.preload = preload
     }
 }
 

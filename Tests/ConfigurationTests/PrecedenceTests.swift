@@ -79,12 +79,16 @@ struct PrecedenceTests {
             resolveError(environment: ["GUNICORN_CMD_ARGS": "--boot-timeout 9"])
                 == "GUNICORN_CMD_ARGS: --boot-timeout is not a Gunicorn flag; put it in DROVER_ARGS"
         )
-        // Every Gunicorn flag is known: --preload is accepted with a notice saying what it does here.
+        // Every Gunicorn flag is known: --threads is accepted with a notice saying what it does here…
         #expect(
-            try resolve(environment: ["GUNICORN_CMD_ARGS": "--preload"]).notices.contains {
-                $0.hasPrefix("GUNICORN_CMD_ARGS: --preload is ignored: each worker imports the app itself")
+            try resolve(environment: ["GUNICORN_CMD_ARGS": "--threads 4"]).notices.contains {
+                $0.hasPrefix("GUNICORN_CMD_ARGS: --threads is ignored: ")
             }
         )
+        // …and --preload preloads: the workers fork from a template that imported the app.
+        let preloaded = try resolve(environment: ["GUNICORN_CMD_ARGS": "--preload"]).web.kind
+        guard case .uvicorn(let options) = preloaded else { return #expect(Bool(false), "not a uvicorn pool") }
+        #expect(options.spawn == .fork && options.preload)
         // -c names a Gunicorn (Python) configuration file, which the daemon reads with the launcher.
         let locations = try ConfigurationResolver.locations(
             options: DaemonOptions(),

@@ -25,7 +25,7 @@ final class FakeEffects: SupervisorEffects {
     /// Workers seen accepting.
     var accepting: Set<WorkerID> = []
 
-    func spawn(_ order: SpawnOrder) -> SupervisorEvent {
+    func spawn(_ order: SpawnOrder) -> SupervisorEvent? {
         if !failingSpawns.isEmpty { return .spawnFailed(order.worker, error: failingSpawns.removeFirst()) }
         let pid = nextPID
         nextPID += 1

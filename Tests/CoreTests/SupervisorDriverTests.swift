@@ -90,7 +90,7 @@ private final class RecordingEffects: SupervisorEffects {
     var heartbeats: [WorkerID: Instant] = [:]
     var onReport: (Notice) -> Void = { _ in }
 
-    func spawn(_ order: SpawnOrder) -> SupervisorEvent {
+    func spawn(_ order: SpawnOrder) -> SupervisorEvent? {
         spawned.append(order.worker)
         let pid = Int32(100 + pids.count)
         pids.append(pid)

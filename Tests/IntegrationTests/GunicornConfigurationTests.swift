@@ -226,9 +226,11 @@ extension Integration {
                 unsetting: ["WEB_CONCURRENCY"]
             )
             try waitUntilReady(drover)
-            for ignored in ["--worker-tmp-dir", "--preload", "--threads", "--statsd-host", "--capture-output"] {
+            for ignored in ["--worker-tmp-dir", "--threads", "--statsd-host", "--capture-output"] {
                 #expect(drover.log.contains("GUNICORN_CMD_ARGS: \(ignored) is ignored: "), "\(ignored)")
             }
+            // --preload takes effect: the template imports the app, workers are forked from it.
+            #expect(drover.log.contains("app preloaded"))
             #expect(
                 commandLines(drover).allSatisfy {
                     $0.contains("--forwarded-allow-ips *") && $0.contains("--backlog 512")
@@ -372,7 +374,7 @@ extension Integration {
             let workers = try drover.waitForLog("Worker spawned (pid: ", count: 2)
             #expect(workers.contains("] [INFO] Worker spawned (pid: "))
             #expect(drover.log.contains("Server is ready. Spawning workers"))
-            #expect(drover.log.contains("gunicorn.conf.py: preload_app is ignored: "))
+            #expect(drover.log.contains("app preloaded"))  // preload_app = True forks from a template
             #expect(drover.log.contains("gunicorn.conf.py: pre_exec is ignored: "))
             let response = try HTTPConnection(unixPath: socket).get("/")
             #expect(response.body == "typed web -")

@@ -78,12 +78,15 @@ extension Integration {
             // A generation whose probe never passes fails at its boot timeout; generation 2 serves on.
             try FileManager.default.removeItem(atPath: healthy)
             try directory.write("drover.toml", Self.toml(bootTimeout: 3))
+            let second = Set(drover.workers)
             let reload = try drover.ctl("reload")
             #expect(reload.status != 0)
             #expect(
                 reload.error.contains("ready_probe never passed (last: GET /healthz answered 503)"),
                 "\(reload.error)"
             )
+            // The rolled-back worker drains and goes (it accepted on the shared socket while starting).
+            try waitFor("generation 3 to go") { Set(drover.workers) == second ? true : nil }
             #expect(try httpGet(port: port, timeout: 5).body == "gen 2")
             #expect(try drover.stop() == 0)
         }

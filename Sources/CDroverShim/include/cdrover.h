@@ -82,4 +82,11 @@ int cdrover_set_child_subreaper(void);
 /// Number of CPUs in this thread's affinity mask, or -errno.
 int cdrover_affinity_cpu_count(void);
 
+/// A SOCK_SEQPACKET pair, close-on-exec, for a template; -errno on failure.
+int cdrover_template_socketpair(int ends[2]);
+/// Sends one message with up to 8 fds (SCM_RIGHTS); bytes sent, or -errno.
+ssize_t cdrover_template_send(int fd, const void *bytes, size_t length, const int *fds, int nfds);
+/// Waits up to timeout_ms for one message and reads it; its length (0: the other end closed), or -errno.
+ssize_t cdrover_template_receive(int fd, void *buffer, size_t capacity, int timeout_ms);
+
 #endif

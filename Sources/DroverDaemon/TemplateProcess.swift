@@ -1,0 +1,133 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import CDroverShim
+@preconcurrency import Dispatch
+import DroverCore
+import DroverShared
+import Glibc
+
+/// A running template (fork server): the launcher in `--template` mode, and droverd's end of its
+/// socket. The protocol (SOCK_SEQPACKET, one JSON message each way; internal to droverd and the
+/// launcher, documented in python/drover_worker/template.py):
+///
+/// - the template → droverd, once: `{"ready": true, "pid": P, "preload": B}` when it has imported;
+/// - droverd → the template: `{"argv": [...], "env": [["NAME", "value"], ...], "fds": ["stderr",
+///   "heartbeat", "probe"]}` with those fds (SCM_RIGHTS); the answer `{"pid": W}` (a worker that
+///   is droverd's child now: the template forks twice) or `{"error": "..."}`.
+final class TemplateProcess: @unchecked Sendable {
+    let key: TemplateKey
+    let pid: Int32
+    /// droverd's end of the socket.
+    let socket: Int32
+    /// The template's stderr.
+    let output: OutputPipe
+    private var watch: ReadWatch?
+    private var closed = false
+
+    /// The longest wait for a fork's answer; droverd's loop waits (a fork takes about a millisecond).
+    static let forkTimeoutMilliseconds: Int32 = 2000
+
+    init(key: TemplateKey, pid: Int32, socket: Int32, output: OutputPipe) {
+        self.key = key
+        self.pid = pid
+        self.socket = socket
+        self.output = output
+    }
+
+    /// What the template says first.
+    struct Ready: Decodable {
+        var ready: Bool
+        var preload: Bool?
+    }
+
+    struct Request: Encodable {
+        var argv: [String]
+        var env: [[String]]
+        var fds: [String]
+    }
+
+    struct Answer: Decodable {
+        var pid: Int32?
+        var error: String?
+    }
+
+    /// Watches for the first message; `arrived` runs on `queue` and must call ``readReady()``.
+    func watch(on queue: DispatchQueue, arrived: @escaping @Sendable () -> Void) {
+        watch = ReadWatch(fd: socket, queue: queue, readable: arrived)
+    }
+
+    /// What the template's first message said.
+    enum Greeting {
+        /// Nothing to read yet.
+        case notYet
+        /// Ready to fork; whether it preloaded the app.
+        case ready(preload: Bool)
+        /// It closed the socket or said something else (it is reaped as exited).
+        case gone
+    }
+
+    /// Reads the ready message (after the watch fired); stops watching unless nothing was there.
+    func readReady() -> Greeting {
+        guard !closed else { return .gone }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { cdrover_template_receive(socket, $0.baseAddress, $0.count, 0) }
+        if count == -Int(EAGAIN) || count == -Int(ETIMEDOUT) {
+            watch?.resume()
+            return .notYet
+        }
+        stopWatching()
+        guard count > 0, let ready = try? JSONValueDecoder().decode(Ready.self, utf8: Array(buffer[0..<count])),
+            ready.ready
+        else { return .gone }
+        return .ready(preload: ready.preload ?? false)
+    }
+
+    /// Asks the template to fork a worker with these arguments, environment and fds; its pid.
+    func fork(arguments: [String], environment: [[String]], fds: [(String, Int32)]) throws(SpawnError) -> Int32 {
+        guard !closed else { throw SpawnError("the template of \(key) is stopped") }
+        let bytes = JSONValueEncoder().lineBytes(Request(argv: arguments, env: environment, fds: fds.map(\.0)))
+        let numbers = fds.map(\.1)
+        let sent = bytes.withUnsafeBytes { body in
+            numbers.withUnsafeBufferPointer {
+                cdrover_template_send(socket, body.baseAddress, body.count, $0.baseAddress, Int32($0.count))
+            }
+        }
+        guard sent >= 0 else { throw SpawnError("the template of \(key): \(errnoText(Int32(-sent)))") }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes {
+            cdrover_template_receive(socket, $0.baseAddress, $0.count, Self.forkTimeoutMilliseconds)
+        }
+        guard count > 0 else {
+            throw SpawnError(
+                count == 0
+                    ? "the template of \(key) closed its socket"
+                    : "the template of \(key) did not answer: \(errnoText(Int32(-count)))"
+            )
+        }
+        guard let answer = try? JSONValueDecoder().decode(Answer.self, utf8: Array(buffer[0..<count])) else {
+            throw SpawnError("the template of \(key) answered something else than a pid")
+        }
+        if let pid = answer.pid, pid > 1 { return pid }
+        throw SpawnError("the template of \(key) could not fork: \(answer.error ?? "no reason given")")
+    }
+
+    /// Stops it: SIGKILL (it serves no one; its workers are in process groups of their own), and
+    /// the socket closes. Its output is read to the end, and it is reaped as any child.
+    func stop() {
+        guard !closed else { return }
+        _ = kill(pid, SIGKILL)
+        stopWatching()
+        closed = true
+        close(socket)
+    }
+
+    private func stopWatching() {
+        guard let watch else { return }
+        self.watch = nil
+        watch.cancel()
+        watch.resume()  // suspended by its callback: cancellation completes on resume
+    }
+}
