@@ -195,15 +195,25 @@ class Driver:
         return memfd, mmap.mmap(memfd, 8)
 
     def fork(
-        self, index: int, *args: str, app: str = "forked:app", probe: bool = False, env: dict[str, str] | None = None
+        self,
+        index: int,
+        *args: str,
+        app: str = "forked:app",
+        probe: bool = False,
+        env: dict[str, str] | None = None,
+        watchdog: bool = False,
     ) -> Forked:
-        """Ask the template for worker INDEX with the argv droverd would exec (stderr a pipe, a heartbeat memfd)."""
+        """Ask the template for worker INDEX with the argv droverd would exec (stderr a pipe, a heartbeat memfd,
+        or with watchdog WATCHDOG_USEC and WATCHDOG_PID instead)."""
         env, notify = self._worker_env(index, probe, env)
         env["LISTEN_PID"] = ""  # droverd's exec shim fills it in; the template must too
         read_end, write_end = os.pipe()
         memfd, heartbeat = self._heartbeat()
         listeners = [self.listener]
         fds, names = [write_end, memfd], ["stderr", "heartbeat"]
+        if watchdog:
+            del env["DROVER_HEARTBEAT_FD"], fds[1], names[1]
+            env.update(WATCHDOG_USEC="200000", WATCHDOG_PID="")
         probe_listener = None
         if probe:
             probe_listener = tcp_listener()
@@ -328,6 +338,14 @@ def test_a_forked_worker_is_droverds_child_and_looks_exec_d(driver):
     assert forked.wait_exit() == 0
     assert "Application startup complete." in forked.stderr.text()
     assert "drover-worker template" not in driver.template_log()
+
+
+def test_watchdog_pid_is_the_forked_workers(driver):
+    driver.start()
+    driver.ready()
+    worker = driver.fork(0, watchdog=True)
+    worker.wait_ready()
+    worker.notify.wait_for("WATCHDOG", timeout=2)  # sent only when WATCHDOG_PID is our pid
 
 
 def test_two_workers_from_one_template_outlive_it(driver):
