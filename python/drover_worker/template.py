@@ -26,8 +26,9 @@ A fork request::
 
 "stderr" is required, "heartbeat" (needs DROVER_HEARTBEAT_FD in env) and "probe" are optional.  The answer
 is ``{"pid": W}`` or ``{"error": "<one line>"}`` (bad request, fork failure).  The template forks a helper
-that forks the worker W, puts W in its own process group, answers and exits; the template reaps it, so W
-becomes droverd's child (droverd is a child subreaper, or pid 1).  Threads alive in the template at fork
+that forks the worker W, puts W in its own process group, hands the answer back through a pipe and exits;
+the template reaps it, so W becomes droverd's child (droverd is a child subreaper, or pid 1), and only then
+sends the answer: when droverd reads W's pid, W is its child already.  Threads alive in the template at fork
 time (started by a preloaded app) are not inherited: one warning on stderr says so, the first time.
 
 Worker.  W waits for the helper to exit, sets PR_SET_PDEATHSIG=SIGKILL and exits 1 if its parent is not
@@ -63,6 +64,7 @@ EXIT_USAGE = 2
 MAX_MESSAGE = 1 << 20
 MAX_FDS = 8
 FD_NAMES = ("stderr", "heartbeat", "probe")
+PIPE_BUF = 4096  # the helper's answer is shorter: one atomic write
 REPARENT_TIMEOUT = 10.0  # how long a new worker waits for the helper between it and the template to exit
 PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -172,7 +174,7 @@ def _loop(template: Template) -> int | list[str]:
         try:
             if flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC):
                 raise RequestError(f"request longer than {MAX_MESSAGE} bytes or with more than {MAX_FDS} fds")
-            argv = _fork(template, _parse(data, fds, template.listen_count), fds)
+            argv = _fork(template, _parse(data, fds, template.listen_count))
         except RequestError as exc:
             _close(fds)
             _answer(template.sock, {"error": str(exc)})
@@ -227,8 +229,12 @@ def _is_variable(entry: object) -> bool:
     return bool(name) and "=" not in name and "\0" not in name + value
 
 
-def _fork(template: Template, request: Request, fds: list[int]) -> list[str] | None:
-    """Fork a worker for the request: None in the template (answered), the argv in the worker."""
+def _fork(template: Template, request: Request) -> list[str] | None:
+    """Fork a worker for the request: None in the template (answered), the argv in the worker.
+
+    The helper passes its answer back through a pipe and the template sends it once the helper is
+    reaped: when droverd reads the pid, the worker is already its child.
+    """
     if not template.warned:
         threads = [t.name for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()]
         if threads:
@@ -239,52 +245,59 @@ def _fork(template: Template, request: Request, fds: list[int]) -> list[str] | N
                 file=sys.stderr,
             )
     _flush()
+    reader, writer = os.pipe()
     try:
         helper = _os_fork()
     except OSError as exc:
+        _close([reader, writer])
         raise RequestError(f"fork: {exc.strerror or exc}") from None
     if helper == 0:
-        return _helper(template, request)
-    while True:
-        try:
-            _, status = os.waitpid(helper, 0)
-            break
-        except ChildProcessError:
-            status = 0
-            break
-        except InterruptedError:
-            continue
-    if not os.WIFEXITED(status) or os.WEXITSTATUS(status) not in (0, 1):  # it died before answering
-        _answer(template.sock, {"error": f"the fork helper ended before answering (wait status {status})"})
+        return _helper(template, request, reader, writer)
+    os.close(writer)
+    try:
+        _, status = os.waitpid(helper, 0)
+    except ChildProcessError:
+        status = -1
+    try:
+        answer = os.read(reader, PIPE_BUF)  # written in one piece before the helper exited
+    finally:
+        os.close(reader)
+    if not answer:
+        answer = json.dumps({"error": f"the fork helper ended before answering (wait status {status})"}).encode()
+    template.sock.send(answer)
     return None
 
 
-def _helper(template: Template, request: Request) -> list[str]:
-    """In the helper: fork the worker, answer with its pid (or the error) and exit; in the worker: become it."""
-    helper, pid, status = os.getpid(), -1, 2
+def _helper(template: Template, request: Request, reader: int, writer: int) -> list[str]:
+    """In the helper: fork the worker, write its pid (or the error) to WRITER and exit; in the worker: become it."""
+    helper, pid, answer = os.getpid(), -1, None
     try:
+        os.close(reader)
         pid = _os_fork()
         if pid > 0:
             try:
                 os.setpgid(pid, pid)  # before droverd knows the pid: it may signal the group at once
             except OSError:
                 pass  # the worker does it too
-            _answer(template.sock, {"pid": pid})
-            status = 0
+            answer = {"pid": pid}
     except OSError as exc:
         if pid < 0:
-            _answer(template.sock, {"error": f"fork: {exc.strerror or exc}"})
-            status = 1
+            answer = {"error": f"fork: {exc.strerror or exc}"}
     except BaseException:  # noqa: B036  (whatever happens, the helper must not return to the template's loop)
         pass
     finally:
         if pid != 0:
-            os._exit(status)
-    return _become_worker(template, request, helper)
+            try:
+                if answer is not None:
+                    os.write(writer, json.dumps(answer).encode())
+            finally:
+                os._exit(0)
+    return _become_worker(template, request, helper, writer)
 
 
-def _become_worker(template: Template, request: Request, helper: int) -> list[str]:
+def _become_worker(template: Template, request: Request, helper: int, writer: int) -> list[str]:
     try:
+        os.close(writer)
         os.setpgid(0, 0)
         deadline = time.monotonic() + REPARENT_TIMEOUT
         while os.getppid() == helper:

@@ -314,6 +314,7 @@ def test_a_forked_worker_is_droverds_child_and_looks_exec_d(driver):
 
     forked = driver.fork(3, "--http", "h11", "--loop", "asyncio")
     assert forked.pid not in (template.pid, os.getpid())
+    assert os.waitpid(forked.pid, os.WNOHANG) == (0, 0), "our child (still running) as soon as we have its pid"
     forked.wait_ready()
     info = forked.get()
     assert info["pid"] == forked.pid
