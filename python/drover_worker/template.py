@@ -43,8 +43,6 @@ as if exec'd: ``worker.run(argv[1:])``.  rlimits, cwd, umask, stdin and stdout a
 from __future__ import annotations
 
 import array
-import ctypes
-import fcntl
 import gc
 import importlib
 import importlib.util
@@ -60,14 +58,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .fork_child import dispositions, move_fds, replace_environ, reset_signals, set_parent_death_signal
+
 EXIT_USAGE = 2
 MAX_MESSAGE = 1 << 20
 MAX_FDS = 8
 FD_NAMES = ("stderr", "heartbeat", "probe")
 PIPE_BUF = 4096  # the helper's answer is shorter: one atomic write
 REPARENT_TIMEOUT = 10.0  # how long a new worker waits for the helper between it and the template to exit
-PR_SET_PDEATHSIG = 1
-_libc = ctypes.CDLL(None, use_errno=True)
 
 
 class RequestError(Exception):
@@ -93,7 +91,7 @@ class Request:
 def serve(argv: Sequence[str]) -> int | list[str]:
     """Run the template (argv without --template): its exit status, or, in a forked worker, the worker's argv."""
     gc.disable()
-    signals = _dispositions()
+    signals = dispositions()
     from .cli import parse_args
 
     args = parse_args(argv)  # bad arguments: exit 2, as a worker
@@ -304,14 +302,13 @@ def _become_worker(template: Template, request: Request, helper: int, writer: in
             if time.monotonic() > deadline:
                 os._exit(1)
             time.sleep(0.0002)
-        if _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
+        set_parent_death_signal(signal.SIGKILL)
         if os.getppid() != template.supervisor:
             os._exit(1)  # droverd is gone: nobody would supervise us
         template.sock.close()
-        _move_fds(request.moves)
-        _replace_environ(request.env)
-        _reset_signals(template.signals)
+        move_fds(request.moves)
+        replace_environ(request.env)
+        reset_signals(template.signals)
         gc.enable()
     except BaseException as exc:  # noqa: B036  (never back into the template's loop)
         try:
@@ -320,47 +317,6 @@ def _become_worker(template: Template, request: Request, helper: int, writer: in
             os._exit(1)
     sys.argv = list(request.argv)
     return sys.argv
-
-
-def _move_fds(moves: list[tuple[int, int]]) -> None:
-    """Put each received fd at its place (inheritable, as droverd passes them), out of each other's way first."""
-    floor = max(target for _, target in moves) + 1
-    parked = [(fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, floor), target) for fd, target in moves]
-    _close([fd for fd, _ in moves])
-    for fd, target in parked:
-        os.dup2(fd, target, inheritable=True)
-        os.close(fd)
-
-
-def _replace_environ(env: dict[str, str]) -> None:
-    os.environ.clear()
-    _libc.clearenv()  # and whatever was set behind os.environ's back
-    os.environ.update(env)
-    os.environ["LISTEN_PID"] = str(os.getpid())
-    if "WATCHDOG_PID" in os.environ:
-        os.environ["WATCHDOG_PID"] = str(os.getpid())
-    time.tzset()  # in case TZ differs
-
-
-def _dispositions() -> dict[int, Any]:
-    """The current Python-level signal dispositions."""
-    handlers = {}
-    for sig in signal.valid_signals():
-        try:
-            handler = signal.getsignal(sig)
-        except (OSError, ValueError):
-            continue
-        if handler is not None:
-            handlers[sig] = handler
-    return handlers
-
-
-def _reset_signals(handlers: dict[int, Any]) -> None:
-    for sig, handler in handlers.items():
-        if signal.getsignal(sig) != handler:
-            signal.signal(sig, handler)
-    signal.set_wakeup_fd(-1)
-    signal.pthread_sigmask(signal.SIG_SETMASK, set())
 
 
 def _os_fork() -> int:
