@@ -424,8 +424,10 @@ def test_preload_load_failure_exits_4_with_the_traceback(driver):
     log = driver.template_log()
     assert "ModuleNotFoundError: No module named 'drover_test_module_that_does_not_exist'" in log
     assert "broken_import.py" in log
-    assert log.rstrip().endswith("drover-worker: cannot load app 'broken_import:app': ModuleNotFoundError: "
-                                 "No module named 'drover_test_module_that_does_not_exist'")
+    assert log.rstrip().endswith(
+        "drover-worker: cannot load app 'broken_import:app': "
+        "ModuleNotFoundError: No module named 'drover_test_module_that_does_not_exist'"
+    )
 
 
 def test_signals_changed_by_a_preloaded_app_are_reset_in_workers(driver):
@@ -490,6 +492,14 @@ def test_bad_arguments_exit_2(driver):
     template = driver.start("--no-such-option")
     assert template.wait(TIMEOUT) == 2
     assert "unrecognized arguments: --no-such-option" in driver.template_log()
+
+
+def test_without_droverds_socket_the_template_exits_2():
+    command = [sys.executable, "-m", "drover_worker", "--template", "forked:app"]
+    env = base_env() | {"LISTEN_FDS": "1"}
+    done = subprocess.run(command, cwd=APPS, env=env, capture_output=True, text=True, timeout=TIMEOUT)
+    assert done.returncode == 2
+    assert done.stderr.startswith("drover-worker: --template: DROVER_TEMPLATE_FD='' is not a file descriptor")
 
 
 def test_an_exec_d_worker_accepts_and_ignores_preload(spawn):
