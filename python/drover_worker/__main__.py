@@ -3,25 +3,43 @@
 faulthandler is enabled before anything else is imported, so that the SIGABRT
 droverd sends to a worker whose event loop is blocked prints every thread's
 Python stack on stderr.
+
+``--template`` (first argument) runs the fork server of template.py: serve() returns
+the template's exit status, or, in each worker it forks, that worker's argv, which is
+then run here exactly as an exec'd worker's.
 """
 
 import faulthandler
 import sys
+from collections.abc import Sequence
 
 
 def main() -> None:
     faulthandler.enable(file=sys.stderr, all_threads=True)
     try:
-        from .gunicorn_modes import run_mode
-
-        status = run_mode(sys.argv[1:])  # --read-config / --hook-runner: no APP
-        if status is None:
-            from .worker import run
-
-            status = run(sys.argv[1:])
+        status = _run(sys.argv[1:])
     except KeyboardInterrupt:  # SIGINT before serving started
         status = 130
     sys.exit(status)
+
+
+def _run(argv: Sequence[str]) -> int:
+    if argv[:1] == ["--template"]:
+        from .template import serve
+
+        outcome = serve(argv[1:])
+        if isinstance(outcome, int):
+            return outcome
+        argv = outcome[1:]  # a worker forked by the template (sys.argv is its argv)
+    else:
+        from .gunicorn_modes import run_mode
+
+        status = run_mode(argv)  # --read-config / --hook-runner: no APP
+        if status is not None:
+            return status
+    from .worker import run
+
+    return run(argv)
 
 
 if __name__ == "__main__":

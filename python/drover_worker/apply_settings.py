@@ -64,15 +64,20 @@ def ssl_extras(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:
     return given, None
 
 
-def prepare_process(args: argparse.Namespace, notifier: Notifier) -> str | None:
-    """--proc-name, --pythonpath, then the privilege drop; a one-line error if the drop fails."""
-    if args.proc_name is not None and not set_proc_name(f"drover-worker: worker [{args.proc_name}]"):
-        logger.debug("--proc-name %s: setproctitle is not installed; the process title stays", args.proc_name)
+def apply_python_path(args: argparse.Namespace) -> None:
+    """--pythonpath: its directories first on sys.path, after the app directory (as Gunicorn's chdir does)."""
     if args.pythonpath:
         app_dir = os.path.abspath(args.app_dir)
         if app_dir not in sys.path:
             sys.path.insert(0, app_dir)  # Gunicorn's chdir puts it there before its pythonpath
         add_python_path(args.pythonpath)
+
+
+def prepare_process(args: argparse.Namespace, notifier: Notifier) -> str | None:
+    """--proc-name, --pythonpath, then the privilege drop; a one-line error if the drop fails."""
+    if args.proc_name is not None and not set_proc_name(f"drover-worker: worker [{args.proc_name}]"):
+        logger.debug("--proc-name %s: setproctitle is not installed; the process title stays", args.proc_name)
+    apply_python_path(args)
     if args.umask is not None:
         logger.debug(
             "--umask %#o: as in Gunicorn, only for files droverd creates; the worker's umask stays", args.umask

@@ -7,6 +7,7 @@ import importlib.util
 from collections.abc import Sequence
 
 from . import __version__
+from .gunicorn_modes import ModeOnly
 from .gunicorn_modes import add_arguments as add_gunicorn_arguments
 from .gunicorn_flags import add_arguments as add_setting_flags
 from .gunicorn_flags import check as check_setting_flags
@@ -78,6 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--app-dir", default=".", metavar="DIR", help="directory put first on sys.path (default: .)")
     parser.add_argument("--factory", action="store_true", help="APP is a callable that returns the ASGI app")
+    parser.add_argument(
+        "--template",
+        action=ModeOnly,
+        nargs=0,
+        help="first argument only: run a fork server for the pool's workers (droverd's protocol, see template.py)",
+    )
+    parser.add_argument(
+        "--preload",
+        action="store_true",
+        help="with --template: import APP in the template before forking workers (ignored by a worker)",
+    )
     parser.add_argument(
         "--log-level", type=str.lower, choices=LOG_LEVELS, default="info", help="log level (default: info)"
     )

@@ -50,6 +50,8 @@ class ModeOnly(argparse.Action):
         values: object,
         option_string: str | None = None,
     ) -> None:
+        if option_string == "--template":
+            parser.error("--template must be the first argument")
         mode = "--hook-runner FILE" if option_string == "--channel-fd" else "--read-config FILE"
         parser.error(f"{option_string} goes with {mode}, which takes no APP")
 

@@ -48,13 +48,28 @@ def is_module_name(module: str) -> bool:
     return all(part and all(ch.isalnum() or ch in "_-" for ch in part) for part in module.split("."))
 
 
+# The app a template loaded with --preload (template.py), for the workers it forks: (spec, app_dir, factory), app.
+_preloaded: tuple[tuple[str, str, bool], Any] | None = None
+
+
+def preload_app(spec: str, *, app_dir: str, factory: bool) -> Any:
+    """load_app(), keeping the app for the load_app() calls of the processes forked from this one."""
+    global _preloaded
+    app = load_app(spec, app_dir=app_dir, factory=factory)
+    _preloaded = (spec, app_dir, factory), app
+    return app
+
+
 def load_app(spec: str, *, app_dir: str, factory: bool) -> Any:
     """Import ``module:attr.path`` with app_dir on sys.path (put first unless it is there already, as Gunicorn);
-    call it if factory or ``module:attr()``.
+    call it if factory or ``module:attr()``.  In a worker forked from a template that preloaded the same
+    spec, app_dir and factory, the template's app is returned instead (as Gunicorn's preload_app).
 
     Any exception (ImportError, SyntaxError, AttributeError, errors raised by the
     module or the factory) propagates to the caller unchanged.
     """
+    if _preloaded is not None and _preloaded[0] == (spec, app_dir, factory):
+        return _preloaded[1]
     parsed = parse_app_spec(spec)
     if app_dir not in sys.path:  # as Gunicorn: --pythonpath directories stay in front of it
         sys.path.insert(0, app_dir)

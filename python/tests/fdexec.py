@@ -4,6 +4,7 @@ Usage: python fdexec.py PROGRAM [ARGS...], configured through the environment:
   FDEXEC_LISTEN=12,13     fds (passed with pass_fds) to move to 3, 4, ...; sets LISTEN_FDS
   FDEXEC_HEARTBEAT=14     fd to move right after them; sets DROVER_HEARTBEAT_FD
   FDEXEC_LISTEN_PID=self  LISTEN_PID to set: "self" (default, the exec'd pid), "unset" or a number
+  FDEXEC_TEMPLATE=15      fd to move after those (a --template's socket); sets DROVER_TEMPLATE_FD
 Core dumps are disabled (one test aborts the worker on purpose).
 """
 
@@ -14,7 +15,8 @@ import sys
 
 listen = [int(fd) for fd in os.environ.pop("FDEXEC_LISTEN", "").split(",") if fd]
 heartbeat = os.environ.pop("FDEXEC_HEARTBEAT", "")
-sources = listen + ([int(heartbeat)] if heartbeat else [])
+template = os.environ.pop("FDEXEC_TEMPLATE", "")
+sources = listen + ([int(heartbeat)] if heartbeat else []) + ([int(template)] if template else [])
 
 parked = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100) for fd in sources]
 for fd in sources:
@@ -27,6 +29,8 @@ if listen:
     os.environ["LISTEN_FDS"] = str(len(listen))
 if heartbeat:
     os.environ["DROVER_HEARTBEAT_FD"] = str(3 + len(listen))
+if template:
+    os.environ["DROVER_TEMPLATE_FD"] = str(3 + len(listen) + bool(heartbeat))
 listen_pid = os.environ.pop("FDEXEC_LISTEN_PID", "self")
 if listen_pid == "self":
     os.environ["LISTEN_PID"] = str(os.getpid())  # exec keeps the pid
