@@ -135,6 +135,10 @@ struct PoolBuilder {
             for setting in [Setting.certfile, .keyfile, .maxRequests, .spawn, .preloadApp]
             where explicit(setting) && (inFile || layer[setting] != nil) {
                 if inFile && own?[setting] == nil { continue }
+                // SPAWN / PRELOAD_APP describe the image's uvicorn pools; a command pool just execs.
+                if case .environment = layer[setting]!.source, [Setting.spawn, .preloadApp].contains(setting) {
+                    continue
+                }
                 throw ConfigurationError(
                     "\(layer[setting]!.source.culprit(key(setting))): applies to uvicorn workers only"
                 )

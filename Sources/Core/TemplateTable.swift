@@ -13,9 +13,10 @@ import DroverShared
 /// - A generation's first spawn order starts its template; orders wait for it while it imports.
 /// - A ready template forks every order of its generation.
 /// - A template that exits (or is stopped for hanging) hands its waiting orders to exec, so a slot
-///   is never left empty: a broken app then fails exactly as an exec'd worker does. One that had
-///   served for a while is started again at once; one that failed starts again on a later order,
-///   after a backoff, and orders exec until then.
+///   is never left empty: a broken app then fails exactly as an exec'd worker does. One that was
+///   serving is started again at once (unless it died soon after it became ready three times in a
+///   row); one that failed to start, or keeps dying, starts again on a later order after a backoff,
+///   and orders exec until then.
 /// - A generation that is done (its rollout finished or failed, its pool removed, droverd
 ///   stopping) has its template stopped; its workers are not touched.
 public struct TemplateTable: Sendable {
@@ -43,6 +44,8 @@ public struct TemplateTable: Sendable {
 
     /// How long a template must have been ready for its exit to count as bad luck, not a failure.
     public static let settled: Duration = .seconds(1)
+    /// Failures in a row (exits before or soon after ready) after which a template is left down.
+    public static let quickDeaths = 3
     /// The longest wait before a template that keeps failing is tried again.
     public static let maximumBackoff: Duration = .seconds(30)
 
@@ -81,8 +84,7 @@ public struct TemplateTable: Sendable {
     /// The template said it is ready: it forks what waited for it.
     public mutating func ready(_ key: TemplateKey, now: Instant) -> [TemplateAction] {
         guard var entry = entries[key], case .starting(_, let pending) = entry.phase else { return [] }
-        entry.phase = .ready(since: now)
-        entry.failures = 0
+        entry.phase = .ready(since: now)  // failures are forgotten once it has served a while (exited)
         entries[key] = entry
         return pending.map { .fork(key, $0) }
     }
@@ -96,15 +98,18 @@ public struct TemplateTable: Sendable {
             entry.phase = .down(retryAt: now + Self.backoff(failures: entry.failures))
             entries[key] = entry
             return pending.map { .exec($0) }
-        case .ready(let since) where now - since >= Self.settled:
+        case .ready(let since):
+            // Killed or crashed while serving: started again at once, unless it keeps dying soon
+            // after it became ready (then the orders exec, and it is tried again after a backoff).
+            entry.failures = now - since >= Self.settled ? 0 : entry.failures + 1
+            guard entry.failures < Self.quickDeaths else {
+                entry.phase = .down(retryAt: now + Self.backoff(failures: entry.failures))
+                entries[key] = entry
+                return []
+            }
             entry.phase = .starting(since: now, pending: [])
             entries[key] = entry
             return [.start(key, entry.seed)]
-        case .ready:
-            entry.failures += 1
-            entry.phase = .down(retryAt: now + Self.backoff(failures: entry.failures))
-            entries[key] = entry
-            return []
         case .down:
             return []
         }

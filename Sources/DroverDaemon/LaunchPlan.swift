@@ -72,14 +72,10 @@ struct LaunchPlan: Equatable {
         environment.map { "\($0.name)=\($0.value)" } + pidVariables.map { "\($0)=" }
     }
 
-    /// The template's arguments: the launcher's, `--template` first (it forks this plan's generation).
-    var templateArguments: [String] {
-        [arguments[0], "--template"] + arguments.dropFirst()
-    }
-
     /// The template's environment, `NAME=value` (`LISTEN_PID=` last, for the shim to complete):
     /// the workers' without what is each worker's own (its index, heartbeat, probe socket), and
-    /// `DROVER_TEMPLATE_FD`, its socket to droverd, right after the pool's `sockets`.
+    /// `DROVER_TEMPLATE_FD`, its socket to droverd, right after the pool's `sockets` (which makes the
+    /// launcher a template: its arguments are a worker's, so `ps` shows forked workers as workers).
     func templateEnvironmentEntries(sockets: Int) -> [String] {
         let own: Set<String> = [
             "DROVER_WORKER_INDEX", "DROVER_HEARTBEAT_FD", "WATCHDOG_USEC", "LISTEN_FDS", "LISTEN_FDNAMES",

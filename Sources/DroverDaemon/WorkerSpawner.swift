@@ -119,7 +119,7 @@ struct WorkerSpawner {
         return Spawned(pid: pid, heartbeat: heartbeat, output: output, probeAddress: probe?.address)
     }
 
-    /// Starts the template for `order`'s generation: the launcher with `--template`, the pool's
+    /// Starts the template for `order`'s generation: the launcher with `DROVER_TEMPLATE_FD`, the pool's
     /// `sockets` at fds 3, 4, …, and its socket to droverd after them.
     func startTemplate(_ order: SpawnOrder, sockets: [Int32]) throws(SpawnError) -> TemplateProcess {
         let plan = LaunchPlan(
@@ -146,7 +146,7 @@ struct WorkerSpawner {
         do throws(SpawnError) {
             pid = try exec(
                 path: path,
-                arguments: [path] + plan.templateArguments.dropFirst(),
+                arguments: [path] + plan.arguments.dropFirst(),
                 environment: environment,
                 pidIndices: [Int32(environment.count - 1)],
                 fds: sockets + [ends[1]],

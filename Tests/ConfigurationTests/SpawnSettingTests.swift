@@ -74,6 +74,9 @@ struct SpawnSettingTests {
             #expect(error == message, "\(arguments)")
         }
         #expect(resolveError(environment: ["SPAWN": "vfork"]).contains("SPAWN"))
+        // SPAWN in the environment is for the uvicorn pools: a command pool just execs.
+        let command = try? resolve(["-k", "command", "--", "/bin/sleep", "1"], environment: ["SPAWN": "fork"])
+        #expect(command?.pools.first?.kind == .command(arguments: ["/bin/sleep", "1"]))
         let toml = """
             [pools.web]
             app = "main:app"

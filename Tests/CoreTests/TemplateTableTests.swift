@@ -74,13 +74,21 @@ struct TemplateTableTests {
         #expect(table.exited(web1, now: start + .seconds(6)) == [.exec(order(2))])
     }
 
-    @Test("one that dies right after it became ready counts as failed")
-    func quickDeath() {
+    @Test("one that keeps dying right after it became ready is left down after three times")
+    func quickDeaths() {
         var table = TemplateTable()
         _ = table.order(order(1), now: start)
-        _ = table.ready(web1, now: start + .seconds(1))
-        #expect(table.exited(web1, now: start + .milliseconds(1500)).isEmpty)
-        #expect(table.order(order(2), now: start + .milliseconds(1600)) == [.exec(order(2))])
+        var now = start
+        for _ in 0..<2 {
+            now = now + .milliseconds(100)
+            _ = table.ready(web1, now: now)
+            now = now + .milliseconds(500)
+            #expect(table.exited(web1, now: now) == [.start(web1, order(1))])
+        }
+        _ = table.ready(web1, now: now)
+        #expect(table.exited(web1, now: now + .milliseconds(500)).isEmpty)
+        #expect(table.order(order(2), now: now + .milliseconds(600)) == [.exec(order(2))])
+        #expect(!table.isRunning(web1))
     }
 
     @Test("a fork that fails stops the template and execs the order")

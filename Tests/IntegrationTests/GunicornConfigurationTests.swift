@@ -16,10 +16,7 @@ extension Integration {
     struct GunicornConfigurationTests {
         /// Waits until `droverctl status --ready` says every worker is ready.
         func waitUntilReady(_ drover: DroverProcess) throws {
-            try waitFor("status --ready\n\(drover.log)", timeout: 30) {
-                if !drover.process.isRunning { throw Timeout(description: "droverd exited\n\(drover.log)") }
-                return try drover.ctl("status", "--ready").status == 0 ? true : nil
-            }
+            try drover.waitUntilReady()
         }
 
         /// The command lines of droverd's live children.

@@ -4,12 +4,14 @@ faulthandler is enabled before anything else is imported, so that the SIGABRT
 droverd sends to a worker whose event loop is blocked prints every thread's
 Python stack on stderr.
 
-``--template`` (first argument) runs the fork server of template.py: serve() returns
+``DROVER_TEMPLATE_FD`` in the environment (droverd's way), or ``--template`` as the first argument,
+runs the fork server of template.py: serve() returns
 the template's exit status, or, in each worker it forks, that worker's argv, which is
 then run here exactly as an exec'd worker's.
 """
 
 import faulthandler
+import os
 import sys
 from collections.abc import Sequence
 
@@ -24,10 +26,10 @@ def main() -> None:
 
 
 def _run(argv: Sequence[str]) -> int:
-    if argv[:1] == ["--template"]:
+    if argv[:1] == ["--template"] or "DROVER_TEMPLATE_FD" in os.environ:
         from .template import serve
 
-        outcome = serve(argv[1:])
+        outcome = serve(argv[1:] if argv[:1] == ["--template"] else argv)
         if isinstance(outcome, int):
             return outcome
         argv = outcome[1:]  # a worker forked by the template (sys.argv is its argv)

@@ -16,7 +16,20 @@ import time
 from typing import Any
 
 PR_SET_PDEATHSIG = 1
+PR_SET_NAME = 15
 _libc = ctypes.CDLL(None, use_errno=True)
+
+
+def process_name() -> bytes:
+    """This thread's name (/proc/self/comm: what ps and pgrep show without -f)."""
+    with open("/proc/self/comm", "rb") as file:
+        return file.read().rstrip(b"\n")
+
+
+def set_process_name(name: bytes) -> None:
+    """prctl(PR_SET_NAME, name): at most 15 bytes show."""
+    if _libc.prctl(PR_SET_NAME, ctypes.c_char_p(name[:15]), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_NAME)")
 
 
 def set_parent_death_signal(sig: int) -> None:

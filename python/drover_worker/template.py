@@ -1,9 +1,11 @@
 """Template mode: a fork server for one pool generation (internal protocol between droverd and the launcher).
 
-Start.  droverd execs ``drover-worker --template [the worker's options] [--preload] APP`` (``--template``
-first) with the pool's environment as for a worker (DROVER_POOL, DROVER_GENERATION, LISTEN_FDS,
+Start.  droverd execs ``drover-worker [the worker's options] [--preload] APP`` -- a worker's command line,
+so that the workers it forks show one in ps -- with the pool's environment as for a worker (DROVER_POOL, DROVER_GENERATION, LISTEN_FDS,
 LISTEN_FDNAMES, NOTIFY_SOCKET, ...; no heartbeat, no WATCHDOG_*) plus ``DROVER_TEMPLATE_FD=N``, an AF_UNIX
-SOCK_SEQPACKET socket to droverd.  fds: 0 /dev/null, 1 droverd's stdout, 2 a pipe droverd reads as the
+SOCK_SEQPACKET socket to droverd, which is what makes it a template (``--template`` as the first argument
+does too, for running one by hand).  It names itself ``drover-template`` (PR_SET_NAME: ps, pgrep and
+/proc/PID/comm show it); each worker takes the launcher's name back.  fds: 0 /dev/null, 1 droverd's stdout, 2 a pipe droverd reads as the
 template's log, 3 .. 3+LISTEN_FDS-1 the pool's listening sockets, N = 3+LISTEN_FDS.  The template is
 droverd's child in its own process group, with PR_SET_PDEATHSIG=SIGKILL.
 
@@ -58,13 +60,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .fork_child import dispositions, move_fds, replace_environ, reset_signals, set_parent_death_signal
+from .fork_child import (
+    dispositions,
+    move_fds,
+    process_name,
+    replace_environ,
+    reset_signals,
+    set_parent_death_signal,
+    set_process_name,
+)
 
 EXIT_USAGE = 2
 MAX_MESSAGE = 1 << 20
 MAX_FDS = 8
 FD_NAMES = ("stderr", "heartbeat", "probe")
 PIPE_BUF = 4096  # the helper's answer is shorter: one atomic write
+TEMPLATE_NAME = b"drover-template"
 REPARENT_TIMEOUT = 10.0  # how long a new worker waits for the helper between it and the template to exit
 
 
@@ -78,6 +89,7 @@ class Template:
     listen_count: int  # the pool's listening sockets: a probe goes right after them
     supervisor: int  # droverd's pid: the forked workers' parent
     signals: dict[int, Any]  # the dispositions a freshly exec'd worker has
+    name: bytes = b"drover-worker"  # the process name an exec'd worker has (/proc/PID/comm)
     warned: bool = False
 
 
@@ -96,10 +108,11 @@ def serve(argv: Sequence[str]) -> int | list[str]:
 
     args = parse_args(argv)  # bad arguments: exit 2, as a worker
     try:
-        template = Template(*_template_socket(), supervisor=os.getppid(), signals=signals)
+        template = Template(*_template_socket(), supervisor=os.getppid(), signals=signals, name=process_name())
     except ValueError as exc:
         print(f"drover-worker: {exc}", file=sys.stderr, flush=True)
         return EXIT_USAGE
+    set_process_name(TEMPLATE_NAME)
     _import_server(args)
     if args.preload:
         from .apply_settings import apply_python_path
@@ -309,6 +322,7 @@ def _become_worker(template: Template, request: Request, helper: int, writer: in
         move_fds(request.moves)
         replace_environ(request.env)
         reset_signals(template.signals)
+        set_process_name(template.name)
         gc.enable()
     except BaseException as exc:  # noqa: B036  (never back into the template's loop)
         try:

@@ -132,7 +132,7 @@ class Driver:
     # -- the template ----------------------------------------------------------------
 
     def start(self, *args: str, app: str = "forked:app", env: dict[str, str] | None = None) -> subprocess.Popen:
-        """Exec ``drover-worker --template ARGS APP`` as droverd does (fds 3.. the sockets, then the template's)."""
+        """Exec ``drover-worker ARGS APP`` with DROVER_TEMPLATE_FD as droverd does (fds 3.. the sockets, then the template's)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         child_env = base_env()
         child_env.update(FDEXEC_LISTEN=str(self.listener.sock.fileno()), FDEXEC_TEMPLATE=str(theirs.fileno()))
@@ -141,7 +141,7 @@ class Driver:
         self.template_stderr = self.tmp_path / f"template{len(self.templates)}.err"
         with open(self.template_stderr, "wb") as err, open(self.stdout, "ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, str(FDEXEC), sys.executable, "-m", "drover_worker", "--template", *args, app],
+                [sys.executable, str(FDEXEC), sys.executable, "-m", "drover_worker", *args, app],
                 cwd=APPS,
                 env=child_env,
                 pass_fds=[self.listener.sock.fileno(), theirs.fileno()],
@@ -307,6 +307,10 @@ def signal_masks(pid: int) -> dict[str, str]:
     return {name: fields[name].strip() for name in ("SigBlk", "SigIgn", "SigCgt")}
 
 
+def process_name(pid: int) -> str:
+    return Path(f"/proc/{pid}/comm").read_text().strip()
+
+
 def test_a_forked_worker_is_droverds_child_and_looks_exec_d(driver):
     template = driver.start("--http", "h11", "--loop", "asyncio")
     ready = driver.ready()
@@ -334,6 +338,9 @@ def test_a_forked_worker_is_droverds_child_and_looks_exec_d(driver):
     wait_until(lambda: fd_kinds(forked.pid) == fd_kinds(execd.pid), timeout=2, message="the same fds")
     assert fd_kinds(forked.pid)[2] == "pipe" and fd_kinds(forked.pid)[4] == "memfd"
     assert signal_masks(forked.pid) == signal_masks(execd.pid)
+    # ps tells the template from its workers by name; a worker has an exec'd worker's.
+    assert process_name(template.pid) == "drover-template"
+    assert process_name(forked.pid) == process_name(execd.pid) != "drover-template"
 
     os.kill(forked.pid, signal.SIGTERM)
     assert forked.wait_exit() == 0

@@ -45,6 +45,8 @@ final class DroverProcess {
         environment["PYTHONUNBUFFERED"] = "1"
         environment.removeValue(forKey: "NOTIFY_SOCKET")
         environment["DROVER_CONTROL_SOCKET"] = controlSocket
+        // DROVER_TEST_SPAWN=fork runs every test's uvicorn pools in fork mode (a flag still wins).
+        if let spawn = environment["DROVER_TEST_SPAWN"], !spawn.isEmpty { environment["SPAWN"] = spawn }
         for (key, value) in extra { environment[key] = value }
         for key in removed { environment.removeValue(forKey: key) }
         if journal {
@@ -106,7 +108,22 @@ final class DroverProcess {
     }
 
     /// Live worker processes (droverd's children).
-    var workers: [Int32] { childPIDs(of: pid) }
+    var workers: [Int32] { childPIDs(of: pid).filter { !isTemplate($0) } }
+
+    /// droverd's templates (fork mode): its children named `drover-template`.
+    var templates: [Int32] { childPIDs(of: pid).filter(isTemplate) }
+
+    private func isTemplate(_ pid: Int32) -> Bool {
+        (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == "drover-template\n"
+    }
+
+    /// Waits until `droverctl status --ready` says every worker is ready (droverd must not exit meanwhile).
+    func waitUntilReady(timeout: Double = 30) throws {
+        try waitFor("status --ready\n\(log)", timeout: timeout) {
+            if !process.isRunning { throw Timeout(description: "droverd exited\n\(log)") }
+            return try ctl("status", "--ready").status == 0 ? true : nil
+        }
+    }
 
     /// Waits for `count` ready workers, as the log says, and returns the live children.
     @discardableResult
