@@ -185,7 +185,7 @@ extension SettingRegistry {
             shape: .flag,
             defaultText: "no",
             help:
-                "With --spawn fork: the template imports the app before forking (shared memory; reloads load new code)."
+                "Import the app once, in the template, before forking the workers (implies --spawn fork); a reload loads new code."
         ),
         SettingSpec(
             setting: .env,

@@ -84,8 +84,9 @@ extension Daemon {
 
     /// The template's first message arrived (or its socket closed).
     private func templateSpoke(_ template: TemplateProcess) {
+        let greeting = template.readReady()  // always: it also finishes a stopped template's watch
         guard templateProcesses[template.key] === template else { return }
-        switch template.readReady() {
+        switch greeting {
         case .notYet, .gone: return
         case .ready(let preload):
             logger.info(

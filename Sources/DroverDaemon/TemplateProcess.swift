@@ -54,9 +54,14 @@ final class TemplateProcess: @unchecked Sendable {
         var error: String?
     }
 
-    /// Watches for the first message; `arrived` runs on `queue` and must call ``readReady()``.
+    /// Watches for the first message; `arrived` runs on `queue` and must call ``readReady()`` (always:
+    /// it also completes the watch's cancellation after ``stop()``). The watch has its own fd (a dup),
+    /// closed when it is cancelled, so the socket can close independently.
     func watch(on queue: DispatchQueue, arrived: @escaping @Sendable () -> Void) {
-        watch = ReadWatch(fd: socket, queue: queue, readable: arrived)
+        let fd = dup(socket)
+        guard fd >= 0 else { return }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        watch = ReadWatch(fd: fd, queue: queue, cancelled: { _ = Glibc.close(fd) }, readable: arrived)
     }
 
     /// What the template's first message said.
@@ -69,9 +74,13 @@ final class TemplateProcess: @unchecked Sendable {
         case gone
     }
 
-    /// Reads the ready message (after the watch fired); stops watching unless nothing was there.
+    /// Reads the ready message (after the watch fired, its callback suspended); stops watching
+    /// unless nothing was there.
     func readReady() -> Greeting {
-        guard !closed else { return .gone }
+        guard !closed else {
+            stopWatching()  // stopped meanwhile: resuming completes the cancellation
+            return .gone
+        }
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = buffer.withUnsafeMutableBytes { cdrover_template_receive(socket, $0.baseAddress, $0.count, 0) }
         if count == -Int(EAGAIN) || count == -Int(ETIMEDOUT) {
@@ -115,19 +124,21 @@ final class TemplateProcess: @unchecked Sendable {
     }
 
     /// Stops it: SIGKILL (it serves no one; its workers are in process groups of their own), and
-    /// the socket closes. Its output is read to the end, and it is reaped as any child.
+    /// the socket closes. Its output is read to the end, and it is reaped as any child. A watch
+    /// still on is cancelled (a callback under way completes that in ``readReady()``).
     func stop() {
         guard !closed else { return }
         _ = kill(pid, SIGKILL)
-        stopWatching()
+        watch?.cancel()
         closed = true
         close(socket)
     }
 
+    /// Within a callback (the watch is suspended): cancels the watch and resumes it, which completes that.
     private func stopWatching() {
         guard let watch else { return }
         self.watch = nil
         watch.cancel()
-        watch.resume()  // suspended by its callback: cancellation completes on resume
+        watch.resume()
     }
 }

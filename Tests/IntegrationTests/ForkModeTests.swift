@@ -146,6 +146,22 @@ extension Integration {
             #expect(try drover.stop() == 0)
         }
 
+        @Test("stopped while the template imports (preload): droverd stops cleanly, nothing is left")
+        func stopWhileImporting() throws {
+            let directory = try AppDirectory("fork-stop-early")
+            try factsApp(directory)
+            let drover = try DroverProcess(
+                ["--preload", "-w", "2", "-b", "127.0.0.1:0", "facts_app:app"],
+                in: directory.url,
+                environment: ["IMPORT_DELAY": "30"]
+            )
+            try waitFor("the template") { drover.templates.count == 1 ? true : nil }
+            let template = drover.templates[0]
+            drover.signal(SIGTERM)
+            #expect(try drover.waitForExit(timeout: 20) == 0)
+            #expect(kill(template, 0) != 0, "the template is gone")
+        }
+
         @Test(
             "broken code on reload, fork and preload: the rollout fails, the old generation serves on; fixed code is loaded, preloaded too",
             arguments: [["--spawn", "fork"], ["--preload"]]

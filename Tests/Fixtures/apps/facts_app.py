@@ -3,19 +3,23 @@ exec'd one (fork mode tests): GET /facts is JSON; GET / is "VERSION gen N"; GET 
 whether the app was imported in this process (no with --preload: the template imported it).
 
 With BREAK_IN_TEMPLATE set, importing it in a template (which, unlike a worker, has no
-DROVER_WORKER_INDEX) fails."""
+DROVER_WORKER_INDEX) fails; IMPORT_DELAY=SECONDS makes importing it slow."""
 
 import ctypes
 import json
 import os
 import resource
 import threading
+import time
 
 VERSION = "v1"
 IMPORTED_IN = os.getpid()
 
 if os.environ.get("BREAK_IN_TEMPLATE") and "DROVER_WORKER_INDEX" not in os.environ:
     raise RuntimeError("this app refuses to be preloaded")
+
+if os.environ.get("IMPORT_DELAY"):
+    time.sleep(float(os.environ["IMPORT_DELAY"]))
 
 if os.environ.get("THREAD_AT_IMPORT"):
     threading.Thread(target=threading.Event().wait, name="import-time-poller", daemon=True).start()
