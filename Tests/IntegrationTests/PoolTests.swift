@@ -178,7 +178,8 @@ extension Integration {
                 ["-k", "command", "--log-level", "debug", "-b", "127.0.0.1:0", "--", Paths.python, "orphan_maker.py"]
             )
             let line = try drover.waitForLog("orphan pid ")
-            let orphan = Int32(line.components(separatedBy: "orphan pid ")[1])!
+            let digits = line.components(separatedBy: "orphan pid ")[1].prefix { $0.isNumber }
+            let orphan = try #require(Int32(digits), "\(line)")
             try drover.waitForLog("Reaped orphan pid \(orphan)")
             #expect(!FileManager.default.fileExists(atPath: "/proc/\(orphan)"))
             #expect(try drover.stop() == 0)
