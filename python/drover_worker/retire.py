@@ -43,7 +43,8 @@ CLOSE = (b"connection", b"close")
 
 
 class RetireSwitch:
-    """A one-way flag.  begin() is a plain assignment, so it is safe in a signal handler."""
+    """A one-way flag: the worker is retiring.  begin() is a plain assignment, so it is safe in a signal
+    handler; the connections are retired from the event loop (RetiringProtocol.retire)."""
 
     def __init__(self) -> None:
         self.retiring = False
