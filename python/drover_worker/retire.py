@@ -2,26 +2,30 @@
 
 Once a worker retires, the response that starts on a connection carries ``connection: close``
 when no other request is waiting behind it on that connection; Uvicorn's httptools and h11
-protocols both close the connection after a response with an app-set ``connection: close``.
+protocols both close the connection after a response with ``connection: close``.
 Requests already received behind it (HTTP/1.1 pipelining: parsed and queued by httptools,
 buffered by h11, or still unread in the kernel's receive buffer while Uvicorn pauses reading)
 are answered first, in order, each with keep-alive, and the last one closes.  Clients thus learn
 to reconnect (to another worker) instead of hitting a closed socket, and no request they already
 sent is dropped.
 
-RetireMiddleware (in the app stack, inside the access log so that it sees the header) learns
-"is another request waiting on this connection?" from retiring_protocol(), which wraps
-Uvicorn's protocol class: each connection calls the app through a small wrapper that puts the
-connection's probe in a context variable of the request's task.
+Nothing of this runs per request while the worker serves: retiring_protocol() wraps Uvicorn's
+protocol class, and the server calls retire() on every open connection once it retires (from the
+event loop, right after the signal).  From then on the connection's answers decide, as each one
+starts, "is another request waiting on this connection?": requests already received (the one in
+flight, httptools' queued ones) through their response cycle's default headers, whose ``+ app
+headers`` at the response start adds the close; later requests through a small wrapper of the
+connection's app.  The close is the server's header, like Date and Server: the access log's
+``{connection}o`` does not show it (as in Gunicorn, whose Connection header is not the app's).
 
-Uvicorn internals used: the protocols' .app, .transport, .cycle (.response_complete, .scope),
+Uvicorn internals used: the protocols' .app, .transport, .cycle (.response_started,
+.response_complete, .scope, .default_headers, added to the app's headers at the response start),
 .shutdown(); httptools: .pipeline and .scope; h11: .conn (h11.Connection) .trailing_data and
-.their_state.  The same in Uvicorn 0.52 to 0.54.
+.their_state.  Checked with Uvicorn 0.54.
 """
 
 from __future__ import annotations
 
-import contextvars
 import fcntl
 import struct
 import termios
@@ -33,17 +37,14 @@ Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
+Headers = list[tuple[bytes, bytes]]
 
 CLOSE = (b"connection", b"close")
 
-# The current request's connection: "is another request waiting behind this one?"
-_more_requests: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar(
-    "drover_more_requests", default=None
-)
-
 
 class RetireSwitch:
-    """A one-way flag.  begin() is a plain assignment, so it is safe in a signal handler."""
+    """A one-way flag: the worker is retiring.  begin() is a plain assignment, so it is safe in a signal
+    handler; the connections are retired from the event loop (RetiringProtocol.retire)."""
 
     def __init__(self) -> None:
         self.retiring = False
@@ -52,35 +53,29 @@ class RetireSwitch:
         self.retiring = True
 
 
-class RetireMiddleware:
-    def __init__(self, app: App, switch: RetireSwitch) -> None:
-        self.app = app
-        self.switch = switch
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        switch = self.switch
-        more_requests = _more_requests.get()  # None: a protocol without the probe; close at once
-
-        async def send_closing_when_retiring(message: Message) -> None:
-            if (
-                switch.retiring
-                and message["type"] == "http.response.start"
-                and not (more_requests is not None and more_requests())
-            ):
-                headers = [(name, value) for name, value in message.get("headers", ()) if name.lower() != b"connection"]
-                headers.append(CLOSE)
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_closing_when_retiring)
+def _closing(headers: Headers) -> Headers:
+    """The headers with Connection: close in place of any Connection header."""
+    return [(name, value) for name, value in headers if name.lower() != b"connection"] + [CLOSE]
 
 
-class _ConnectionApp:
-    """The app as one connection calls it: sets the connection's probe for the request's task."""
+class _ClosingDefaultHeaders(list):  # type: ignore[type-arg]
+    """A response cycle's default headers once the worker retires: Uvicorn's send() computes
+    ``default_headers + app headers`` when the response starts, which is when the close is decided."""
+
+    __slots__ = ("more_requests",)
+
+    def __init__(self, headers: Headers, more_requests: Callable[[], bool]) -> None:
+        super().__init__(headers)
+        self.more_requests = more_requests
+
+    def __add__(self, other: Any) -> Headers:  # type: ignore[override]
+        if self.more_requests():
+            return list(self) + list(other)
+        return list(self) + _closing(list(other))
+
+
+class _RetiringApp:
+    """A retired connection's app: each later response closes unless another request waits."""
 
     __slots__ = ("app", "more_requests")
 
@@ -89,8 +84,17 @@ class _ConnectionApp:
         self.more_requests = more_requests
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        _more_requests.set(self.more_requests)  # the task runs in its own copy of the context
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        more_requests = self.more_requests
+
+        async def send_closing(message: Message) -> None:
+            if message["type"] == "http.response.start" and not more_requests():
+                message = {**message, "headers": _closing(list(message.get("headers", ())))}
+            await send(message)
+
+        await self.app(scope, receive, send_closing)
 
 
 def unread_bytes(transport: Any) -> int:
@@ -105,14 +109,24 @@ def unread_bytes(transport: Any) -> int:
 
 
 def retiring_protocol(base: type[Any]) -> type[Any]:
-    """Uvicorn's HTTP protocol class `base` (httptools or h11, or a subclass) with the probe."""
+    """Uvicorn's HTTP protocol class `base` (httptools or h11, or a subclass) with retire() and the probe."""
 
     import h11  # a dependency of uvicorn
 
     class RetiringProtocol(base):  # type: ignore[misc, valid-type]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.app = _ConnectionApp(self.app, self.more_requests)
+        _retired = False
+
+        def retire(self) -> None:
+            """The worker retires: answers that start from now on close the connection when nothing waits behind
+            them.  Called from the event loop, once per connection (again: nothing more to do)."""
+            if self._retired:
+                return
+            self._retired = True
+            self.app = _RetiringApp(self.app, self.more_requests)  # requests not received yet
+            cycles = [self.cycle, *(cycle for cycle, _app in getattr(self, "pipeline", ()))]
+            for cycle in cycles:  # received: in flight, or queued behind it (httptools)
+                if cycle is not None and not cycle.response_started:
+                    cycle.default_headers = _ClosingDefaultHeaders(cycle.default_headers, self.more_requests)
 
         def more_requests(self) -> bool:
             """Another request (or the start of one) has arrived behind the one being answered."""

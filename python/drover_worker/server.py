@@ -133,6 +133,7 @@ class DroverServer(uvicorn.Server):
             )
         self.switch.begin()
         self._stop_accepting()
+        self._retire_connections()
         if not self.force_exit and self.idle_grace > 0 and self.server_state.connections:
             await self._idle_grace()
         if self.force_exit:
@@ -182,6 +183,14 @@ class DroverServer(uvicorn.Server):
             sock.close()  # already closed (asyncio) or detached (uvloop) by server.close()
         self.notifier.send("STOPPING=1", "STATUS=stopping" if self.force_exit else "STATUS=retiring", retry=2.0)
 
+    def _retire_connections(self) -> None:
+        """From now on each connection's last answer carries Connection: close (retire.py); nothing per request
+        before this."""
+        for connection in list(self.server_state.connections):
+            retire = getattr(connection, "retire", None)  # retire.retiring_protocol's; not a websocket's
+            if retire is not None:
+                retire()
+
     def _abort_connections(self) -> None:
         for connection in list(self.server_state.connections):
             transport = getattr(connection, "transport", None)
@@ -218,7 +227,7 @@ class DroverServer(uvicorn.Server):
         if self.should_exit:
             self._call_soon(logger.info, "SIGTERM received again: already stopping")
             return
-        self.switch.begin()  # responses started from now on carry Connection: close
+        self.switch.begin()  # _begin_stop, on the loop, retires the connections
         self.should_exit = True
         self._call_soon(self._begin_stop, "SIGTERM")
 
@@ -278,6 +287,7 @@ class DroverServer(uvicorn.Server):
         if self._starting is not None:
             self._starting.cancel()
         self._stop_accepting()
+        self._retire_connections()
         if self.force_exit:
             self._abort_connections()
 
