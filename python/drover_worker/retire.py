@@ -1,4 +1,4 @@
-"""The retirement switch, and the Connection: close on each connection's last answer.
+"""The Connection: close on each connection's last answer.
 
 Once a worker retires, the response that starts on a connection carries ``connection: close``
 when no other request is waiting behind it on that connection; Uvicorn's httptools and h11
@@ -40,17 +40,6 @@ App = Callable[[Scope, Receive, Send], Awaitable[None]]
 Headers = list[tuple[bytes, bytes]]
 
 CLOSE = (b"connection", b"close")
-
-
-class RetireSwitch:
-    """A one-way flag: the worker is retiring.  begin() is a plain assignment, so it is safe in a signal
-    handler; the connections are retired from the event loop (RetiringProtocol.retire)."""
-
-    def __init__(self) -> None:
-        self.retiring = False
-
-    def begin(self) -> None:
-        self.retiring = True
 
 
 def _closing(headers: Headers) -> Headers:

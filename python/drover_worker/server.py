@@ -38,7 +38,6 @@ import uvicorn
 from .heartbeat import HEARTBEAT_INTERVAL, Heartbeat, pulse
 from .logs import AccessFileHandler, reopen_log_files
 from .notify import Notifier
-from .retire import RetireSwitch
 
 logger = logging.getLogger("uvicorn.error")
 
@@ -50,7 +49,6 @@ class DroverServer(uvicorn.Server):
         self,
         config: uvicorn.Config,
         *,
-        switch: RetireSwitch,
         notifier: Notifier,
         heartbeat: Heartbeat | None = None,
         watchdog_interval: float | None = None,
@@ -59,7 +57,6 @@ class DroverServer(uvicorn.Server):
         access_file: AccessFileHandler | None = None,
     ) -> None:
         super().__init__(config)
-        self.switch = switch
         self.notifier = notifier
         self.heartbeat = heartbeat
         self.watchdog_interval = watchdog_interval
@@ -131,7 +128,6 @@ class DroverServer(uvicorn.Server):
                 "Request limit reached: retiring; no new connections, open ones may send one last request for %.1fs",
                 self.idle_grace,
             )
-        self.switch.begin()
         self._stop_accepting()
         self._retire_connections()
         if not self.force_exit and self.idle_grace > 0 and self.server_state.connections:
@@ -227,7 +223,6 @@ class DroverServer(uvicorn.Server):
         if self.should_exit:
             self._call_soon(logger.info, "SIGTERM received again: already stopping")
             return
-        self.switch.begin()  # _begin_stop, on the loop, retires the connections
         self.should_exit = True
         self._call_soon(self._begin_stop, "SIGTERM")
 
@@ -239,7 +234,6 @@ class DroverServer(uvicorn.Server):
             return
         if self.on_quick_stop is not None:
             self.on_quick_stop()  # in the handler, as Gunicorn: it works even if the loop is blocked
-        self.switch.begin()
         self.should_exit = True
         self.force_exit = True
         self._call_soon(self._begin_stop, "SIGINT")

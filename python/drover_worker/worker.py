@@ -30,7 +30,6 @@ from .apply_settings import http_protocol, prepare_process, ssl_extras, with_acc
 from .json_output import JsonLineWriter
 from .logs import STDOUT, LogConfigError, access_file_handler, attach_uvicorn_loggers, open_access_log, setup_logging
 from .notify import Notifier
-from .retire import RetireSwitch
 from .server import DroverServer
 from .worker_hooks import HookFailure, WorkerHooks
 
@@ -147,12 +146,10 @@ def run(argv: Sequence[str]) -> int:
         config.load()  # wraps the app (proxy headers, ASGI2 adapter, ...) without importing anything
     except (Exception, SystemExit) as exc:
         return report_load_failure(notifier, args.app, exc)
-    switch = RetireSwitch()
     config.loaded_app = with_access_log(config.loaded_app, args)  # retirement: the protocol (retire.py)
 
     server = DroverServer(
         config,
-        switch=switch,
         notifier=notifier,
         heartbeat=heartbeat,
         watchdog_interval=watchdog_interval,
