@@ -21,6 +21,9 @@ public struct NotifyMessage: Hashable, Sendable {
     public var extendTimeout: Duration?
     /// `DROVER_LOAD_ERROR=…` with `DROVER_TRACEBACK=…`: the app cannot be loaded.
     public var loadFailure: LoadFailure?
+    /// `DROVER_RECYCLE=1`: the worker reached its request limit and asks to be replaced, surge
+    /// first; it serves on until droverd stops it.
+    public var recycle = false
 
     public init() {}
 
@@ -41,6 +44,7 @@ public struct NotifyMessage: Hashable, Sendable {
                 if let micros = UInt64(value), micros <= UInt64(Int64.max / 1000) {
                     extendTimeout = .microseconds(Int64(micros))
                 }
+            case "DROVER_RECYCLE": recycle = value == "1"
             case "DROVER_LOAD_ERROR":
                 loadFailure = LoadFailure(summary: String(value), traceback: loadFailure?.traceback ?? [])
             case "DROVER_TRACEBACK":

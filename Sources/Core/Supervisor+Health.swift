@@ -81,6 +81,12 @@ extension Supervisor {
             }
         }
         if let extra = message.extendTimeout { try? worker.phase.bootExtended(to: now + extra) }
+        if message.recycle, !asked, worker.state == .ready, worker.recycleReason != .recycled {
+            // Its request limit: replaced surge-first, as a lifetime recycle (startDueRecycles
+            // runs after every event), and retired with the stop reason of a request limit.
+            worker.recycleReason = .recycled
+            worker.recycleAt = now
+        }
         workers[id] = worker
         if stopsByItself { recycle(id) }
         if message.ready { readinessSignalled(id) }

@@ -64,10 +64,11 @@ extension Supervisor {
         spawn(pool: p, slot: s, replacing: old)
     }
 
-    /// A recycle's replacement is ready: it takes the slot, and the worker it replaces is retired.
+    /// A recycle's replacement is ready: it takes the slot, and the worker it replaces is retired
+    /// (stop reason `lifetime`, or `recycled` for a request limit).
     mutating func replacementReady(_ id: WorkerID, pool p: Int, slot s: Int) {
         guard let old = try? pools[p].slots[s].state.replacementReady(id) else { return }
-        retire(old, pool: p, reason: .lifetime)
+        retire(old, pool: p, reason: workers[old]?.recycleReason ?? .lifetime)
         if pools[p].rollout != nil { continueRollout(pool: p) }
     }
 

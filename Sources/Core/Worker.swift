@@ -32,6 +32,9 @@ struct Worker: Sendable {
     /// jitter after it became ready, or a retry after a replacement failed); nil when it has no
     /// lifetime limit, is not ready, or its recycle has begun.
     var recycleAt: Instant?
+    /// Why it is recycled: its lifetime (`lifetime`), or its request limit (`recycled`: it said
+    /// `DROVER_RECYCLE=1`).
+    var recycleReason: StopReason = .lifetime
     var tail: OutputTail
 
     var pool: String { configuration.name }

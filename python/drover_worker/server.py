@@ -12,8 +12,12 @@ Signals (handled while serving):
 * SIGUSR1: reopen the access log file (logrotate renames it, then sends USR1);
   without an access log file only logged at debug level.
 
-Uvicorn's own ``limit_max_requests`` ends main_loop(), after which _serve() calls
-our shutdown(): the worker retires exactly as on SIGTERM, STOPPING=1 included.
+The request limit (``--limit-max-requests``): under droverd (NOTIFY_SOCKET set), a worker
+that reaches it says ``DROVER_RECYCLE=1`` once and serves on; droverd starts its replacement
+and sends SIGTERM once that is ready (surge first: with one worker too, the pool is never
+without one).  If no SIGTERM comes within RECYCLE_WAIT, or without droverd, Uvicorn's own
+limit ends main_loop(), after which _serve() calls our shutdown(): the worker retires exactly
+as on SIGTERM, STOPPING=1 included.
 
 Uvicorn internals used: Server.startup/shutdown/serve, .servers, .started,
 .should_exit, .force_exit, .server_state.connections, .capture_signals (overridden
@@ -29,6 +33,7 @@ import logging
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Generator, Sequence
 from types import FrameType
 from typing import Any
@@ -40,6 +45,9 @@ from .logs import AccessFileHandler, reopen_log_files
 from .notify import Notifier
 
 logger = logging.getLogger("uvicorn.error")
+
+# How long a worker at its request limit waits for droverd to replace it before it retires itself.
+RECYCLE_WAIT = 300.0
 
 
 class DroverServer(uvicorn.Server):
@@ -69,6 +77,7 @@ class DroverServer(uvicorn.Server):
         self.stopped_while_starting = False
         self._sockets: list[socket.socket] = []
         self._stopped_accepting = False
+        self._recycle_asked: float | None = None  # when DROVER_RECYCLE=1 was sent
 
     # -- liveness -----------------------------------------------------------
 
@@ -86,6 +95,30 @@ class DroverServer(uvicorn.Server):
         return None
 
     # -- lifecycle ----------------------------------------------------------
+
+    async def on_tick(self, counter: int) -> bool:
+        limit = getattr(self, "limit_max_requests", self.config.limit_max_requests)  # uvicorn < 0.36: config's
+        if limit is not None and not self.should_exit and self.server_state.total_requests >= limit:
+            if self._waits_for_replacement(limit):
+                return False
+        return await super().on_tick(counter)
+
+    def _waits_for_replacement(self, limit: int) -> bool:
+        """At the request limit: ask droverd for a replacement (once) and serve on until it comes."""
+        if not self.notifier.enabled:
+            return False
+        now = time.monotonic()
+        if self._recycle_asked is None:
+            if not self.notifier.send("DROVER_RECYCLE=1", "STATUS=request limit reached: waiting for a replacement"):
+                return False
+            self._recycle_asked = now
+            logger.info("Request limit of %d reached: serving on until droverd's replacement is ready", limit)
+            return True
+        if now - self._recycle_asked < RECYCLE_WAIT:
+            return True
+        logger.warning("Request limit reached %.0fs ago and no replacement came: retiring now", RECYCLE_WAIT)
+        return False
+
 
     async def serve(self, sockets: list[socket.socket] | None = None) -> None:
         self._loop = asyncio.get_running_loop()

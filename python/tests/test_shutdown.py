@@ -213,28 +213,47 @@ def test_sigusr1_is_logged_and_harmless(spawn):
 
 
 @pytest.mark.parametrize(("loop", "http"), IMPLEMENTATIONS, ids=IDS)
-def test_limit_max_requests_retires_like_sigterm(spawn, loop, http):
+def test_limit_max_requests_asks_for_a_replacement_and_serves_until_sigterm(spawn, loop, http):
     listener = tcp_listener()
     args = ("--loop", loop, "--http", http, "--idle-grace", "0.3")
     worker = spawn("hello:app", *args, "--limit-max-requests", "3", listeners=[listener], keep_listeners=True)
     worker.wait_ready()
     for _ in range(3):  # a fresh connection each time
         conn = worker.connect()
-        response = conn.get("/")
-        assert response.status == 200
+        assert conn.get("/").status == 200
         conn.close()
-    late = worker.connect()  # served by this worker, or queued on the shared socket for the next one
-    late.send_request("/")
+    asked = worker.notify.wait_for("DROVER_RECYCLE", proc=worker.proc)
+    assert asked["DROVER_RECYCLE"] == "1"
+    assert "request limit reached" in asked["STATUS"]
+    # It serves on (droverd starts the replacement first), and says so once.
+    for _ in range(3):
+        conn = worker.connect()
+        assert conn.get("/").status == 200
+        conn.close()
+    assert worker.proc.poll() is None
+    assert worker.stderr().count("Request limit of 3 reached: serving on until droverd's replacement is ready") == 1
 
+    replacement = spawn("hello:app", *args, listeners=[listener])  # what droverd does on DROVER_RECYCLE=1
+    replacement.wait_ready()
+    late = worker.connect()
+    worker.proc.send_signal(signal.SIGTERM)  # the replacement is ready: droverd retires the old worker
+    late.send_request("/")  # answered by the retiring worker (Connection: close) or queued for the new one
     stopping = worker.notify.wait_for("STOPPING", proc=worker.proc)
     assert stopping["STATUS"] == "retiring"
     assert worker.wait_exit() == 0
-    stderr = worker.stderr()
-    assert "Maximum request limit of 3 exceeded" in stderr
-    assert "Request limit reached: retiring" in stderr
-
-    replacement = spawn("hello:app", *args, listeners=[listener])  # what droverd does on STOPPING=1 + exit 0
-    replacement.wait_ready()
-    response = late.read_response()
-    assert response.status == 200
+    assert late.read_response().status == 200
     assert replacement.connect().get("/").status == 200
+
+
+def test_limit_max_requests_without_droverd_retires_like_sigterm(spawn):
+    listener = tcp_listener()
+    worker = spawn("hello:app", "--idle-grace", "0.3", "--limit-max-requests", "2", listeners=[listener], notify=None)
+    wait_until(lambda: "Ready: serving" in worker.stderr(), timeout=10, message="the worker to serve")
+    for _ in range(2):
+        conn = worker.connect()
+        assert conn.get("/").status == 200
+        conn.close()
+    assert worker.wait_exit() == 0
+    stderr = worker.stderr()
+    assert "Maximum request limit of 2 exceeded" in stderr
+    assert "Request limit reached: retiring" in stderr
