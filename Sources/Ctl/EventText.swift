@@ -57,7 +57,12 @@ enum EventText {
                 ])
                 for line in worker.stderrTail { workerRows.append(["  |", line]) }
             }
-            details.append(table(workerRows))
+            var detail = table(workerRows)
+            for template in pool.templates {
+                detail += "\n  template: gen \(template.generation) pid \(template.pid) \(template.state.rawValue)"
+                if template.preload { detail += " (app preloaded)" }
+            }
+            details.append(detail)
         }
         var output = table(rows)
         for (index, detail) in details.enumerated() {

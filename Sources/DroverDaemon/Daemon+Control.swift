@@ -121,11 +121,13 @@ extension Daemon {
         loop.scheduleTask(in: ControlDrain.interval) { [self, state] in self.drain(state, done) }
     }
 
-    /// `status` with each worker's resident memory (from /proc).
+    /// `status` with each worker's resident memory (from /proc), and the pools' templates.
     func statusWithMemory() -> StatusSnapshot {
         var snapshot = supervisor.status(at: now)
         let pageSize = UInt64(sysconf(Int32(_SC_PAGESIZE)))
+        let templates = templateProcesses.values.sorted { $0.key < $1.key }
         for p in snapshot.pools.indices {
+            snapshot.pools[p].templates = templates.filter { $0.key.pool == snapshot.pools[p].name }.map(\.status)
             for w in snapshot.pools[p].workers.indices {
                 guard let pid = snapshot.pools[p].workers[w].pid, let pages = Self.residentPages(pid) else { continue }
                 snapshot.pools[p].workers[w].rssBytes = pages * pageSize

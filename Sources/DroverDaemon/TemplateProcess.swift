@@ -26,6 +26,9 @@ final class TemplateProcess: @unchecked Sendable {
     let output: OutputPipe
     private var watch: ReadWatch?
     private var closed = false
+    /// What `status` shows: importing, or forking (and whether it preloaded the app).
+    private(set) var state: TemplateStatus.State = .starting
+    private(set) var preload = false
 
     /// The longest wait for a fork's answer; droverd's loop waits (a fork takes about a millisecond).
     static let forkTimeoutMilliseconds: Int32 = 2000
@@ -91,7 +94,14 @@ final class TemplateProcess: @unchecked Sendable {
         guard count > 0, let ready = try? JSONValueDecoder().decode(Ready.self, utf8: Array(buffer[0..<count])),
             ready.ready
         else { return .gone }
-        return .ready(preload: ready.preload ?? false)
+        state = .ready
+        preload = ready.preload ?? false
+        return .ready(preload: preload)
+    }
+
+    /// What `status` shows of it.
+    var status: TemplateStatus {
+        TemplateStatus(pid: pid, generation: key.generation, state: state, preload: preload)
     }
 
     /// Asks the template to fork a worker with these arguments, environment and fds; its pid.

@@ -18,6 +18,8 @@ public struct PoolStatus: Codable, Hashable, Sendable {
     /// False when the pool has binds and no ready worker (connections would wait for nobody).
     public var serving: Bool
     public var workers: [WorkerStatus]
+    /// Its templates (fork mode): one per generation being forked, none in exec mode.
+    public var templates: [TemplateStatus] = []
 
     public init(
         name: String,
@@ -44,7 +46,7 @@ public struct PoolStatus: Codable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case name, state, desired, running, ready, generation
         case rollingOutTo = "rolling_out_to"
-        case serving, workers
+        case serving, workers, templates
     }
 
     public init(from decoder: any Decoder) throws {
@@ -58,6 +60,7 @@ public struct PoolStatus: Codable, Hashable, Sendable {
         rollingOutTo = try container.decodeIfPresent(Int.self, forKey: .rollingOutTo)
         serving = try container.decodeIfPresent(Bool.self, forKey: .serving) ?? true
         workers = try container.decode([WorkerStatus].self, forKey: .workers)
+        templates = try container.decodeIfPresent([TemplateStatus].self, forKey: .templates) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -71,5 +74,6 @@ public struct PoolStatus: Codable, Hashable, Sendable {
         try container.encode(rollingOutTo, forKey: .rollingOutTo)
         try container.encode(serving, forKey: .serving)
         try container.encode(workers, forKey: .workers)
+        try container.encode(templates, forKey: .templates)
     }
 }

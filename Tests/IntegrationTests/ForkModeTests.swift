@@ -106,6 +106,12 @@ extension Integration {
             let workers = drover.workers
             #expect(workers.count == 2 && workers.allSatisfy(isForked))
             let template = try #require(drover.templates.first)
+            // status names it, in JSON and as text.
+            let reply = try JSONValue(parsing: drover.ctl("--json", "status").output)
+            let shown = reply["result"]?["pools"]?.arrayValue?.first?["templates"]?.arrayValue ?? []
+            #expect(shown.count == 1 && shown.first?["pid"]?.intValue == Int(template))
+            #expect(shown.first?["state"]?.stringValue == "ready" && shown.first?["preload"]?.boolValue == false)
+            #expect(try drover.ctl("status").output.contains("template: gen 1 pid \(template) ready"))
             kill(template, SIGKILL)
             try waitFor("a new template") { drover.templates.contains { $0 != template } ? true : nil }
             #expect(drover.workers == workers)

@@ -51,7 +51,7 @@ struct ProtocolReplyTests {
             VerbList(verbs: [VerbUsage("status", "[POOL]", "pools")]),
             #"{"verbs":[{"verb":"status","arguments":"[POOL]","meaning":"pools"}]}"#
         )
-        let pool = PoolStatus(
+        var pool = PoolStatus(
             name: "web",
             state: .rolling,
             desired: 2,
@@ -62,11 +62,13 @@ struct ProtocolReplyTests {
             serving: true,
             workers: [worker, backoff]
         )
+        pool.templates = [TemplateStatus(pid: 5690, generation: 3, state: .ready, preload: true)]
         try check(
             StatusSnapshot(pools: [pool]),
             #"{"pools":[{"name":"web","state":"rolling","desired":2,"running":3,"ready":1,"generation":2,"rolling_out_to":3,"serving":true,"workers":["#
                 + #"{"pid":5698,"slot":0,"generation":2,"state":"ready","age_s":12.5,"restarts":1,"last_exit":"exit 3","rss_bytes":52428800,"stderr_tail":["Traceback","ValueError"],"retry_in_s":null,"status":"serving"},"#
-                + #"{"pid":null,"slot":1,"generation":2,"state":"backoff","age_s":0,"restarts":3,"last_exit":null,"rss_bytes":null,"stderr_tail":[],"retry_in_s":0.4,"status":null}]}]}"#
+                + #"{"pid":null,"slot":1,"generation":2,"state":"backoff","age_s":0,"restarts":3,"last_exit":null,"rss_bytes":null,"stderr_tail":[],"retry_in_s":0.4,"status":null}],"#
+                + #""templates":[{"pid":5690,"generation":3,"state":"ready","preload":true}]}]}"#
         )
         try check(ScaleResult(pool: "web", workers: 3, ready: 3), #"{"pool":"web","workers":3,"ready":3}"#)
         try check(
