@@ -90,10 +90,15 @@ extension Supervisor {
         workerGone(worker, status: nil, failed: true, reason: error)
     }
 
-    mutating func processExited(pid: Int32, status: ExitStatus) {
+    mutating func processExited(pid: Int32, status reported: ExitStatus) {
         guard let id = workerIDsByPID.removeValue(forKey: pid), let worker = workers.removeValue(forKey: id) else {
-            notice(.orphanReaped(pid: pid, status))
+            notice(.orphanReaped(pid: pid, reported))
             return
+        }
+        // The SIGKILL droverd sent at a kill deadline is droverd's, whatever else the OOM killer did.
+        var status = reported
+        if status == .outOfMemory, case .stopping(let stop) = worker.phase, stop.killed {
+            status = .signaled(.kill, coreDumped: false)
         }
         // What it started in its process group goes with it. The shell does this while handling
         // the reap, so the group id cannot have been reused yet.

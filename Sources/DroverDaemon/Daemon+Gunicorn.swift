@@ -24,8 +24,8 @@ extension Daemon {
             if case .object(var members) = argument.1 {
                 switch status {
                 case .exited(let code): members += [("exit_status", .int(Int(code))), ("exit_signal", .null)]
-                case .signaled(let signal, _):
-                    members += [("exit_status", .null), ("exit_signal", .int(Int(signal.rawValue)))]
+                case .signaled, .outOfMemory:
+                    members += [("exit_status", .null), ("exit_signal", .int(Int(status.signal?.rawValue ?? 0)))]
                 }
                 argument.1 = .object(members)
             }

@@ -61,6 +61,8 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
     /// …and the processes, by template and by pid (a stopped template stays in the second until reaped).
     var templateProcesses: [TemplateKey: TemplateProcess] = [:]
     var templatePIDs: [Int32: TemplateKey] = [:]
+    /// The OOM killer's count, looked at when a worker dies by SIGKILL.
+    var oomKills = OOMKillCounter()
 
     /// What droverd keeps of a running worker.
     struct WorkerProcess {
@@ -237,7 +239,9 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
                     let (lines, _) = process.output.drain(limit: 1 << 20)
                     if !lines.isEmpty { feed(.output(id, lines: Array(lines.suffix(supervisor.policy.tailLines)))) }
                 }
-                feed(.exited(pid: pid, status: ExitStatus(waitStatus: status)))
+                var exit = ExitStatus(waitStatus: status)
+                if exit.signal == .kill, workerIDsByPID[pid] != nil, oomKills.struck() { exit = .outOfMemory }
+                feed(.exited(pid: pid, status: exit))
             } else if pid < 0 && errno == EINTR {
                 continue
             } else {

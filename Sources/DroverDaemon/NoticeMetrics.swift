@@ -10,8 +10,10 @@ import DroverShared
 enum RestartReason: String, CaseIterable, Hashable, Sendable {
     /// It exited by itself with a status (0 without announcing a stop counts too).
     case exit
-    /// A signal droverd did not send killed it (`kill -9` from outside, a segfault, the OOM killer).
+    /// A signal droverd did not send killed it (`kill -9` from outside, a segfault).
     case signal
+    /// The kernel's OOM killer killed it.
+    case oom
     /// Its heartbeat stopped (or it sent `WATCHDOG=trigger`).
     case heartbeatTimeout = "heartbeat_timeout"
     /// It was not ready within the boot timeout.
@@ -68,6 +70,7 @@ struct NoticeMetrics: Sendable {
             switch status {
             case .exited: return [.restart(pool: worker.pool, reason: .exit)]
             case .signaled: return [.restart(pool: worker.pool, reason: .signal)]
+            case .outOfMemory: return [.restart(pool: worker.pool, reason: .oom)]
             }
         case .spawnFailed(let worker, _):
             return [.restart(pool: worker.pool, reason: .spawnFailed)]

@@ -9,6 +9,9 @@ public enum ExitStatus: Hashable, Sendable, CustomStringConvertible {
     case exited(Int32)
     /// A signal killed it.
     case signaled(Signal, coreDumped: Bool)
+    /// The kernel's OOM killer killed it (SIGKILL): droverd saw the OOM kill count of its memory
+    /// cgroup (or of the host) move when it died.
+    case outOfMemory
 
     /// Decodes a raw `waitpid` status word.
     public init(waitStatus status: Int32) {
@@ -20,11 +23,21 @@ public enum ExitStatus: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// `exit 3` or `killed by SIGKILL`.
+    /// `exit 3`, `killed by SIGKILL` or `killed by SIGKILL (out of memory)`.
     public var description: String {
         switch self {
         case .exited(let code): "exit \(code)"
         case .signaled(let signal, let core): "killed by \(signal)" + (core ? " (core dumped)" : "")
+        case .outOfMemory: "killed by SIGKILL (out of memory)"
+        }
+    }
+
+    /// The signal that killed it, if one did.
+    public var signal: Signal? {
+        switch self {
+        case .exited: nil
+        case .signaled(let signal, _): signal
+        case .outOfMemory: .kill
         }
     }
 

@@ -33,6 +33,10 @@ func updates(_ notices: [Notice]) -> [MetricUpdate] {
             updates([.workerExited(worker(1, pool: "api"), .signaled(.kill, coreDumped: false), failed: true)])
                 == [.restart(pool: "api", reason: .signal)]
         )
+        // The OOM killer's SIGKILL is its own reason.
+        #expect(
+            updates([.workerExited(worker(1), .outOfMemory, failed: true)]) == [.restart(pool: "web", reason: .oom)]
+        )
         // A segfault with a core dump is a signal too.
         #expect(
             updates([.workerExited(worker(1), .signaled(Signal(11), coreDumped: true), failed: true)])
@@ -115,7 +119,7 @@ func updates(_ notices: [Notice]) -> [MetricUpdate] {
         }
         // Every reason the counter shows can come from some notice.
         let mapped = StopReason.allCases.compactMap { NoticeMetrics.reason(for: $0) }
-        #expect(Set(RestartReason.allCases) == Set(mapped + [.exit, .signal, .spawnFailed]))
+        #expect(Set(RestartReason.allCases) == Set(mapped + [.exit, .signal, .oom, .spawnFailed]))
     }
 
     @Test("Rollouts: started, succeeded, rolled back; a ready worker's boot time")

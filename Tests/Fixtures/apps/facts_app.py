@@ -1,6 +1,7 @@
 """An ASGI app that tells what its process looks like, to compare a forked worker with an
 exec'd one (fork mode tests): GET /facts is JSON; GET / is "VERSION gen N"; GET /imported says
-whether the app was imported in this process (no with --preload: the template imported it).
+whether the app was imported in this process (no with --preload: the template imported it);
+GET /hog takes 512 MiB (for the OOM killer).
 
 With BREAK_IN_TEMPLATE set, importing it in a template (which, unlike a worker, has no
 DROVER_WORKER_INDEX) fails; IMPORT_DELAY=SECONDS makes importing it slow."""
@@ -88,6 +89,8 @@ async def app(scope, receive, send):
                 return
     if scope["path"] == "/facts":
         body = json.dumps(facts()).encode()
+    elif scope["path"] == "/hog":  # 512 MiB, every page written: more than a test's memory cgroup allows
+        body = str(len(b"x" * (512 << 20))).encode()
     elif scope["path"] == "/imported":
         body = b"here" if IMPORTED_IN == os.getpid() else b"elsewhere"
     else:

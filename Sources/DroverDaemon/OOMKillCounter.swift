@@ -1,0 +1,63 @@
+//===----------------------------------------------------------------------===//
+// Drover: a process supervisor for web worker pools.
+// SPDX-License-Identifier: Apache-2.0
+//===----------------------------------------------------------------------===//
+
+import Glibc
+
+/// How many times the kernel's OOM killer struck where droverd's workers live: the `oom_kill`
+/// count of droverd's memory cgroup (cgroup v2 `memory.events`, v1 `memory.oom_control`; the
+/// workers are in it unless moved). Read only when a worker dies by SIGKILL, so it costs no
+/// wake-up: if the count moved since the last look, the OOM killer did it. Without a memory cgroup
+/// (the host's count, `/proc/vmstat`, counts every process) no death is blamed on it.
+struct OOMKillCounter {
+    /// The file the count is read from, if droverd has a memory cgroup.
+    let path: String?
+    private var last: UInt64?
+
+    /// Finds the file for this process's cgroups (`/proc/self/cgroup`) under `root`.
+    init(root: String = "/sys/fs/cgroup", cgroups: String? = Self.read("/proc/self/cgroup")) {
+        var candidates: [String] = []
+        for line in (cgroups ?? "").split(separator: "\n") {
+            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard fields.count == 3 else { continue }
+            let path = fields[2] == "/" ? "" : String(fields[2])
+            if fields[1].split(separator: ",").contains("memory") {
+                candidates.append("\(root)/memory\(path)/memory.oom_control")
+            } else if fields[0] == "0", fields[1].isEmpty {
+                candidates += ["\(root)\(path)/memory.events", "\(root)/unified\(path)/memory.events"]
+            }
+        }
+        path = candidates.first { Self.count(in: $0) != nil }
+        last = path.flatMap(Self.count(in:))
+    }
+
+    /// Whether the count moved since the last look (and remembers the new one).
+    mutating func struck() -> Bool {
+        guard let path, let now = Self.count(in: path) else { return false }
+        defer { last = now }
+        return now > (last ?? now)
+    }
+
+    /// The `oom_kill` value in a `key value` file.
+    static func count(in path: String) -> UInt64? {
+        guard let text = read(path) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+            return UInt64(line.dropFirst("oom_kill ".count).trimmingPrefix(" "))
+        }
+        return nil
+    }
+
+    static func read(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count > 0 { bytes += buffer[0..<count] } else { break }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
