@@ -44,6 +44,35 @@ struct StopTests {
         #expect(actions.signals.allSatisfy { $0.group })
     }
 
+    @Test("a worker droverd killed at its deadline died of that SIGKILL, even if the OOM killer struck meanwhile")
+    func killedNotOutOfMemory() throws {
+        var harness = runningHarness()
+        let pid = harness.pids(state: .ready)[0]
+        harness.send(.command(.stop(.graceful), from: .signal))
+        harness.advance(.seconds(30))
+        let exited = harness.exit(pid, .outOfMemory)
+        #expect(
+            exited.notices.contains {
+                if case .workerExited(_, .signaled(.kill, coreDumped: false), _) = $0 { true } else { false }
+            }
+        )
+    }
+
+    @Test("a worker the OOM killer killed while serving is reported so")
+    func outOfMemory() throws {
+        var harness = runningHarness()
+        let pid = harness.pids(state: .ready)[0]
+        let exited = harness.exit(pid, .outOfMemory)
+        #expect(
+            exited.notices.contains { if case .workerExited(_, .outOfMemory, true) = $0 { true } else { false } }
+        )
+        #expect(
+            harness.supervisor.status(at: harness.now).pools.flatMap(\.workers).contains {
+                $0.lastExit == "killed by SIGKILL (out of memory)"
+            }
+        )
+    }
+
     @Test("a second stop request (or QUIT) during a graceful stop speeds it up: quick signal, 2 s deadline")
     func escalation() throws {
         var harness = runningHarness()
