@@ -28,11 +28,24 @@ extension Daemon {
             // Levels are read now, from the core's snapshot and /proc: no timer collects them.
             return OpsAnswer(
                 status: .ok,
-                body: metrics.exposition(status: statusWithMemory(), process: .current()),
+                body: metrics.exposition(status: statusWithMemory(), process: .current(), loads: workerLoads()),
                 contentType: DaemonMetrics.contentType
             )
         default:
             return OpsAnswer(status: .notFound, text: "not found; try /livez, /readyz, /status or /metrics")
         }
+    }
+
+    /// Each worker's heartbeat page: its request counts and the age of its last stamp.
+    func workerLoads() -> [Int32: WorkerLoad] {
+        let now = self.now
+        var loads: [Int32: WorkerLoad] = [:]
+        for process in processes.values {
+            guard let page = process.heartbeat else { continue }
+            let (served, inFlight) = page.load
+            let age = page.lastBeat.map { now > $0 ? (now - $0).seconds : 0 }
+            loads[process.pid] = WorkerLoad(served: served, inFlight: inFlight, heartbeatAge: age)
+        }
+        return loads
     }
 }

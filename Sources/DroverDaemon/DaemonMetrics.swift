@@ -51,7 +51,7 @@ struct DaemonMetrics {
 
     /// The whole exposition: the counters so far (every pool's at 0 until it moves, so `rate()`
     /// and `increase()` see the first one), and the levels of `status` and `process` now.
-    func exposition(status: StatusSnapshot, process: ProcessSample?) -> String {
+    func exposition(status: StatusSnapshot, process: ProcessSample?, loads: [Int32: WorkerLoad] = [:]) -> String {
         for pool in status.pools {
             for reason in RestartReason.allCases { _ = restarts(pool: pool.name, reason: reason) }
             for name in [Names.rolloutsStarted, Names.rolloutsSucceeded, Names.rolloutsRolledBack] {
@@ -61,6 +61,7 @@ struct DaemonMetrics {
         }
         let levels = PrometheusCollectorRegistry()
         Self.addLevels(of: status, to: levels)
+        Self.addLoads(loads, of: status, to: levels)
         if let process { Self.addProcess(process, to: levels) }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(8192)
@@ -99,6 +100,33 @@ struct DaemonMetrics {
     }
 
     /// droverd's own process, under the names every Prometheus client library uses.
+    /// Per worker (with a heartbeat page): requests served and in flight, the heartbeat's age; per
+    /// pool: busy workers (one request in flight at least), for autoscalers.
+    static func addLoads(
+        _ loads: [Int32: WorkerLoad],
+        of status: StatusSnapshot,
+        to registry: PrometheusCollectorRegistry
+    ) {
+        for pool in status.pools {
+            var busy = 0
+            var measured = false
+            for worker in pool.workers {
+                guard let pid = worker.pid, let load = loads[pid] else { continue }
+                measured = true
+                let labels = [("pool", pool.name), ("slot", String(worker.slot)), ("pid", String(pid))]
+                registry.makeCounter(descriptor: Names.workerRequests, labels: labels).increment(by: Int64(load.served))
+                registry.makeGauge(descriptor: Names.workerInFlight, labels: labels).set(to: Double(load.inFlight))
+                if let age = load.heartbeatAge {
+                    registry.makeGauge(descriptor: Names.heartbeatAge, labels: labels).set(to: age)
+                }
+                if load.inFlight > 0 { busy += 1 }
+            }
+            if measured {
+                registry.makeGauge(descriptor: Names.busyWorkers, labels: [("pool", pool.name)]).set(to: Double(busy))
+            }
+        }
+    }
+
     static func addProcess(_ process: ProcessSample, to registry: PrometheusCollectorRegistry) {
         registry.makeCounter(descriptor: Names.processCPU).increment(by: process.cpuSeconds)
         registry.makeGauge(descriptor: Names.processMemory).set(to: Double(process.residentBytes))
@@ -172,6 +200,38 @@ struct DaemonMetrics {
                 metricName: "worker_resident_memory",
                 unitName: "bytes",
                 helpText: "A live worker's resident memory (RSS, from /proc/PID/statm)."
+            )
+        }
+        static var workerRequests: MetricNameDescriptor {
+            MetricNameDescriptor(
+                namespace: "drover",
+                metricName: "worker_requests",
+                unitName: "total",
+                helpText: "Requests a live worker has served (Uvicorn's count, from its heartbeat page)."
+            )
+        }
+        static var workerInFlight: MetricNameDescriptor {
+            MetricNameDescriptor(
+                namespace: "drover",
+                metricName: "worker_requests_in_flight",
+                unitName: "",
+                helpText: "Requests a live worker is answering (at its last heartbeat, at most 0.1 s old)."
+            )
+        }
+        static var heartbeatAge: MetricNameDescriptor {
+            MetricNameDescriptor(
+                namespace: "drover",
+                metricName: "worker_heartbeat_age",
+                unitName: "seconds",
+                helpText: "Seconds since a live worker's last heartbeat stamp (its event loop's lag)."
+            )
+        }
+        static var busyWorkers: MetricNameDescriptor {
+            MetricNameDescriptor(
+                namespace: "drover",
+                metricName: "busy_workers",
+                unitName: "",
+                helpText: "Live workers answering at least one request (at their last heartbeat)."
             )
         }
         static var workerAge: MetricNameDescriptor {

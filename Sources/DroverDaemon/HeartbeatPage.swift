@@ -27,6 +27,12 @@ final class HeartbeatPage {
         self.stamp = UnsafePointer(mapped)
     }
 
+    /// What the worker counted at its last beat: requests served so far (bytes 8..15) and in flight
+    /// (16..23; the launcher writes both with the stamp).
+    var load: (served: UInt64, inFlight: UInt64) {
+        (cdrover_load_u64(stamp + 1), cdrover_load_u64(stamp + 2))
+    }
+
     /// The worker's last stamp, or nil if it has written none.
     var lastBeat: Instant? {
         let value = cdrover_load_u64(stamp)

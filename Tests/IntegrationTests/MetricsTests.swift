@@ -102,5 +102,46 @@ extension Integration {
             prometheus.stop()
             #expect(try drover.stop() == 0)
         }
+
+        @Test("Requests served and in flight per worker, busy workers, heartbeat age: read from the heartbeat pages")
+        func requestLoad() throws {
+            let drover = try DroverProcess(["-w", "2", "-b", "127.0.0.1:0", "--ops-bind", "127.0.0.1:0", "testapp:app"])
+            try drover.waitForReady(2)
+            let ops = try opsPort(drover)
+            let port = try drover.port()
+            func sample(_ name: String) throws -> [String: Double] {
+                var values: [String: Double] = [:]
+                for line in try httpGet(port: ops, "/metrics").body.split(separator: "\n")
+                where line.hasPrefix(name + "{") {
+                    let parts = line.split(separator: " ")
+                    values[String(parts[0])] = Double(parts[1])
+                }
+                return values
+            }
+            for _ in 0..<7 { #expect(try httpGet(port: port, "/pid").status == 200) }
+            // The counts reach the page with the next beat (every 0.1 s).
+            try waitFor("7 requests counted") {
+                try sample("drover_worker_requests_total").values.reduce(0, +) >= 7 ? true : nil
+            }
+            #expect(try sample("drover_worker_requests_total").count == 2)
+            #expect(try sample("drover_busy_workers") == [#"drover_busy_workers{pool="web"}"#: 0])
+            #expect(try sample("drover_worker_heartbeat_age_seconds").values.allSatisfy { $0 >= 0 && $0 < 5 })
+
+            let slow = try Process.background("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/slow?s=5"])
+            defer { slow.terminate() }
+            try waitFor("one request in flight, one busy worker") {
+                let inFlight = try sample("drover_worker_requests_in_flight").values.reduce(0, +)
+                let busy = try sample("drover_busy_workers").values.first
+                return inFlight == 1 && busy == 1 ? true : nil
+            }
+            if let promtool = executableInPath("promtool") {
+                let check = try run(promtool, ["check", "metrics"], input: try httpGet(port: ops, "/metrics").body)
+                #expect(
+                    check.status == 0 && check.output.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
+                    "\(check.output)"
+                )
+            }
+            #expect(try drover.stop() == 0)
+        }
     }
 }

@@ -3,7 +3,10 @@
 droverd passes DROVER_HEARTBEAT_FD, a memfd of at least 8 bytes.  We map its
 first 8 bytes and store time.monotonic_ns() there as a native-endian uint64 with
 a single aligned store.  Because the stamp is written by a task on the event loop,
-a loop blocked by synchronous code stops the stamps and droverd notices.
+a loop blocked by synchronous code stops the stamps and droverd notices.  With a
+page of 24 bytes or more, each beat also stores the requests served so far (bytes
+8..15) and the requests in flight (16..23), which Uvicorn counts anyway: droverd's
+/metrics shows them, and no request does any work for it.
 
 Without a heartbeat fd, systemd's WATCHDOG_USEC (with WATCHDOG_PID unset or ours)
 makes us send WATCHDOG=1 every WATCHDOG_USEC/2 instead.
@@ -34,12 +37,14 @@ class Heartbeat:
             if size < 8:
                 raise HeartbeatError(f"DROVER_HEARTBEAT_FD={fd} is {size} bytes long, need at least 8")
             os.set_inheritable(fd, False)
-            self._map = mmap.mmap(fd, 8, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+            length = 24 if size >= 24 else 8
+            self._map = mmap.mmap(fd, length, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
         except OSError as exc:
             raise HeartbeatError(f"DROVER_HEARTBEAT_FD={fd}: {exc.strerror or exc}") from None
         self.fd = fd
         # Offset 0 of a mapping is page aligned: assigning .value is one aligned 8-byte store.
         self._stamp = ctypes.c_uint64.from_buffer(self._map)
+        self._counts = (ctypes.c_uint64 * 2).from_buffer(self._map, 8) if length == 24 else None
 
     @classmethod
     def from_environ(cls) -> Heartbeat | None:
@@ -54,7 +59,10 @@ class Heartbeat:
             raise HeartbeatError(f"DROVER_HEARTBEAT_FD={fd} is a standard stream")
         return cls(fd)
 
-    def beat(self) -> None:
+    def beat(self, served: int = 0, in_flight: int = 0) -> None:
+        if self._counts is not None:
+            self._counts[0] = served
+            self._counts[1] = in_flight
         self._stamp.value = time.monotonic_ns()
 
 

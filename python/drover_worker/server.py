@@ -83,7 +83,8 @@ class DroverServer(uvicorn.Server):
 
     def _beat(self) -> None:
         if self.heartbeat is not None:
-            self.heartbeat.beat()
+            state = self.server_state
+            self.heartbeat.beat(state.total_requests, len(state.tasks))
         elif self.watchdog_interval is not None:
             self.notifier.send("WATCHDOG=1")
 
