@@ -17,6 +17,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <unistd.h>
 
 int cdrover_memfd(const char *name, size_t size) {
@@ -161,3 +163,15 @@ unsigned long cdrover_raise_nofile(void) {
 extern char **environ;
 
 char **cdrover_environ(void) { return environ; }
+
+int cdrover_listen_queue(int fd, unsigned int *queued, unsigned int *limit) {
+    struct tcp_info info;
+    socklen_t length = sizeof info;
+    memset(&info, 0, sizeof info);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &length) < 0) return -errno;
+    if (info.tcpi_state != TCP_LISTEN) return -EINVAL;
+    // For a listening socket Linux reports the accept queue here (tcp_get_info).
+    *queued = info.tcpi_unacked;
+    *limit = info.tcpi_sacked;
+    return 0;
+}

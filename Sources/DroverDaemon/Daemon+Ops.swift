@@ -28,7 +28,12 @@ extension Daemon {
             // Levels are read now, from the core's snapshot and /proc: no timer collects them.
             return OpsAnswer(
                 status: .ok,
-                body: metrics.exposition(status: statusWithMemory(), process: .current(), loads: workerLoads()),
+                body: metrics.exposition(
+                    status: statusWithMemory(),
+                    process: .current(),
+                    loads: workerLoads(),
+                    queues: listeners.acceptQueues()
+                ),
                 contentType: DaemonMetrics.contentType
             )
         default:

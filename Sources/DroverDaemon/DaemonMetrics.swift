@@ -51,7 +51,12 @@ struct DaemonMetrics {
 
     /// The whole exposition: the counters so far (every pool's at 0 until it moves, so `rate()`
     /// and `increase()` see the first one), and the levels of `status` and `process` now.
-    func exposition(status: StatusSnapshot, process: ProcessSample?, loads: [Int32: WorkerLoad] = [:]) -> String {
+    func exposition(
+        status: StatusSnapshot,
+        process: ProcessSample?,
+        loads: [Int32: WorkerLoad] = [:],
+        queues: [(listener: String, queued: UInt32, limit: UInt32)] = []
+    ) -> String {
         for pool in status.pools {
             for reason in RestartReason.allCases { _ = restarts(pool: pool.name, reason: reason) }
             for name in [Names.rolloutsStarted, Names.rolloutsSucceeded, Names.rolloutsRolledBack] {
@@ -62,6 +67,12 @@ struct DaemonMetrics {
         let levels = PrometheusCollectorRegistry()
         Self.addLevels(of: status, to: levels)
         Self.addLoads(loads, of: status, to: levels)
+        for queue in queues {
+            levels.makeGauge(descriptor: Names.acceptQueue, labels: [("listener", queue.listener)])
+                .set(to: Double(queue.queued))
+            levels.makeGauge(descriptor: Names.acceptQueueLimit, labels: [("listener", queue.listener)])
+                .set(to: Double(queue.limit))
+        }
         if let process { Self.addProcess(process, to: levels) }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(8192)
@@ -200,6 +211,22 @@ struct DaemonMetrics {
                 metricName: "worker_resident_memory",
                 unitName: "bytes",
                 helpText: "A live worker's resident memory (RSS, from /proc/PID/statm)."
+            )
+        }
+        static var acceptQueue: MetricNameDescriptor {
+            MetricNameDescriptor(
+                namespace: "drover",
+                metricName: "listen_queue",
+                unitName: "",
+                helpText: "Connections a TCP listener holds that no worker has accepted yet."
+            )
+        }
+        static var acceptQueueLimit: MetricNameDescriptor {
+            MetricNameDescriptor(
+                namespace: "drover",
+                metricName: "listen_queue_limit",
+                unitName: "",
+                helpText: "The most connections a TCP listener queues (its backlog, capped by somaxconn)."
             )
         }
         static var workerRequests: MetricNameDescriptor {

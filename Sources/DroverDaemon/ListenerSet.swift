@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import CDroverShim
 import DroverShared
 import Glibc
 
@@ -25,6 +26,17 @@ final class ListenerSet {
     }
 
     private(set) var listeners: [Listener] = []
+
+    /// Each TCP listener's accept queue now (connections waiting, and the limit), by its display
+    /// name: one getsockopt each, no /proc walk. Unix sockets do not say.
+    func acceptQueues() -> [(listener: String, queued: UInt32, limit: UInt32)] {
+        listeners.compactMap { listener in
+            var queued: UInt32 = 0
+            var limit: UInt32 = 0
+            guard cdrover_listen_queue(listener.fd, &queued, &limit) == 0 else { return nil }
+            return (listener.display, queued, limit)
+        }
+    }
     /// Connections backlog (Gunicorn's `backlog`, 2048 by default), for sockets bound from now on.
     var backlog: Int32 = 2048
     /// Whether sockets bound from now on get SO_REUSEPORT (Gunicorn's `reuse_port`).

@@ -143,5 +143,30 @@ extension Integration {
             }
             #expect(try drover.stop() == 0)
         }
+
+        @Test("The accept queue of each TCP listener and its limit: connections no worker took yet")
+        func acceptQueue() throws {
+            let drover = try DroverProcess(
+                ["-w", "1", "-b", "127.0.0.1:0", "--ops-bind", "127.0.0.1:0", "--timeout", "0", "testapp:app"]
+            )
+            try drover.waitForReady(1)
+            let ops = try opsPort(drover)
+            let port = try drover.port()
+            func queue(_ name: String) throws -> Double? {
+                let prefix = #"\#(name){listener="http://127.0.0.1:\#(port)"} "#
+                return try httpGet(port: ops, "/metrics").body.split(separator: "\n")
+                    .first { $0.hasPrefix(prefix) }.flatMap { Double($0.dropFirst(prefix.count)) }
+            }
+            #expect(try queue("drover_listen_queue") == 0)
+            #expect(try queue("drover_listen_queue_limit") == 2048)
+            // The only worker's loop is blocked: new connections wait in the listener's queue.
+            let blocked = try Process.background("/usr/bin/curl", ["-s", "http://127.0.0.1:\(port)/block?s=5"])
+            defer { blocked.terminate() }
+            try drover.waitForLog("block start")
+            let waiting = try (0..<5).map { _ in try HTTPConnection(port: port) }
+            try waitFor("5 connections queued") { try queue("drover_listen_queue") == 5 ? true : nil }
+            #expect(waiting.count == 5)  // closed when they go
+            #expect(try drover.stop() == 0)
+        }
     }
 }

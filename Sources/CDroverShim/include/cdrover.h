@@ -89,4 +89,8 @@ ssize_t cdrover_template_send(int fd, const void *bytes, size_t length, const in
 /// Waits up to timeout_ms for one message and reads it; its length (0: the other end closed), or -errno.
 ssize_t cdrover_template_receive(int fd, void *buffer, size_t capacity, int timeout_ms);
 
+/// A listening TCP socket's accept queue: connections waiting to be accepted, and its limit
+/// (TCP_INFO's tcpi_unacked and tcpi_sacked, which Linux fills so for listeners); 0 or -errno.
+int cdrover_listen_queue(int fd, unsigned int *queued, unsigned int *limit);
+
 #endif

@@ -35,6 +35,7 @@ def block_the_loop(seconds: float) -> None:
 
 
 async def block(request: Request) -> PlainTextResponse:
+    print(f"block start {os.getpid()}", file=sys.stderr, flush=True)  # tests wait for it, as for slow's
     block_the_loop(float(request.query_params.get("s", "30")))
     return PlainTextResponse("unblocked")
 
