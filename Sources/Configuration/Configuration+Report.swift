@@ -68,6 +68,9 @@ extension Configuration {
             ("max_surge", pool.maxSurge.map(JSONValue.int) ?? .null),
             ("max_worker_lifetime", number(pool.maxWorkerLifetime?.seconds ?? 0)),
             ("lifetime_jitter", number(pool.lifetimeJitter.seconds)),
+            ("max_worker_memory", .int(Int(pool.memoryLimit?.bytes ?? 0))),
+            ("memory_interval", number(pool.memoryLimit?.interval.seconds ?? 10)),
+            ("memory_samples", .int(pool.memoryLimit?.samples ?? 3)),
         ]
         return .object(members)
     }

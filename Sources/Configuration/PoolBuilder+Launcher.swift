@@ -6,6 +6,24 @@
 import DroverShared
 
 extension PoolBuilder {
+    /// `max_worker_memory` (0: none) with `memory_interval` (1 s to a day) and `memory_samples` (1 to 100).
+    func memoryLimit(layer: Layer, key: (Setting) -> String) throws(ConfigurationError) -> MemoryLimit? {
+        guard let entry = layer[.maxWorkerMemory] else { return nil }
+        let bytes = try ValueParser.size(entry, key(.maxWorkerMemory))
+        guard bytes > 0 else { return nil }
+        var limit = MemoryLimit(bytes: bytes)
+        if let interval = layer[.memoryInterval] {
+            limit.interval = try ValueParser.duration(interval, key(.memoryInterval), limit: 86_400)
+            guard limit.interval >= .seconds(1) else {
+                throw ConfigurationError("\(interval.source.culprit(key(.memoryInterval))): at least 1s")
+            }
+        }
+        if let samples = layer[.memorySamples] {
+            limit.samples = try ValueParser.integer(samples, key(.memorySamples), range: 1...100)
+        }
+        return limit
+    }
+
     /// `spawn` and `preload_app`: preloading forks (an unset `spawn` becomes `fork`), so
     /// `--preload` alone, as Gunicorn users write it, shares the app's memory.
     func spawnMode(layer: Layer, key: (Setting) -> String) throws(ConfigurationError) -> (SpawnMode, Bool) {

@@ -112,6 +112,7 @@ struct PoolBuilder {
             try layer[.lifetimeJitter].map { entry throws(ConfigurationError) in
                 try ValueParser.duration(entry, key(.lifetimeJitter), limit: 366 * 86_400)
             } ?? .zero
+        let memoryLimit = try memoryLimit(layer: layer, key: key)
         let certificate = try tls(layer: layer, key: key)
 
         let kind: WorkerKind
@@ -213,7 +214,8 @@ struct PoolBuilder {
             gracefulTimeout: gracefulTimeout,
             maxSurge: maxSurge,
             maxWorkerLifetime: lifetime == .zero ? nil : lifetime,
-            lifetimeJitter: lifetimeJitter
+            lifetimeJitter: lifetimeJitter,
+            memoryLimit: memoryLimit
         )
     }
 

@@ -16,6 +16,9 @@ extension Setting {
     static let maxSurge = Setting(rawValue: "max_surge")
     static let maxWorkerLifetime = Setting(rawValue: "max_worker_lifetime")
     static let lifetimeJitter = Setting(rawValue: "lifetime_jitter")
+    static let maxWorkerMemory = Setting(rawValue: "max_worker_memory")
+    static let memoryInterval = Setting(rawValue: "memory_interval")
+    static let memorySamples = Setting(rawValue: "memory_samples")
     static let waitReady = Setting(rawValue: "wait_ready")
     static let readyProbe = Setting(rawValue: "ready_probe")
     static let launcher = Setting(rawValue: "launcher")
@@ -131,6 +134,34 @@ extension SettingRegistry {
             valueName: "DURATION",
             defaultText: "0",
             help: "Add up to DURATION to --max-worker-lifetime, per worker, so recycles spread."
+        ),
+        SettingSpec(
+            setting: .maxWorkerMemory,
+            flags: ["--max-worker-memory"],
+            environment: ["MAX_WORKER_MEMORY"],
+            scope: .pool,
+            valueName: "SIZE",
+            defaultText: "0",
+            help:
+                "Replace a worker (surge first) whose unique memory (USS) stays over SIZE, e.g. 512MiB, 2G; 0 disables."
+        ),
+        SettingSpec(
+            setting: .memoryInterval,
+            flags: ["--memory-interval"],
+            environment: ["MEMORY_INTERVAL"],
+            scope: .pool,
+            valueName: "DURATION",
+            defaultText: "10s",
+            help: "How often each worker's memory is looked at, with --max-worker-memory (one wake-up each)."
+        ),
+        SettingSpec(
+            setting: .memorySamples,
+            flags: ["--memory-samples"],
+            environment: ["MEMORY_SAMPLES"],
+            scope: .pool,
+            valueName: "N",
+            defaultText: "3",
+            help: "Samples in a row over --max-worker-memory before the worker is replaced (one is too twitchy)."
         ),
         SettingSpec(
             setting: .maxSurge,

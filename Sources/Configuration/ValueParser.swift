@@ -116,6 +116,39 @@ enum ValueParser {
         )
     }
 
+    /// A size in bytes: a number of bytes, or a number with `K`, `M`, `G` or `T` (powers of 1024, as
+    /// systemd's `MemoryMax=`; `KiB`, `MB` and the like mean the same), from 1 MiB to 1 PiB, or 0.
+    static func size(_ entry: Entry, _ key: String) throws(ConfigurationError) -> UInt64 {
+        let culprit = entry.source.culprit(key)
+        let text: String
+        switch entry.value {
+        case .integer(let value): text = String(value)
+        case .number(let value): text = String(value)
+        case .text(let value): text = value
+        default: throw ConfigurationError("\(culprit): expected a size, e.g. 512MiB or 2G")
+        }
+        var number = text.trimmingWhitespace().uppercased()
+        for suffix in ["IB", "B"] where number.hasSuffix(suffix) && number.count > suffix.count {
+            number = String(number.dropLast(suffix.count))
+            break
+        }
+        let scales: [Character: Double] = ["K": 1024, "M": 1_048_576, "G": 1_073_741_824, "T": 1_099_511_627_776]
+        var scale = 1.0
+        if let last = number.last, let unit = scales[last] {
+            scale = unit
+            number = String(number.dropLast()).trimmingWhitespace()
+        }
+        guard let value = Double(number), value.isFinite, value >= 0, !number.contains("N"), !number.hasPrefix("+")
+        else {
+            throw ConfigurationError("\(culprit): '\(text)' is not a size (e.g. 512MiB, 2G, 1073741824)")
+        }
+        let bytes = value * scale
+        guard bytes == 0 || (bytes >= Double(1 << 20) && bytes <= Double(1 << 50)) else {
+            throw ConfigurationError("\(culprit): '\(text)' is out of range (1MiB to 1PiB, or 0 for none)")
+        }
+        return UInt64(bytes)
+    }
+
     static func text(_ entry: Entry, _ key: String) throws(ConfigurationError) -> String {
         guard case .text(let text) = entry.value else {
             throw ConfigurationError("\(entry.source.culprit(key)): expected a string")

@@ -13,6 +13,7 @@ extension Supervisor {
         let heartbeatDeadline = worker.heartbeatDeadline(readySince: now, slack: policy.heartbeatSlack)
         do { try worker.phase.becameReady(at: now, heartbeatDeadline: heartbeatDeadline) } catch { return }
         worker.recycleAt = recycleTime(worker)
+        worker.nextMemorySample = worker.configuration.memoryLimit.map { now + $0.interval }
         workers[id] = worker
         notice(.workerReady(worker.reference, bootTime: now - worker.spawnedAt))
         guard let p = poolIndex(named: worker.pool) else { return }

@@ -84,6 +84,26 @@ extension Supervisor {
         notice(.respawnScheduled(pool: pools[p].name, slot: s, after: delay, failures: failures))
     }
 
+    /// A memory sample: over the limit `samples` times in a row, the worker is recycled like a
+    /// lifetime recycle (surge first, its slot, at most max_surge per pool), stop reason `memory`.
+    mutating func memorySampled(_ id: WorkerID, bytes: UInt64?) {
+        guard var worker = workers[id], worker.state == .ready, let limit = worker.configuration.memoryLimit else {
+            return
+        }
+        worker.nextMemorySample = now + limit.interval
+        if let bytes {
+            worker.samplesOverMemory = bytes > limit.bytes ? worker.samplesOverMemory + 1 : 0
+        }
+        if worker.samplesOverMemory >= limit.samples, worker.recycleReason != .memory,
+            worker.recycleAt.map({ $0 > now }) ?? true
+        {
+            worker.recycleReason = .memory
+            worker.recycleAt = now
+            worker.nextMemorySample = nil  // its replacement is under way
+        }
+        workers[id] = worker
+    }
+
     /// The earliest recycle still to come (a due one waits for its budget, which frees on an event).
     var nextRecycle: Instant? {
         var earliest: Instant?

@@ -256,6 +256,7 @@ extension Supervisor {
         case .shutdown: "was stopped"
         case .recycled: "stopped by itself and was replaced"
         case .lifetime: "reached its max_worker_lifetime and was replaced"
+        case .memory: "stayed over max_worker_memory and was replaced"
         }
     }
 

@@ -65,6 +65,7 @@ public struct Supervisor: Sendable {
         case .heartbeat(let id, let stamp): heartbeat(id, stamp: stamp)
         case .output(let id, let lines): output(id, lines: lines)
         case .timerFired: timerFired()
+        case .memorySampled(let id, let bytes): memorySampled(id, bytes: bytes)
         case .command(let command, let requester): run(command, from: requester)
         case .configurationLoaded(let id, let result): configurationLoaded(id, result)
         case .hookFailed(let hook, let reason): hookFailed(hook, reason: reason)
@@ -89,11 +90,25 @@ public struct Supervisor: Sendable {
         }
         if let due = restartDue, earliest.map({ due < $0 }) ?? true { earliest = due }
         if let recycle = nextRecycle, earliest.map({ recycle < $0 }) ?? true { earliest = recycle }
+        for worker in workers.values where worker.state == .ready {
+            if let sample = worker.nextMemorySample, earliest.map({ sample < $0 }) ?? true { earliest = sample }
+        }
         return earliest
     }
 
     /// Workers whose heartbeat page must be read before the next ``SupervisorEvent/timerFired``:
     /// ready workers with a page whose deadline has come.
+    /// Ready workers whose memory is to be looked at now (`max_worker_memory`), with their pids:
+    /// the driver reads each and feeds ``SupervisorEvent/memorySampled(_:bytes:)``.
+    public func memorySamplesDue(at now: Instant) -> [(id: WorkerID, pid: Int32)] {
+        workers.values.sorted { $0.id < $1.id }.compactMap { worker in
+            guard case .ready(let pid, _, _) = worker.phase, let due = worker.nextMemorySample, due <= now else {
+                return nil
+            }
+            return (worker.id, pid)
+        }
+    }
+
     public func heartbeatReadsDue(at now: Instant) -> [WorkerID] {
         workers.values.filter { worker in
             guard case .ready(_, _, let deadline?) = worker.phase else { return false }

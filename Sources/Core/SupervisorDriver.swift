@@ -62,6 +62,9 @@ public final class SupervisorDriver {
         for id in supervisor.heartbeatReadsDue(at: effects.now) {
             if let stamp = effects.lastHeartbeat(of: id) { performed += feed(.heartbeat(id, stamp: stamp)) }
         }
+        for (id, pid) in supervisor.memorySamplesDue(at: effects.now) {
+            performed += feed(.memorySampled(id, bytes: effects.uniqueMemory(of: pid)))
+        }
         return performed + feed(.timerFired)
     }
 

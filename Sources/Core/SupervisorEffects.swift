@@ -52,6 +52,8 @@ public protocol SupervisorEffects: AnyObject {
     /// Starting workers are to be watched for accepting: call
     /// ``SupervisorDriver/observeReadiness()`` a little later (about 50 ms), once.
     func armReadinessPoll()
+    /// A worker's unique memory in bytes (USS: its private pages), if it can be read.
+    func uniqueMemory(of pid: Int32) -> UInt64?
     /// The last stamp on a worker's heartbeat page, if it has one.
     func lastHeartbeat(of worker: WorkerID) -> Instant?
     /// Whether a starting worker is seen accepting on one of `binds` (true also when that cannot

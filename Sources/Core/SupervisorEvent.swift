@@ -28,6 +28,9 @@ public enum SupervisorEvent: Sendable {
     case output(WorkerID, lines: [String])
     /// The deadline the supervisor asked for has come.
     case timerFired
+    /// A worker's unique memory (USS), as the shell read it when ``Supervisor/memorySamplesDue(at:)``
+    /// listed it; nil when it could not be read.
+    case memorySampled(WorkerID, bytes: UInt64?)
     /// An operator asked for something (signal or control socket).
     case command(Command, from: Requester)
     /// The shell finished loading the configuration for a reload.

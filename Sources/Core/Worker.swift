@@ -35,6 +35,10 @@ struct Worker: Sendable {
     /// Why it is recycled: its lifetime (`lifetime`), or its request limit (`recycled`: it said
     /// `DROVER_RECYCLE=1`).
     var recycleReason: StopReason = .lifetime
+    /// `max_worker_memory`: when its memory is looked at next (while ready), and how many samples
+    /// in a row were over the limit.
+    var nextMemorySample: Instant?
+    var samplesOverMemory = 0
     var tail: OutputTail
 
     var pool: String { configuration.name }

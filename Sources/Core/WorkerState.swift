@@ -48,12 +48,14 @@ public enum StopReason: String, Hashable, Sendable, CaseIterable {
     case recycled
     /// Its `max_worker_lifetime` was up, and its replacement is ready.
     case lifetime
+    /// Its unique memory stayed over `max_worker_memory`; replaced surge first.
+    case memory
 
     /// Whether the stop means the worker failed (and counts towards backoff).
     public var isFailure: Bool {
         switch self {
         case .bootTimeout, .heartbeatTimeout, .watchdogTrigger: true
-        case .replaced, .scaledDown, .rolledBack, .poolRemoved, .shutdown, .recycled, .lifetime: false
+        case .replaced, .scaledDown, .rolledBack, .poolRemoved, .shutdown, .recycled, .lifetime, .memory: false
         }
     }
 }

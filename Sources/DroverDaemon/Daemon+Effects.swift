@@ -100,4 +100,6 @@ extension Daemon {
     }
 
     func lastHeartbeat(of worker: WorkerID) -> Instant? { processes[worker]?.heartbeat?.lastBeat }
+
+    func uniqueMemory(of pid: Int32) -> UInt64? { ProcessSample.uniqueMemory(of: pid) }
 }

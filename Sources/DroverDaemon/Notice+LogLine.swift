@@ -20,6 +20,11 @@ extension Notice {
                 .info,
                 "Worker \(worker) reached its max_worker_lifetime; its replacement is ready, stopping it (lifetime)"
             )
+        case .workerStopping(let worker, .memory):
+            (
+                .warning,
+                "Worker \(worker) stayed over max_worker_memory; its replacement is ready, stopping it (memory)"
+            )
         case .workerStopping(let worker, let reason):
             (.debug, "Stopping worker \(worker) (\(reason.rawValue))")
         case .workerTimedOut(let worker, let reason, let after):

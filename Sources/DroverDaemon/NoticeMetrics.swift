@@ -14,6 +14,8 @@ enum RestartReason: String, CaseIterable, Hashable, Sendable {
     case signal
     /// The kernel's OOM killer killed it.
     case oom
+    /// Its memory stayed over `max_worker_memory`: replaced surge first.
+    case memory
     /// Its heartbeat stopped (or it sent `WATCHDOG=trigger`).
     case heartbeatTimeout = "heartbeat_timeout"
     /// It was not ready within the boot timeout.
@@ -94,6 +96,7 @@ struct NoticeMetrics: Sendable {
         case .scaledDown: .scale
         case .recycled: .maxRequests
         case .lifetime: .lifetime
+        case .memory: .memory
         case .bootTimeout: .bootTimeout
         case .heartbeatTimeout, .watchdogTrigger: .heartbeatTimeout
         case .rolledBack, .poolRemoved, .shutdown: nil

@@ -34,6 +34,8 @@ public struct PoolConfiguration: Hashable, Sendable {
     public var maxWorkerLifetime: Duration?
     /// `lifetime_jitter`: the most added to ``maxWorkerLifetime`` per worker, so recycles spread.
     public var lifetimeJitter: Duration
+    /// `max_worker_memory` with its sampling, if set.
+    public var memoryLimit: MemoryLimit?
     /// The signal that asks a worker to drain and stop.
     public var stopSignal: Signal
     /// The signal that asks a worker to stop at once.
@@ -54,6 +56,7 @@ public struct PoolConfiguration: Hashable, Sendable {
         maxSurge: Int? = nil,
         maxWorkerLifetime: Duration? = nil,
         lifetimeJitter: Duration = .zero,
+        memoryLimit: MemoryLimit? = nil,
         stopSignal: Signal = .terminate,
         quickStopSignal: Signal = .interrupt
     ) {
@@ -70,6 +73,7 @@ public struct PoolConfiguration: Hashable, Sendable {
         self.maxSurge = maxSurge
         self.maxWorkerLifetime = maxWorkerLifetime
         self.lifetimeJitter = lifetimeJitter
+        self.memoryLimit = memoryLimit
         self.stopSignal = stopSignal
         self.quickStopSignal = quickStopSignal
     }

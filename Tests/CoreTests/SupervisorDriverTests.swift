@@ -109,6 +109,7 @@ private final class RecordingEffects: SupervisorEffects {
     func exit(status: Int32) {}
     func armTimer(at deadline: Instant?) { timers.append(deadline) }
     func armReadinessPoll() { readinessPolls += 1 }
+    func uniqueMemory(of pid: Int32) -> UInt64? { nil }
     func lastHeartbeat(of worker: WorkerID) -> Instant? { heartbeats[worker] }
     func isAccepting(_ worker: WorkerID, pid: Int32, binds: [BindAddress]) -> Bool { accepting.contains(worker) }
 }

@@ -110,7 +110,7 @@ func updates(_ notices: [Notice]) -> [MetricUpdate] {
         let expected: [StopReason: RestartReason?] = [
             .replaced: .reload, .scaledDown: .scale, .rolledBack: nil, .poolRemoved: nil, .shutdown: nil,
             .bootTimeout: .bootTimeout, .heartbeatTimeout: .heartbeatTimeout, .watchdogTrigger: .heartbeatTimeout,
-            .recycled: .maxRequests, .lifetime: .lifetime,
+            .recycled: .maxRequests, .lifetime: .lifetime, .memory: .memory,
         ]
         // A new stop reason fails here until it is given a restart reason (or none, on purpose).
         #expect(Set(expected.keys) == Set(StopReason.allCases))

@@ -46,5 +46,31 @@ extension Integration {
             #expect(drover.logCount("exited unexpectedly") == 0)
             #expect(try drover.stop() == 0)
         }
+
+        @Test("max_worker_memory: a worker whose USS stays over the limit is replaced surge first, reason memory")
+        func memoryLimit() throws {
+            let drover = try DroverProcess([
+                "-w", "1", "--max-worker-memory", "1MiB", "--memory-interval", "1", "--memory-samples", "2",
+                "-b", "127.0.0.1:0", "testapp:app",
+            ])
+            let first = try drover.waitForReady(1)[0]
+            let port = try drover.port()
+            let events = try Process.background(
+                Paths.droverctl,
+                ["--socket", drover.controlSocket, "--json", "events"]
+            )
+            defer { events.terminate() }
+            try waitFor("the events subscription") { events.output.contains("subscribed") ? true : nil }
+            let stopping = try waitFor("the worker's recycle", timeout: 30) {
+                events.output.split(separator: "\n").first {
+                    $0.contains("worker_stopping") && $0.contains(#""pid":\#(first)"#)
+                }
+            }
+            #expect(stopping.contains(#""reason":"memory""#), "\(stopping)")
+            // Surge first: by then its replacement was ready, and the pool serves.
+            #expect(events.output.contains("worker_ready"))
+            #expect(try httpGet(port: port, "/pid").status == 200)
+            #expect(try drover.stop() == 0)
+        }
     }
 }
