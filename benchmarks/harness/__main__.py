@@ -48,7 +48,9 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="1 run, short durations (a smoke test)")
     ap.add_argument("--runs", type=int, help="repetitions (default 3; 1 with --quick)")
     ap.add_argument("--only", help="comma-separated scenarios: " + ",".join(SCENARIOS))
-    ap.add_argument("--servers", default="gunicorn,uvicorn,drover", help="comma-separated: gunicorn,uvicorn,drover")
+    ap.add_argument("--servers", default="gunicorn,uvicorn,drover", help="comma-separated: " + ",".join(SERVERS))
+    ap.add_argument("--quiet-wait", type=float,
+                    help="wait at most this long (s) before each test for the machine to calm down (default 30; 0 with --quick)")
     ap.add_argument("--venv-bin", required=True, type=Path)
     ap.add_argument("--droverd", required=True, type=Path)
     ap.add_argument("--droverctl", required=True, type=Path)
@@ -58,6 +60,8 @@ def main() -> int:
     settings = Settings.quick() if args.quick else Settings()
     if args.runs:
         settings.runs = args.runs
+    if args.quiet_wait is not None:
+        settings.quiet_wait = args.quiet_wait
     paths = Paths(args.venv_bin, args.droverd, args.droverctl)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S") + ("-quick" if args.quick else "")
     out = args.out or BENCH_DIR / "results" / stamp
@@ -101,7 +105,7 @@ def main() -> int:
                     entry["seconds"] = round(time.perf_counter() - t0, 1)
                     results.append(entry)
                     status = "ERROR " + entry["error"].strip().splitlines()[-1] if "error" in entry else "ok"
-                    print(f"run {run + 1}/{settings.runs} {name:<11} {server.name:<8} {entry['seconds']:5.1f} s "
+                    print(f"run {run + 1}/{settings.runs} {name:<11} {server.name:<16} {entry['seconds']:5.1f} s "
                           f"(background {entry['background_cores']} cores) {status}", flush=True)
                     save()
     except KeyboardInterrupt:

@@ -44,6 +44,12 @@ def cmdline(pid: int) -> str:
     return text.replace("\0", " ").strip() if text else ""
 
 
+def comm(pid: int) -> str:
+    """The process name (/proc/PID/comm: PR_SET_NAME, 15 characters at most)."""
+    text = _read(f"/proc/{pid}/comm")
+    return text.strip() if text else ""
+
+
 def stat_fields(pid: int) -> list[str] | None:
     """/proc/PID/stat split after the command name: [0] is the state (field 3)."""
     text = _read(f"/proc/{pid}/stat")

@@ -1,5 +1,6 @@
-"""From raw per-run results to the side-by-side table: median [min–max] per server, the
-Drover/Gunicorn ratio, and the issue's target for Drover."""
+"""From raw per-run results to the side-by-side table: median [min–max] per server (the servers
+that ran, in SERVER_ORDER), the Drover/Gunicorn ratios, issue 7's target for Drover (exec), and,
+when fork-mode Drover ran, issue 15's target for it."""
 
 from __future__ import annotations
 
@@ -7,8 +8,15 @@ import statistics
 from dataclasses import dataclass
 from typing import Callable
 
-SERVER_ORDER = ("gunicorn", "uvicorn", "drover")
-HEADERS = {"gunicorn": "Gunicorn + UvicornWorker", "uvicorn": "uvicorn --workers", "drover": "Drover"}
+SERVER_ORDER = ("gunicorn", "gunicorn-preload", "uvicorn", "drover", "drover-fork", "drover-preload")
+HEADERS = {"gunicorn": "Gunicorn + UvicornWorker", "gunicorn-preload": "Gunicorn --preload",
+           "uvicorn": "uvicorn --workers", "drover": "Drover", "drover-fork": "Drover --spawn fork",
+           "drover-preload": "Drover --preload"}
+# (numerator, denominator, header): shown when both ran.
+RATIOS = (("drover", "gunicorn", "Drover / Gunicorn"), ("drover-fork", "gunicorn", "fork / Gunicorn"),
+          ("drover-preload", "gunicorn", "preload / Gunicorn"),
+          ("drover-preload", "gunicorn-preload", "preload / Gunicorn --preload"))
+FORK_SERVERS = ("drover-fork", "drover-preload")
 
 
 @dataclass
@@ -20,6 +28,9 @@ class Row:
     target: str = ""
     check: Callable[[float, dict[str, float | None]], bool] | None = None  # (drover, medians) -> met
     section: str = ""
+    # Issue 15 (fork mode): the target, and (server, medians) -> met, for drover-fork and drover-preload.
+    fork_target: str = ""
+    fork_check: Callable[[str, dict[str, float | None]], bool] | None = None
 
 
 def _le(limit: float):
@@ -30,28 +41,81 @@ def _ratio_ge(key_ratio: float):
     return lambda v, m: m.get("gunicorn") is not None and v >= key_ratio * m["gunicorn"]
 
 
+def _vs(server: str, medians: dict, ref: str, factor: float, ge: bool) -> bool:
+    v, r = medians.get(server), medians.get(ref)
+    if v is None or r is None:
+        return False
+    return v >= factor * r if ge else v <= factor * r
+
+
+def _fork_ge_gunicorn(server, m):  # throughput: ratio ≥ 1.00
+    return _vs(server, m, "gunicorn", 1.0, True)
+
+
+def _fork_time(server, m):  # crash / scale: fork ≤ Gunicorn, preload ≤ 0.5 × Gunicorn
+    return _vs(server, m, "gunicorn", 0.5 if server == "drover-preload" else 1.0, False)
+
+
+def _fork_le_gunicorn(server, m):
+    return _vs(server, m, "gunicorn", 1.0, False)
+
+
+def _fork_pss(server, m):  # fork ≤ Gunicorn, preload ≤ Gunicorn --preload
+    return _vs(server, m, "gunicorn-preload" if server == "drover-preload" else "gunicorn", 1.0, False)
+
+
+def _fork_zero(server, m):
+    return m.get(server) is not None and m[server] <= 0
+
+
+def _memory_rows(settings) -> list[Row]:
+    out = []
+    for app, what in (("main", "example app"), ("big", "big app (+50 MiB at import)")):
+        for n in settings.memory_workers:
+            p = f"mem_{app}{n}_"
+            out += [
+                Row("memory", p + "boot_s", f"{what}, {n} workers: launch → all accepting (s)",
+                    section="Memory (PSS from /proc/PID/smaps_rollup)"),
+                Row("memory", p + "master_pss_mib", f"{what}, {n} workers: master PSS (MiB)", "{:.1f}"),
+                Row("memory", p + "helpers_pss_mib", f"{what}, {n} workers: template / helpers PSS (MiB)", "{:.1f}"),
+                Row("memory", p + "worker_pss_mib", f"{what}, {n} workers: per-worker PSS (MiB)", "{:.1f}"),
+                Row("memory", p + "total_pss_mib", f"{what}, {n} workers: **total PSS** (MiB)", "{:.1f}",
+                    fork_target="fork ≤ Gunicorn; preload ≤ Gunicorn --preload", fork_check=_fork_pss),
+                Row("memory", p + "loaded_worker_pss_mib",
+                    f"{what}, {n} workers: per-worker PSS after {settings.memory_wrk_seconds:g} s of wrk (MiB)",
+                    "{:.1f}"),
+                Row("memory", p + "loaded_total_pss_mib",
+                    f"{what}, {n} workers: total PSS after {settings.memory_wrk_seconds:g} s of wrk (MiB)", "{:.1f}",
+                    fork_target="fork ≤ Gunicorn; preload ≤ Gunicorn --preload", fork_check=_fork_pss),
+            ]
+    return out
+
+
 def rows(settings) -> list[Row]:
     T = settings.heartbeat_timeout
     imp = settings.import_delay
     n_many, n_tiny = settings.status_workers, settings.tiny_workers
+    n_launch = settings.launch_workers
     return [
         Row("basic", "boot_first_200_s", "boot: launch → first 200 (s)", section="Boot, throughput, memory, idle"),
         Row("basic", "boot_all_serving_s", "boot: launch → both workers seen serving (s)", target="≤ Gunicorn",
             check=lambda v, m: m.get("gunicorn") is not None and v <= m["gunicorn"]),
         Row("basic", "boot_all_accepting_s", "boot: launch → both workers accepting (s)"),
         Row("basic", "rps", "req/s, wrk -t2 -c64 on / (access log off)", "{:.0f}", target="ratio ≥ 1.00",
-            check=_ratio_ge(1.0)),
+            check=_ratio_ge(1.0), fork_target="ratio ≥ 1.00", fork_check=_fork_ge_gunicorn),
         Row("basic", "p50_ms", "p50 latency (ms)", "{:.2f}"),
         Row("basic", "p99_ms", "p99 latency (ms)", "{:.2f}"),
         Row("basic", "wrk_errors", "wrk socket errors", "{:g}"),
         Row("basic", "wrk_non2xx", "wrk non-2xx", "{:g}"),
-        Row("basic", "req_per_cpu_s", "requests per server CPU-second", "{:.0f}"),
+        Row("basic", "req_per_cpu_s", "requests per server CPU-second", "{:.0f}", fork_target="ratio ≥ 1.00",
+            fork_check=_fork_ge_gunicorn),
         Row("basic", "master_cpu_wrk_ms", "master CPU during the wrk run (ms, 10 ms ticks)", "{:.0f}"),
         Row("basic", "master_rss_mib", "master RSS (MiB)", "{:.1f}", target="≤ 8 MiB", check=_le(8.0)),
         Row("basic", "master_pss_mib", "master PSS (MiB)", "{:.1f}"),
         Row("basic", "worker_rss_mib", "per-worker RSS (MiB)", "{:.1f}"),
         Row("basic", "worker_pss_mib", "per-worker PSS (MiB)", "{:.1f}"),
         Row("basic", "total_rss_mib", "total RSS, master + workers + helpers (MiB)", "{:.1f}"),
+        Row("basic", "helpers_pss_mib", "template / helpers PSS (MiB)", "{:.1f}"),
         Row("basic", "total_pss_mib", "total PSS (MiB)", "{:.1f}"),
         Row("basic", "processes", "processes in the tree", "{:g}"),
         Row("basic", "idle_wakeups", "idle master wake-ups / 10 s (schedstat runs, all threads)", "{:g}",
@@ -63,8 +127,9 @@ def rows(settings) -> list[Row]:
         Row("basic", "idle_worker_cpu_ms", "idle per-worker CPU / 10 s (ms)", "{:.1f}"),
 
         Row("reload", "reload_errors", "reload (HUP at 3 s of wrk c32): wrk socket errors", "{:g}", target="0",
-            check=_le(0), section="Reload under keep-alive load"),
-        Row("reload", "reload_non2xx", "reload: wrk non-2xx", "{:g}", target="0", check=_le(0)),
+            check=_le(0), section="Reload under keep-alive load", fork_target="0", fork_check=_fork_zero),
+        Row("reload", "reload_non2xx", "reload: wrk non-2xx", "{:g}", target="0", check=_le(0), fork_target="0",
+            fork_check=_fork_zero),
         Row("reload", "reload_probe_failures", "reload: fresh-connection probe failures", "{:g}"),
         Row("reload", "reload_max_ms", "reload: wrk max latency (ms)", "{:.0f}"),
         Row("reload", "reload_none_accepting_s", "reload: time with no worker accepting (s)"),
@@ -88,13 +153,15 @@ def rows(settings) -> list[Row]:
         Row("crash", "crash_probe_failures", "crash: fresh-connection probe failures", "{:g}"),
         Row("crash", "crash_exists_s", "crash: replacement process exists (s)"),
         Row("crash", "crash_accepting_s", "crash: replacement accepting (s)"),
-        Row("crash", "crash_serving_s", "crash: replacement seen serving (s)", target="≤ 0.20 s", check=_le(0.20)),
+        Row("crash", "crash_serving_s", "crash: replacement seen serving (s)", target="≤ 0.20 s", check=_le(0.20),
+            fork_target="fork ≤ Gunicorn; preload ≤ 0.5× Gunicorn", fork_check=_fork_time),
         Row("crash", "crash_drover_respawn_ms", "crash: droverd's exit seen → respawn (ms)", "{:.1f}"),
         Row("crash", "crash_drover_boot_s", "crash: droverd's spawn → READY (s)"),
 
         Row("scale", "scale_exists_s", "scale +1 (TTIN): new process exists (s)", section="Scale +1"),
         Row("scale", "scale_accepting_s", "scale +1: new worker accepting (s)"),
-        Row("scale", "scale_serving_s", "scale +1: new worker seen serving (s)", target="≤ 0.20 s", check=_le(0.20)),
+        Row("scale", "scale_serving_s", "scale +1: new worker seen serving (s)", target="≤ 0.20 s", check=_le(0.20),
+            fork_target="fork ≤ Gunicorn; preload ≤ 0.5× Gunicorn", fork_check=_fork_time),
         Row("scale", "scale_drover_boot_s", "scale +1: droverd's spawn → READY (s)"),
 
         Row("heartbeat", "hb_kill_s", f"blocked loop, timeout {T:g} s: block → worker killed (s)",
@@ -123,6 +190,15 @@ def rows(settings) -> list[Row]:
         Row("spawn1000", "tiny_master_rss_mib", f"droverd RSS with {n_tiny} workers (MiB)", "{:.1f}"),
         Row("spawn1000", "tiny_idle_cpu_ms_per_10s", f"droverd idle CPU with {n_tiny} workers (ms / 10 s)", "{:.1f}"),
         Row("spawn1000", "tiny_stop_s", f"stop {n_tiny} workers: TERM → droverd exited (s)", "{:.2f}"),
+
+        Row("launch64", "launch_first_accepting_s", f"launch {n_launch} workers: → first accepting (s)", "{:.2f}",
+            section=f"Launch → {n_launch} workers accepting (example app)"),
+        Row("launch64", "launch_half_accepting_s", f"launch → {n_launch // 2} accepting (s)", "{:.2f}"),
+        Row("launch64", "launch_all_accepting_s", f"launch → all {n_launch} accepting (s)", "{:.2f}",
+            fork_target="≤ Gunicorn", fork_check=_fork_le_gunicorn),
+        Row("launch64", "launch_cpu_s", f"CPU of the live tree when all {n_launch} accept (s; reaped helpers not counted)",
+            "{:.2f}"),
+        *_memory_rows(settings),
     ]
 
 
@@ -169,10 +245,16 @@ def _cell(row: Row, cell: dict | None) -> tuple[str, float | None]:
 
 def render(results: list[dict], settings) -> str:
     table = collect(results)
+    ran_servers = {server for _scenario, server in table}
+    servers = [s for s in SERVER_ORDER if s in ran_servers]
+    ratios = [r for r in RATIOS if r[0] in ran_servers and r[1] in ran_servers]
+    forks = [s for s in FORK_SERVERS if s in ran_servers]
     lines = []
     section = None
-    header = "| metric | " + " | ".join(HEADERS[s] for s in SERVER_ORDER) + " | Drover / Gunicorn | Drover target | met |"
-    rule = "|---|" + "---|" * (len(SERVER_ORDER) + 3)
+    header = ("| metric | " + " | ".join(HEADERS[s] for s in servers) + " | " + "".join(r[2] + " | " for r in ratios)
+              + ("Drover (exec) target | met | " if "drover" in ran_servers else "")
+              + ("issue 15 target | met (" + " / ".join(f.removeprefix("drover-") for f in forks) + ") |" if forks else "")).rstrip()
+    rule = "|---|" + "---|" * (header.count("|") - 2)
     ran = {scenario for scenario, _server in table}
     current = ""
     explained: set = set()
@@ -186,19 +268,29 @@ def render(results: list[dict], settings) -> str:
                 lines.append("")
             lines += [f"**{section}**", "", header, rule]
         cells, medians = [], {}
-        for server in SERVER_ORDER:
+        for server in servers:
             text, med = _cell(row, table.get((row.scenario, server)))
             if text.startswith("n/a: "):  # the reason once per scenario
                 text = "n/a" if (row.scenario, server) in explained else text
                 explained.add((row.scenario, server))
             cells.append(text)
             medians[server] = med
-        d, g = medians.get("drover"), medians.get("gunicorn")
-        ratio = f"{d / g:.2f}" if d is not None and g not in (None, 0) else ""
-        met = ""
-        if row.check:
-            met = "—" if d is None else ("yes" if row.check(d, medians) else "**no**")
-        lines.append(f"| {row.label} | " + " | ".join(cells) + f" | {ratio} | {row.target} | {met} |")
+        for num, den, _h in ratios:
+            a, b = medians.get(num), medians.get(den)
+            cells.append(f"{a / b:.2f}" if a is not None and b not in (None, 0) else "")
+        if "drover" in ran_servers:
+            d = medians.get("drover")
+            met = ""
+            if row.check:
+                met = "—" if d is None else ("yes" if row.check(d, medians) else "**no**")
+            cells += [row.target, met]
+        if forks:
+            met = ""
+            if row.fork_check:
+                met = " / ".join("—" if medians.get(f) is None else ("yes" if row.fork_check(f, medians) else "**no**")
+                                 for f in forks)
+            cells += [row.fork_target, met]
+        lines.append(f"| {row.label} | " + " | ".join(cells) + " |")
     errors = [(k, c["errors"]) for k, c in table.items() if c["errors"]]
     if errors:
         lines += ["", "Runs that failed:"]

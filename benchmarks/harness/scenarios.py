@@ -40,12 +40,16 @@ class Settings:
     settle_seconds: float = 1.0      # after boot, before memory and idle readings
     pause_seconds: float = 0.5       # after boot, before an event scenario starts its load
     never_margin: float = 2.0        # a blocked worker not killed by T + this counts as never
+    launch_workers: int = 64
+    memory_workers: tuple[int, ...] = (2, 8)
+    memory_wrk_seconds: float = 3.0  # load between the two memory readings
 
     @classmethod
     def quick(cls) -> Settings:
         return cls(runs=1, wrk_seconds=2, warmup_seconds=0, idle_seconds=1, event_wrk_seconds=3,
                    event_at=1.0, heartbeat_timeout=2, status_workers=8, tiny_workers=1000,
-                   status_repeats=2, quiet_wait=0, settle_seconds=0.3, pause_seconds=0.2, never_margin=1)
+                   status_repeats=2, quiet_wait=0, settle_seconds=0.3, pause_seconds=0.2, never_margin=1,
+                   launch_workers=16, memory_wrk_seconds=1.0)
 
 
 class Context:
@@ -179,6 +183,8 @@ def basic(ctx: Context, server: Server) -> dict:
     m["worker_pss_mib"] = statistics.mean(mem[p][1] for p in workers) / MIB
     m["total_rss_mib"] = sum(v[0] for v in mem.values()) / MIB
     m["total_pss_mib"] = sum(v[1] for v in mem.values()) / MIB
+    # Neither master nor worker: Drover's fork template, uvicorn's resource_tracker.
+    m["helpers_pss_mib"] = sum(v[1] for p, v in mem.items() if p != run.master and p not in workers) / MIB
     m["processes"] = len(tree)
 
     before = procfs.thread_counters(run.master)
@@ -485,6 +491,77 @@ def spawn_tiny(ctx: Context, server: Server) -> dict:
     return m
 
 
+# --- launch → 64 workers accepting -----------------------------------------------------------------
+
+def launch64(ctx: Context, server: Server) -> dict:
+    """From Popen of the master to all N workers of the small app accepting (epoll on the
+    listening socket, sampled every 50 ms: reading 64 workers' fds costs CPU too)."""
+    n = ctx.settings.launch_workers
+    run = ctx.start(server, Options(workers=n))
+    mon = Monitor(run, 0.05)
+    mon.start()
+    ok = wait_until(lambda: mon.samples and len(mon.samples[-1].accepting) >= n, 120, 0.05)
+    mon.stop()
+    if not ok:
+        raise RuntimeError(f"{n} workers not accepting after 120 s")
+    m = {"launch_workers": n,
+         "launch_first_accepting_s": mon.first(lambda x: bool(x.accepting)) - run.started,
+         "launch_half_accepting_s": mon.first(lambda x: len(x.accepting) >= n // 2) - run.started,
+         "launch_all_accepting_s": mon.first(lambda x: len(x.accepting) >= n) - run.started,
+         "launch_cpu_s": procfs.cpu_seconds(run.tree())}
+    first = get(run.port, "/pid", timeout=2.0)
+    m["launch_serves"] = first.outcome == "ok"
+    run.stop(grace=30)
+    return m
+
+
+# --- memory: PSS at 2 and 8 workers, small and big app ---------------------------------------------
+
+def _memory(run: Running) -> dict:
+    tree = run.tree()
+    workers = run.workers()
+    mem = {pid: procfs.memory_kib(pid) for pid in tree}
+    return {
+        "master_pss_mib": mem[run.master][1] / MIB,
+        "helpers_pss_mib": sum(v[1] for p, v in mem.items() if p != run.master and p not in workers) / MIB,
+        "worker_pss_mib": statistics.mean(mem[p][1] for p in workers) / MIB,
+        "worker_rss_mib": statistics.mean(mem[p][0] for p in workers) / MIB,
+        "total_pss_mib": sum(v[1] for v in mem.values()) / MIB,
+        "workers": len(workers),
+        "processes": len(tree),
+    }
+
+
+def memory(ctx: Context, server: Server) -> dict:
+    """For each app (main: the example app; big: + ~50 MiB of objects built at import) and
+    worker count: launch → all accepting, PSS from smaps_rollup settle_seconds after, and again
+    after memory_wrk_seconds of wrk -c32 on / (what serving unshares)."""
+    s = ctx.settings
+    m: dict = {}
+    for app in ("main", "big"):
+        for n in s.memory_workers:
+            prefix = f"mem_{app}{n}_"
+            run = ctx.start(server, Options(workers=n, app=f"{app}:app"))
+            mon = Monitor(run, 0.02)
+            mon.start()
+            ok = wait_until(lambda: mon.samples and len(mon.samples[-1].accepting) >= n, 120, 0.02)
+            mon.stop()
+            if not ok:
+                raise RuntimeError(f"{app}:app, {n} workers not accepting after 120 s")
+            m[prefix + "boot_s"] = mon.first(lambda x: len(x.accepting) >= n) - run.started
+            time.sleep(s.settle_seconds)
+            m.update({prefix + k: v for k, v in _memory(run).items()})
+            if s.memory_wrk_seconds:
+                res = run_wrk(run.port, 32, s.memory_wrk_seconds)
+                time.sleep(0.5)
+                after = _memory(run)
+                m[prefix + "loaded_worker_pss_mib"] = after["worker_pss_mib"]
+                m[prefix + "loaded_total_pss_mib"] = after["total_pss_mib"]
+                m[prefix + "wrk_errors"] = res.socket_errors + res.non2xx
+            run.stop()  # stop_all() later only removes its run directory
+    return m
+
+
 SCENARIOS = {
     "basic": basic,
     "reload": reload,
@@ -495,4 +572,6 @@ SCENARIOS = {
     "stop": graceful_stop,
     "status": status,
     "spawn1000": spawn_tiny,
+    "launch64": launch64,
+    "memory": memory,
 }

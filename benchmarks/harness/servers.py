@@ -1,5 +1,9 @@
-"""The three servers under test, each started the way its users start it, on the same app with
-the same worker count, on 127.0.0.1, access log off. Every process is stopped by its pid."""
+"""The servers under test, each started the way its users start it, on the same app with the same
+worker count, on 127.0.0.1, access log off. Every process is stopped by its pid.
+
+Gunicorn, uvicorn and Drover as they start by default; Gunicorn with --preload; Drover with
+--spawn fork (a template per pool generation forks the workers) and with --preload (the template
+imports the app too)."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from pathlib import Path
 
 from . import procfs
 
+TEMPLATE_COMM = "drover-template"
 BENCH_DIR = Path(__file__).resolve().parent.parent
 APP_DIR = BENCH_DIR / "app"
 
@@ -28,6 +33,7 @@ class Options:
     workers: int = 2
     timeout: float | None = None       # heartbeat timeout; None = the server's default
     import_delay: float = 0.0          # seconds the app sleeps at import
+    app: str = "main:app"              # main:app, or big:app (~50 MiB of objects built at import)
     extra_env: dict[str, str] | None = None
 
 
@@ -69,14 +75,20 @@ class Server:
 class Gunicorn(Server):
     name, label = "gunicorn", "Gunicorn + UvicornWorker"
     cannot = {"spawn1000": "no command workers"}
+    extra: list[str] = []
 
     def command(self, port: int, rundir: Path, opts: Options) -> list[str]:
         cmd = [str(self.paths.venv_bin / "gunicorn"), "-k", "uvicorn_worker.UvicornWorker",
                "-w", str(opts.workers), "-b", f"127.0.0.1:{port}",
-               "--control-socket", str(rundir / "gunicorn.ctl"), "main:app"]
+               "--control-socket", str(rundir / "gunicorn.ctl"), *self.extra, opts.app]
         if opts.timeout is not None:
             cmd += ["--timeout", f"{opts.timeout:g}"]
         return cmd
+
+
+class GunicornPreload(Gunicorn):
+    name, label = "gunicorn-preload", "Gunicorn + UvicornWorker --preload"
+    extra = ["--preload"]
 
 
 class Uvicorn(Server):
@@ -85,7 +97,7 @@ class Uvicorn(Server):
 
     def command(self, port: int, rundir: Path, opts: Options) -> list[str]:
         return [str(self.paths.venv_bin / "uvicorn"), "--workers", str(opts.workers), "--host", "127.0.0.1",
-                "--port", str(port), "--no-access-log", "main:app"]
+                "--port", str(port), "--no-access-log", opts.app]
 
     def is_worker(self, pid: int) -> bool:
         return "resource_tracker" not in procfs.cmdline(pid)
@@ -93,20 +105,36 @@ class Uvicorn(Server):
 
 class Drover(Server):
     name, label = "drover", "Drover (droverd)"
+    extra: list[str] = []  # exec mode: droverd's default
 
     def command(self, port: int, rundir: Path, opts: Options) -> list[str]:
         cmd = [str(self.paths.droverd), "-w", str(opts.workers), "-b", f"127.0.0.1:{port}",
                "--access-logfile", "", "--control-socket", str(rundir / "drover.sock"),
-               "--launcher", str(self.paths.venv_bin / "drover-worker"), "--chdir", str(APP_DIR)]
+               "--launcher", str(self.paths.venv_bin / "drover-worker"), "--chdir", str(APP_DIR), *self.extra]
         if opts.timeout is not None:
             cmd += ["--timeout", f"{opts.timeout:g}"]
-        return cmd + ["main:app"]
+        return cmd + [opts.app]
+
+    def is_worker(self, pid: int) -> bool:
+        # In fork mode droverd's children are the workers and one template per pool generation
+        # (the launcher named drover-template): not a worker, but part of the pool's memory.
+        return procfs.comm(pid) != TEMPLATE_COMM
 
     def command_pool(self, port: int, rundir: Path, workers: int, program: list[str]) -> list[str]:
         # The program (sleep) never accepts on the bind: ready when spawned, not by observation.
         return [str(self.paths.droverd), "-k", "command", "-w", str(workers), "-b", f"127.0.0.1:{port}",
                 "--no-wait-ready", "--control-socket", str(rundir / "drover.sock"), "--chdir", str(rundir), "--",
                 *program]
+
+
+class DroverFork(Drover):
+    name, label = "drover-fork", "Drover --spawn fork"
+    extra = ["--spawn", "fork"]
+
+
+class DroverPreload(Drover):
+    name, label = "drover-preload", "Drover --preload"
+    extra = ["--preload"]  # implies --spawn fork
 
 
 class Running:
@@ -164,4 +192,4 @@ class Running:
             time.sleep(0.02)
 
 
-SERVERS = {cls.name: cls for cls in (Gunicorn, Uvicorn, Drover)}
+SERVERS = {cls.name: cls for cls in (Gunicorn, GunicornPreload, Uvicorn, Drover, DroverFork, DroverPreload)}
