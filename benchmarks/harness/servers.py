@@ -1,9 +1,9 @@
 """The servers under test, each started the way its users start it, on the same app with the same
 worker count, on 127.0.0.1, access log off. Every process is stopped by its pid.
 
-Gunicorn, uvicorn and Drover as they start by default; Gunicorn with --preload; Drover with
---spawn fork (a template per pool generation forks the workers) and with --preload (the template
-imports the app too)."""
+Gunicorn and uvicorn as they start by default; Gunicorn with --preload; Drover with --spawn exec
+(each worker a fresh exec), --spawn fork (its default: a template per pool generation forks the
+workers) and --preload (the template imports the app too)."""
 
 from __future__ import annotations
 
@@ -104,8 +104,8 @@ class Uvicorn(Server):
 
 
 class Drover(Server):
-    name, label = "drover", "Drover (droverd)"
-    extra: list[str] = []  # exec mode: droverd's default
+    name, label = "drover", "Drover --spawn exec"
+    extra: list[str] = ["--spawn", "exec"]  # each worker a fresh exec (fork is droverd's default)
 
     def command(self, port: int, rundir: Path, opts: Options) -> list[str]:
         cmd = [str(self.paths.droverd), "-w", str(opts.workers), "-b", f"127.0.0.1:{port}",
@@ -134,7 +134,7 @@ class DroverFork(Drover):
 
 class DroverPreload(Drover):
     name, label = "drover-preload", "Drover --preload"
-    extra = ["--preload"]  # implies --spawn fork
+    extra = ["--preload"]  # with --spawn fork, the default
 
 
 class Running:
