@@ -24,14 +24,14 @@ extension PoolBuilder {
         return limit
     }
 
-    /// `spawn` (`fork` unless set: docs/BENCHMARKS.md, "Fork mode and preload") and `preload_app`,
-    /// which needs `fork`.
+    /// `spawn` and `preload_app`: preloading forks (an unset `spawn` becomes `fork`), so
+    /// `--preload` alone, as Gunicorn users write it, shares the app's memory.
     func spawnMode(layer: Layer, key: (Setting) -> String) throws(ConfigurationError) -> (SpawnMode, Bool) {
         let preload =
             try layer[.preloadApp].map { entry throws(ConfigurationError) in
                 try ValueParser.boolean(entry, key(.preloadApp))
             } ?? false
-        guard let entry = layer[.spawn] else { return (.fork, preload) }
+        guard let entry = layer[.spawn] else { return (preload ? .fork : .exec, preload) }
         let word = try ValueParser.text(entry, key(.spawn))
         guard let mode = SpawnMode(rawValue: word) else {
             throw ConfigurationError("\(entry.source.culprit(key(.spawn))): '\(word)' is not one of fork, exec")

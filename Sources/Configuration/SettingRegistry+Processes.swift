@@ -203,9 +203,9 @@ extension SettingRegistry {
             environment: ["SPAWN"],
             scope: .pool,
             valueName: "fork|exec",
-            defaultText: "fork",
+            defaultText: "exec",
             help:
-                "Fork uvicorn workers from a template per generation that imported the server once, or exec each one."
+                "Start uvicorn workers by exec, or fork them from a template per generation that imported the server once."
         ),
         SettingSpec(
             setting: .preloadApp,

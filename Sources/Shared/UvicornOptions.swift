@@ -56,7 +56,7 @@ public struct UvicornOptions: Hashable, Sendable {
         maxRequests: Int? = nil,
         maxRequestsJitter: Int = 0,
         launcherArguments: [String] = [],
-        spawn: SpawnMode = .fork,
+        spawn: SpawnMode = .exec,
         preload: Bool = false
     ) {
         self.app = app

@@ -7,7 +7,7 @@ import DroverConfiguration
 import DroverShared
 import Testing
 
-@Suite("spawn and preload_app: fork by default, exec per pool, --preload needs fork")
+@Suite("spawn and preload_app: exec by default, fork per pool, --preload forks")
 struct SpawnSettingTests {
     private func options(_ configuration: Configuration, pool: String = "web") -> UvicornOptions? {
         guard case .uvicorn(let options) = configuration.pools.first(where: { $0.name == pool })?.kind else {
@@ -16,18 +16,18 @@ struct SpawnSettingTests {
         return options
     }
 
-    @Test("fork without preloading by default; the report says so")
+    @Test("exec without preloading by default; the report says so")
     func defaults() throws {
         let configuration = try resolve()
-        #expect(options(configuration)?.spawn == .fork && options(configuration)?.preload == false)
+        #expect(options(configuration)?.spawn == .exec && options(configuration)?.preload == false)
         let pool = configuration.report["config"]?["pools"]?.arrayValue?.first
-        #expect(pool?["spawn"]?.stringValue == "fork" && pool?["preload_app"]?.boolValue == false)
+        #expect(pool?["spawn"]?.stringValue == "exec" && pool?["preload_app"]?.boolValue == false)
     }
 
     @Test("--spawn, SPAWN, drover.toml per pool; --preload, PRELOAD_APP, preload_app, GUNICORN_CMD_ARGS")
     func sources() throws {
-        #expect(options(try resolve(["--spawn", "exec"]))?.spawn == .exec)
-        #expect(options(try resolve(environment: ["SPAWN": "exec"]))?.spawn == .exec)
+        #expect(options(try resolve(["--spawn", "fork"]))?.spawn == .fork)
+        #expect(options(try resolve(environment: ["SPAWN": "fork"]))?.spawn == .fork)
         let preloaded = [
             try resolve(["--preload"]), try resolve(environment: ["PRELOAD_APP": "true"]),
             try resolve(environment: ["GUNICORN_CMD_ARGS": "--preload"]),
@@ -37,7 +37,7 @@ struct SpawnSettingTests {
             #expect(options(configuration)?.spawn == .fork && options(configuration)?.preload == true)
         }
         let toml = """
-            spawn = "exec"
+            spawn = "fork"
 
             [pools.web]
             app = "main:app"
@@ -45,17 +45,16 @@ struct SpawnSettingTests {
             [pools.api]
             app = "main:app"
             bind = ["127.0.0.1:8001"]
-            spawn = "fork"
+            spawn = "exec"
 
             [pools.big]
             app = "main:app"
             bind = ["127.0.0.1:8002"]
-            spawn = "fork"
             preload_app = true
             """
         let configuration = try resolve(toml: toml)
-        #expect(options(configuration)?.spawn == .exec && options(configuration)?.preload == false)
-        #expect(options(configuration, pool: "api")?.spawn == .fork)
+        #expect(options(configuration)?.spawn == .fork && options(configuration)?.preload == false)
+        #expect(options(configuration, pool: "api")?.spawn == .exec)
         #expect(
             options(configuration, pool: "big")?.spawn == .fork && options(configuration, pool: "big")?.preload == true
         )

@@ -32,9 +32,7 @@ struct TemplateTableTests {
     @Test("only uvicorn pools in fork mode fork")
     func forks() {
         #expect(TemplateTable.forks(order(1)))
-        #expect(
-            !TemplateTable.forks(SpawnOrder(order(1), kind: .uvicorn(UvicornOptions(app: "main:app", spawn: .exec))))
-        )
+        #expect(!TemplateTable.forks(SpawnOrder(order(1), kind: .uvicorn(UvicornOptions(app: "main:app")))))
         #expect(!TemplateTable.forks(SpawnOrder(order(1), kind: .command(arguments: ["/bin/sleep", "1"]))))
     }
 
