@@ -64,7 +64,7 @@ extension Daemon {
         templatePIDs[template.pid] = key
         let output = template.output
         output.watch(on: ioQueue) { [self] in
-            self.onLoop { $0.templateOutputArrived(output) }
+            self.onLoop { $0.outputArrived(nil, output) }
         }
         template.watch(on: ioQueue) { [self] in
             self.onLoop { $0.templateSpoke(template) }
@@ -94,16 +94,6 @@ extension Daemon {
             )
             perform(templates.ready(template.key, now: now))
         }
-    }
-
-    private func templateOutputArrived(_ output: OutputPipe) {
-        guard output.isClosed || errorLog.hasRoom else {
-            loop.scheduleTask(in: .milliseconds(20)) { [self] in self.templateOutputArrived(output) }
-            return
-        }
-        defer { output.resume() }
-        guard !output.isClosed else { return }
-        if output.drain().ended { output.close() }
     }
 
     /// Reaped: a template stopped on purpose goes quietly; one that died is the table's to handle.

@@ -202,7 +202,9 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
         for (pid, message) in notify.receive() { feed(.notified(pid: pid, message)) }
     }
 
-    func outputArrived(_ id: WorkerID, _ output: OutputPipe) {
+    /// A worker's (or, with no id, a template's) stderr is readable: its lines go to the error log,
+    /// and a worker's last ones to the core.
+    func outputArrived(_ id: WorkerID?, _ output: OutputPipe) {
         guard output.isClosed || errorLog.hasRoom else {
             // The error log's reader is behind: the output waits in the worker's pipe (the
             // worker blocks on it, droverd does not), and droverd looks again shortly.
@@ -214,7 +216,7 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
         defer { output.resume() }
         guard !output.isClosed else { return }
         let (lines, ended) = output.drain()
-        if !lines.isEmpty { feed(.output(id, lines: Array(lines.suffix(supervisor.policy.tailLines)))) }
+        if let id, !lines.isEmpty { feed(.output(id, lines: Array(lines.suffix(supervisor.policy.tailLines)))) }
         if ended { output.close() }
     }
 

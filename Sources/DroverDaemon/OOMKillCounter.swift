@@ -16,7 +16,7 @@ struct OOMKillCounter {
     private var last: UInt64?
 
     /// Finds the file for this process's cgroups (`/proc/self/cgroup`) under `root`.
-    init(root: String = "/sys/fs/cgroup", cgroups: String? = Self.read("/proc/self/cgroup")) {
+    init(root: String = "/sys/fs/cgroup", cgroups: String? = readTextFile("/proc/self/cgroup")) {
         var candidates: [String] = []
         for line in (cgroups ?? "").split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
@@ -41,23 +41,10 @@ struct OOMKillCounter {
 
     /// The `oom_kill` value in a `key value` file.
     static func count(in path: String) -> UInt64? {
-        guard let text = read(path) else { return nil }
+        guard let text = readTextFile(path) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
             return UInt64(line.dropFirst("oom_kill ".count).trimmingPrefix(" "))
         }
         return nil
-    }
-
-    static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count > 0 { bytes += buffer[0..<count] } else { break }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

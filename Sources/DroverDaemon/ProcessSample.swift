@@ -83,7 +83,7 @@ struct ProcessSample: Hashable, Sendable {
     /// what stopping it frees. Not RSS, which counts pages shared with a template or the other
     /// workers in full; not PSS, which changes when a sibling exits.
     static func uniqueMemory(of pid: Int32) -> UInt64? {
-        guard let text = OOMKillCounter.read("/proc/\(pid)/smaps_rollup"), !text.isEmpty else { return nil }
+        guard let text = readTextFile("/proc/\(pid)/smaps_rollup"), !text.isEmpty else { return nil }
         var kilobytes: UInt64 = 0
         var found = false
         for line in text.split(separator: "\n")
