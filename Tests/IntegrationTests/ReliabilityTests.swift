@@ -44,7 +44,11 @@ extension Integration {
             }
             #expect(drover.workers.count == 4)
             try waitFor("no zombie children") { ProcessStats.zombies(of: drover.pid).isEmpty ? true : nil }
-            // No growth. (Fewer is no leak: a retired worker's pipe may still be closing when `fds` is read.)
+            // No growth. (Fewer is no leak: a retired worker's pipe may still be closing when `fds` is
+            // read; and a just-reaped worker's pipe closes on the I/O queue, so wait for that to settle.)
+            _ = try? waitFor("droverd's fds back to \(fds)", timeout: 10) {
+                ProcessStats.fdCount(drover.pid) <= fds ? true : nil
+            }
             #expect(ProcessStats.fdCount(drover.pid) <= fds)
             let growth = ProcessStats.rss(drover.pid) - rss
             print(
@@ -382,7 +386,11 @@ extension Integration {
             #expect(fresh.failureList == [])
             #expect(fresh.succeeded > 0)
             #expect(!keepAlive.output.contains("Non-2xx"))
-            // No growth. (Fewer is no leak: a retired worker's pipe may still be closing when `fds` is read.)
+            // No growth. (Fewer is no leak: a retired worker's pipe may still be closing when `fds` is
+            // read; and a just-reaped worker's pipe closes on the I/O queue, so wait for that to settle.)
+            _ = try? waitFor("droverd's fds back to \(fds)", timeout: 10) {
+                ProcessStats.fdCount(drover.pid) <= fds ? true : nil
+            }
             #expect(ProcessStats.fdCount(drover.pid) <= fds)
             #expect(growth <= 1 << 20)
             #expect(try drover.stop() == 0)
