@@ -19,6 +19,8 @@ public final class SupervisorDriver {
     private var pending: [SupervisorEvent] = []
     private var handling = false
     private var armedDeadline: Instant?
+    /// The instant a timer pass reads its pages at: every event of the pass is handled at it.
+    private var passInstant: Instant?
 
     /// A driver for `supervisor` acting through `effects` (which the caller keeps alive).
     public init(supervisor: Supervisor, effects: any SupervisorEffects) {
@@ -38,7 +40,7 @@ public final class SupervisorDriver {
         while next < pending.count {
             let event = pending[next]
             next += 1
-            let actions = supervisor.handle(event, at: effects.now)
+            let actions = supervisor.handle(event, at: passInstant ?? effects.now)
             performed += actions
             for action in actions { perform(action) }
         }
@@ -55,14 +57,22 @@ public final class SupervisorDriver {
 
     /// The timer armed with ``SupervisorEffects/armTimer(at:)`` fired: reads the heartbeat pages
     /// that are due, then tells the supervisor the time has come.
+    ///
+    /// The whole pass happens at one instant, taken before the first page is read: a deadline is
+    /// judged at the time its page was read, never later. (If droverd is stopped or starved
+    /// between a read and the judgement, a later clock would see a fresh stamp as stale, or a
+    /// deadline that came due after the reads as passed with its page unread.)
     @discardableResult
     public func timerFired() -> [SupervisorAction] {
         armedDeadline = nil
+        let now = effects.now
+        passInstant = now
+        defer { passInstant = nil }
         var performed: [SupervisorAction] = []
-        for id in supervisor.heartbeatReadsDue(at: effects.now) {
+        for id in supervisor.heartbeatReadsDue(at: now) {
             if let stamp = effects.lastHeartbeat(of: id) { performed += feed(.heartbeat(id, stamp: stamp)) }
         }
-        for (id, pid) in supervisor.memorySamplesDue(at: effects.now) {
+        for (id, pid) in supervisor.memorySamplesDue(at: now) {
             performed += feed(.memorySampled(id, bytes: effects.uniqueMemory(of: pid)))
         }
         return performed + feed(.timerFired)

@@ -77,11 +77,41 @@ import Testing
         #expect(actions.signals.isEmpty)  // the fresh stamp moved the deadline: nobody is killed
         #expect(effects.timers.last! == deadline + .milliseconds(5_500))  // the timeout and its read slack
     }
+
+    @Test("a timer pass judges deadlines at the instant it read the pages, however long droverd stalls meanwhile")
+    func stalledTimerPass() {
+        let effects = RecordingEffects()
+        let driver = SupervisorDriver(
+            supervisor: Supervisor(pools: [uvicornPool(workers: 2, heartbeat: .seconds(5))]),
+            effects: effects
+        )
+        driver.feed(.start)
+        var message = NotifyMessage()
+        message.ready = true
+        driver.feed(.notified(pid: 100, message))
+        effects.now = effects.now + .seconds(1)
+        driver.feed(.notified(pid: 101, message))  // its deadline is 1 s after the first one's
+        let deadline = effects.timers.compactMap { $0 }.min()!
+        effects.now = deadline
+        for id in effects.spawned { effects.heartbeats[id] = deadline }  // both beat just now
+        effects.stallPerRead = .seconds(5)  // droverd stopped (SIGSTOP) after every look at the clock
+        let actions = driver.timerFired()
+        #expect(actions.signals.isEmpty)  // neither fresh stamp is read as stale, nor a due page left unread
+    }
 }
 
 /// Fake effects that record what the driver asked for.
 private final class RecordingEffects: SupervisorEffects {
-    var now = Instant(nanoseconds: 1_000_000_000_000)
+    /// The clock; with `stallPerRead`, every read of it moves it on by that much.
+    var now: Instant {
+        get {
+            defer { clock = clock + stallPerRead }
+            return clock
+        }
+        set { clock = newValue }
+    }
+    var clock = Instant(nanoseconds: 1_000_000_000_000)
+    var stallPerRead: Duration = .zero
     var spawned: [WorkerID] = []
     var pids: [Int32] = []
     var timers: [Instant?] = []
