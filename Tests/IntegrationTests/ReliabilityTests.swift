@@ -134,6 +134,13 @@ extension Integration {
             let resumed = Date()
             while Date().timeIntervalSince(resumed) < 3 { Thread.sleep(forTimeInterval: 0.1) }
             #expect(drover.logCount("WORKER TIMEOUT") == 0)
+            if drover.logCount("WORKER TIMEOUT") > 0 {  // what the killed worker was doing, for the next reader
+                print(
+                    drover.log.split(separator: "\n").filter { $0.contains("TIMEOUT") || $0.contains("File ") }.joined(
+                        separator: "\n"
+                    )
+                )
+            }
             #expect(Set(drover.workers) == Set(workers))
             #expect(try drover.stop() == 0)
         }
