@@ -71,6 +71,7 @@ extension Configuration {
             ("max_worker_memory", .int(Int(pool.memoryLimit?.bytes ?? 0))),
             ("memory_interval", number(pool.memoryLimit?.interval.seconds ?? 10)),
             ("memory_samples", .int(pool.memoryLimit?.samples ?? 3)),
+            ("request_timeout", number(pool.requestTimeout?.seconds ?? 0)),
         ]
         return .object(members)
     }

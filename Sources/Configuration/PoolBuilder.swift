@@ -113,6 +113,14 @@ struct PoolBuilder {
                 try ValueParser.duration(entry, key(.lifetimeJitter), limit: 366 * 86_400)
             } ?? .zero
         let memoryLimit = try memoryLimit(layer: layer, key: key)
+        let requestTimeout = try layer[.requestTimeout].map { entry throws(ConfigurationError) in
+            let timeout = try ValueParser.duration(entry, key(.requestTimeout), limit: 86_400)
+            // The launcher notes its requests' starts at each 0.1 s heartbeat.
+            guard timeout == .zero || timeout >= .seconds(1) else {
+                throw ConfigurationError("\(entry.source.culprit(key(.requestTimeout))): at least 1s (or 0: off)")
+            }
+            return timeout
+        }
         let certificate = try tls(layer: layer, key: key)
 
         let kind: WorkerKind
@@ -133,11 +141,14 @@ struct PoolBuilder {
                         : "\(app.source.culprit(key(.app))): with --worker-class command, give the program after -- instead of APP_MODULE"
                 )
             }
-            for setting in [Setting.certfile, .keyfile, .maxRequests, .spawn, .preloadApp]
+            for setting in [Setting.certfile, .keyfile, .maxRequests, .spawn, .preloadApp, .requestTimeout]
             where explicit(setting) && (inFile || layer[setting] != nil) {
                 if inFile && own?[setting] == nil { continue }
-                // SPAWN / PRELOAD_APP describe the image's uvicorn pools; a command pool just execs.
-                if case .environment = layer[setting]!.source, [Setting.spawn, .preloadApp].contains(setting) {
+                // SPAWN / PRELOAD_APP / REQUEST_TIMEOUT describe the image's uvicorn pools; a command pool
+                // just execs (and has no launcher to report its requests).
+                if case .environment = layer[setting]!.source,
+                    [Setting.spawn, .preloadApp, .requestTimeout].contains(setting)
+                {
                     continue
                 }
                 throw ConfigurationError(
@@ -215,7 +226,8 @@ struct PoolBuilder {
             maxSurge: maxSurge,
             maxWorkerLifetime: lifetime == .zero ? nil : lifetime,
             lifetimeJitter: lifetimeJitter,
-            memoryLimit: memoryLimit
+            memoryLimit: memoryLimit,
+            requestTimeout: isCommand || requestTimeout == .zero ? nil : requestTimeout
         )
     }
 

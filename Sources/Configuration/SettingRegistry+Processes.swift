@@ -19,6 +19,7 @@ extension Setting {
     static let maxWorkerMemory = Setting(rawValue: "max_worker_memory")
     static let memoryInterval = Setting(rawValue: "memory_interval")
     static let memorySamples = Setting(rawValue: "memory_samples")
+    static let requestTimeout = Setting(rawValue: "request_timeout")
     static let waitReady = Setting(rawValue: "wait_ready")
     static let readyProbe = Setting(rawValue: "ready_probe")
     static let launcher = Setting(rawValue: "launcher")
@@ -162,6 +163,16 @@ extension SettingRegistry {
             valueName: "N",
             defaultText: "3",
             help: "Samples in a row over --max-worker-memory before the worker is replaced (one is too twitchy)."
+        ),
+        SettingSpec(
+            setting: .requestTimeout,
+            flags: ["--request-timeout"],
+            environment: ["REQUEST_TIMEOUT"],
+            scope: .pool,
+            valueName: "DURATION",
+            defaultText: "0",
+            help:
+                "A worker with a request in flight this long prints its stacks and is replaced (surge first); the late request gets 503. Uvicorn pools; 0 disables."
         ),
         SettingSpec(
             setting: .maxSurge,

@@ -14,6 +14,9 @@ extension Supervisor {
         do { try worker.phase.becameReady(at: now, heartbeatDeadline: heartbeatDeadline) } catch { return }
         worker.recycleAt = recycleTime(worker)
         worker.nextMemorySample = worker.configuration.memoryLimit.map { now + $0.interval }
+        if worker.configuration.usesHeartbeatPage {
+            worker.nextRequestCheck = worker.configuration.requestTimeout.map { now + $0 }
+        }
         workers[id] = worker
         notice(.workerReady(worker.reference, bootTime: now - worker.spawnedAt))
         guard let p = poolIndex(named: worker.pool) else { return }
@@ -106,14 +109,39 @@ extension Supervisor {
         }
     }
 
-    mutating func heartbeat(_ id: WorkerID, stamp: Instant) {
+    mutating func heartbeat(_ id: WorkerID, stamp: Instant, oldestRequest: Instant?) {
         guard var worker = workers[id], case .ready(_, let since, _) = worker.phase else { return }
-        guard stamp > (worker.lastHeartbeat ?? Instant(nanoseconds: 0)) else { return }
-        worker.lastHeartbeat = stamp
-        try? worker.phase.heartbeatMoved(
-            deadline: worker.heartbeatDeadline(readySince: since, slack: policy.heartbeatSlack)
-        )
+        if stamp > (worker.lastHeartbeat ?? Instant(nanoseconds: 0)) {
+            worker.lastHeartbeat = stamp
+            try? worker.phase.heartbeatMoved(
+                deadline: worker.heartbeatDeadline(readySince: since, slack: policy.heartbeatSlack)
+            )
+        }
         workers[id] = worker
+        checkRequests(id, oldest: oldestRequest)
+    }
+
+    /// `request_timeout`, at a read of the page: a request in flight since `oldest` for the timeout
+    /// or longer has the worker print its stacks (SIGUSR2) and replaced surge first, like a memory
+    /// recycle; otherwise the page is read again when the oldest request (or, with none in flight, one
+    /// starting now) would reach the timeout. The launcher answers the late request 503 when it retires.
+    mutating func checkRequests(_ id: WorkerID, oldest: Instant?) {
+        guard var worker = workers[id], worker.nextRequestCheck.map({ $0 <= now }) ?? false,
+            case .ready(let pid, _, _) = worker.phase, let timeout = worker.configuration.requestTimeout
+        else { return }
+        guard let oldest, now - oldest >= timeout else {
+            worker.nextRequestCheck = min(oldest ?? now, now) + timeout
+            workers[id] = worker
+            return
+        }
+        worker.nextRequestCheck = nil
+        if worker.recycleAt.map({ $0 > now }) ?? true, worker.recycleReason != .recycled {
+            worker.recycleReason = .requestTimeout
+            worker.recycleAt = now
+        }
+        workers[id] = worker
+        notice(.workerTimedOut(worker.reference, .requestTimeout, after: now - oldest))
+        emit(.signal(id, pid: pid, .user2, processGroup: false))
     }
 
     mutating func output(_ id: WorkerID, lines: [String]) {
@@ -123,6 +151,13 @@ extension Supervisor {
 
     mutating func timerFired() {
         restartIfFilesChanged()
+        // A request check whose page had no stamp to read (none written yet) waits a timeout more.
+        for id in workers.keys.sorted() {
+            guard let check = workers[id]!.nextRequestCheck, check <= now,
+                let timeout = workers[id]!.configuration.requestTimeout
+            else { continue }
+            workers[id]!.nextRequestCheck = now + timeout
+        }
         let due = workers.values.filter { $0.phase.deadline.map { $0 <= now } ?? false }.map(\.id).sorted()
         for id in due {
             guard let worker = workers[id], let deadline = worker.phase.deadline, deadline <= now else { continue }

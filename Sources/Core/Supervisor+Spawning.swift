@@ -257,6 +257,7 @@ extension Supervisor {
         case .recycled: "stopped by itself and was replaced"
         case .lifetime: "reached its max_worker_lifetime and was replaced"
         case .memory: "stayed over max_worker_memory and was replaced"
+        case .requestTimeout: "had a request in flight past request_timeout and was replaced"
         }
     }
 

@@ -62,7 +62,7 @@ public struct Supervisor: Sendable {
         case .observedAccepting(let id): observedAccepting(id)
         case .probed(let id, let status, let detail): probed(id, status: status, detail: detail)
         case .filesChanged(let files): filesChanged(files)
-        case .heartbeat(let id, let stamp): heartbeat(id, stamp: stamp)
+        case .heartbeat(let id, let stamp, let oldest): heartbeat(id, stamp: stamp, oldestRequest: oldest)
         case .output(let id, let lines): output(id, lines: lines)
         case .timerFired: timerFired()
         case .memorySampled(let id, let bytes): memorySampled(id, bytes: bytes)
@@ -92,12 +92,11 @@ public struct Supervisor: Sendable {
         if let recycle = nextRecycle, earliest.map({ recycle < $0 }) ?? true { earliest = recycle }
         for worker in workers.values where worker.state == .ready {
             if let sample = worker.nextMemorySample, earliest.map({ sample < $0 }) ?? true { earliest = sample }
+            if let check = worker.nextRequestCheck, earliest.map({ check < $0 }) ?? true { earliest = check }
         }
         return earliest
     }
 
-    /// Workers whose heartbeat page must be read before the next ``SupervisorEvent/timerFired``:
-    /// ready workers with a page whose deadline has come.
     /// Ready workers whose memory is to be looked at now (`max_worker_memory`), with their pids:
     /// the driver reads each and feeds ``SupervisorEvent/memorySampled(_:bytes:)``.
     public func memorySamplesDue(at now: Instant) -> [(id: WorkerID, pid: Int32)] {
@@ -109,10 +108,14 @@ public struct Supervisor: Sendable {
         }
     }
 
+    /// Workers whose heartbeat page must be read before the next ``SupervisorEvent/timerFired``:
+    /// ready workers with a page whose heartbeat deadline or request check has come.
     public func heartbeatReadsDue(at now: Instant) -> [WorkerID] {
         workers.values.filter { worker in
-            guard case .ready(_, _, let deadline?) = worker.phase else { return false }
-            return worker.configuration.usesHeartbeatPage && deadline <= now
+            guard case .ready(_, _, let deadline) = worker.phase, worker.configuration.usesHeartbeatPage else {
+                return false
+            }
+            return deadline.map { $0 <= now } ?? false || worker.nextRequestCheck.map { $0 <= now } ?? false
         }.map(\.id).sorted()
     }
 

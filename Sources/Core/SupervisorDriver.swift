@@ -70,7 +70,8 @@ public final class SupervisorDriver {
         defer { passInstant = nil }
         var performed: [SupervisorAction] = []
         for id in supervisor.heartbeatReadsDue(at: now) {
-            if let stamp = effects.lastHeartbeat(of: id) { performed += feed(.heartbeat(id, stamp: stamp)) }
+            guard let stamp = effects.lastHeartbeat(of: id) else { continue }
+            performed += feed(.heartbeat(id, stamp: stamp, oldestRequest: effects.oldestRequest(of: id)))
         }
         for (id, pid) in supervisor.memorySamplesDue(at: now) {
             performed += feed(.memorySampled(id, bytes: effects.uniqueMemory(of: pid)))

@@ -56,7 +56,15 @@ public protocol SupervisorEffects: AnyObject {
     func uniqueMemory(of pid: Int32) -> UInt64?
     /// The last stamp on a worker's heartbeat page, if it has one.
     func lastHeartbeat(of worker: WorkerID) -> Instant?
+    /// When the oldest request in flight on a worker's heartbeat page started, nil when none is
+    /// (`request_timeout`; the launcher writes it with each stamp).
+    func oldestRequest(of worker: WorkerID) -> Instant?
     /// Whether a starting worker is seen accepting on one of `binds` (true also when that cannot
     /// be seen: then the effects say so in their log).
     func isAccepting(_ worker: WorkerID, pid: Int32, binds: [BindAddress]) -> Bool
+}
+
+extension SupervisorEffects {
+    /// Effects without request tracking (tests' fakes) see no request in flight.
+    public func oldestRequest(of worker: WorkerID) -> Instant? { nil }
 }

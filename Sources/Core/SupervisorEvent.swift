@@ -22,8 +22,9 @@ public enum SupervisorEvent: Sendable {
     /// The answer to a ``SupervisorAction/probe(_:pid:path:timeout:)``: the HTTP status, or nil
     /// with why there was none (refused, timed out, not HTTP).
     case probed(WorkerID, status: Int?, detail: String)
-    /// The stamp a worker last wrote on its heartbeat page.
-    case heartbeat(WorkerID, stamp: Instant)
+    /// What a worker last wrote on its heartbeat page: its stamp, and (with `request_timeout`) when
+    /// its oldest request in flight started, nil when none is.
+    case heartbeat(WorkerID, stamp: Instant, oldestRequest: Instant? = nil)
     /// Lines a worker wrote to stderr.
     case output(WorkerID, lines: [String])
     /// The deadline the supervisor asked for has come.

@@ -50,12 +50,16 @@ public enum StopReason: String, Hashable, Sendable, CaseIterable {
     case lifetime
     /// Its unique memory stayed over `max_worker_memory`; replaced surge first.
     case memory
+    /// A request of its was in flight longer than `request_timeout`; replaced surge first.
+    case requestTimeout
 
     /// Whether the stop means the worker failed (and counts towards backoff).
     public var isFailure: Bool {
         switch self {
         case .bootTimeout, .heartbeatTimeout, .watchdogTrigger: true
-        case .replaced, .scaledDown, .rolledBack, .poolRemoved, .shutdown, .recycled, .lifetime, .memory: false
+        case .replaced, .scaledDown, .rolledBack, .poolRemoved, .shutdown, .recycled, .lifetime, .memory,
+            .requestTimeout:
+            false
         }
     }
 }

@@ -100,6 +100,7 @@ extension Daemon {
     }
 
     func lastHeartbeat(of worker: WorkerID) -> Instant? { processes[worker]?.heartbeat?.lastBeat }
+    func oldestRequest(of worker: WorkerID) -> Instant? { processes[worker]?.heartbeat?.oldestRequest }
 
     func uniqueMemory(of pid: Int32) -> UInt64? { ProcessSample.uniqueMemory(of: pid) }
 }

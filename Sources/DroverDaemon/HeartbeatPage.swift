@@ -9,6 +9,9 @@ import Glibc
 
 /// A shared-memory page (a memfd) on which a worker's launcher writes a monotonic
 /// timestamp from its event loop; droverd reads it only at the worker's deadline.
+///
+/// Layout (native-endian UInt64s): 0 the stamp, 8 requests served, 16 requests in flight, 24 the
+/// start of the oldest request in flight (0: none, or not tracked), all CLOCK_MONOTONIC ns.
 final class HeartbeatPage {
     static let size = 4096
     /// The memfd, passed to the worker after its sockets.
@@ -31,6 +34,13 @@ final class HeartbeatPage {
     /// (16..23; the launcher writes both with the stamp).
     var load: (served: UInt64, inFlight: UInt64) {
         (cdrover_load_u64(stamp + 1), cdrover_load_u64(stamp + 2))
+    }
+
+    /// When the worker's oldest request in flight started (bytes 24..31, written with each stamp
+    /// when `--request-timeout` is given to the launcher), or nil when none is.
+    var oldestRequest: Instant? {
+        let value = cdrover_load_u64(stamp + 3)
+        return value == 0 ? nil : Instant(nanoseconds: value)
     }
 
     /// The worker's last stamp, or nil if it has written none.

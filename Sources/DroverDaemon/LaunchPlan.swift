@@ -123,6 +123,9 @@ struct LaunchPlan: Equatable {
             if let certificate = options.certificate {
                 arguments += ["--ssl-certfile", certificate.certificate, "--ssl-keyfile", certificate.key]
             }
+            if let timeout = configuration.requestTimeout {
+                arguments += ["--request-timeout", format(timeout.seconds)]
+            }
             if let maxRequests = options.maxRequests {
                 arguments += ["--limit-max-requests", String(maxRequests + maxRequestsJitter)]
             }

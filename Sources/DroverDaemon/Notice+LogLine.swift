@@ -25,6 +25,11 @@ extension Notice {
                 .warning,
                 "Worker \(worker) stayed over max_worker_memory; its replacement is ready, stopping it (memory)"
             )
+        case .workerStopping(let worker, .requestTimeout):
+            (
+                .warning,
+                "Worker \(worker) had a request past request_timeout; its replacement is ready, stopping it (late requests get 503)"
+            )
         case .workerStopping(let worker, let reason):
             (.debug, "Stopping worker \(worker) (\(reason.rawValue))")
         case .workerTimedOut(let worker, let reason, let after):
@@ -36,6 +41,11 @@ extension Notice {
                 )
             case .heartbeatTimeout:
                 (.critical, "WORKER TIMEOUT: \(worker) sent no heartbeat for \(seconds(after)); sending SIGABRT")
+            case .requestTimeout:
+                (
+                    .error,
+                    "WORKER REQUEST TIMEOUT: \(worker) has had a request in flight for \(seconds(after)) (request_timeout); its stacks follow (SIGUSR2), and it is replaced, surge first"
+                )
             default:
                 (.error, "Worker \(worker) asked to be killed (WATCHDOG=trigger); sending SIGABRT")
             }

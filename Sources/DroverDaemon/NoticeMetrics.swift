@@ -28,6 +28,8 @@ enum RestartReason: String, CaseIterable, Hashable, Sendable {
     case reload
     /// Its `max_worker_lifetime` was up (replaced surge-first).
     case lifetime
+    /// A request of its outlived `request_timeout` (replaced surge-first).
+    case requestTimeout = "request_timeout"
     /// Its program could not be started at all.
     case spawnFailed = "spawn_failed"
 }
@@ -62,6 +64,8 @@ struct NoticeMetrics: Sendable {
             return [.workerBooted(pool: worker.pool, bootTime: bootTime)]
         case .workerStopping(let worker, let reason):
             return Self.reason(for: reason).map { [.restart(pool: worker.pool, reason: $0)] } ?? []
+        case .workerTimedOut(_, .requestTimeout, _):
+            return []  // it keeps serving until its replacement is ready; counted when it is stopped
         case .workerTimedOut(let worker, let reason, _):
             guard let counted = Self.reason(for: reason) else { return [] }
             timedOut.insert(worker.id)
@@ -97,6 +101,7 @@ struct NoticeMetrics: Sendable {
         case .recycled: .maxRequests
         case .lifetime: .lifetime
         case .memory: .memory
+        case .requestTimeout: .requestTimeout
         case .bootTimeout: .bootTimeout
         case .heartbeatTimeout, .watchdogTrigger: .heartbeatTimeout
         case .rolledBack, .poolRemoved, .shutdown: nil

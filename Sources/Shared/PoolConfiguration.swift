@@ -36,6 +36,9 @@ public struct PoolConfiguration: Hashable, Sendable {
     public var lifetimeJitter: Duration
     /// `max_worker_memory` with its sampling, if set.
     public var memoryLimit: MemoryLimit?
+    /// `request_timeout`: a ready worker with a request in flight this long has its stacks printed
+    /// and is replaced surge-first; nil disables it (uvicorn pools: the launcher reports its requests).
+    public var requestTimeout: Duration?
     /// The signal that asks a worker to drain and stop.
     public var stopSignal: Signal
     /// The signal that asks a worker to stop at once.
@@ -57,6 +60,7 @@ public struct PoolConfiguration: Hashable, Sendable {
         maxWorkerLifetime: Duration? = nil,
         lifetimeJitter: Duration = .zero,
         memoryLimit: MemoryLimit? = nil,
+        requestTimeout: Duration? = nil,
         stopSignal: Signal = .terminate,
         quickStopSignal: Signal = .interrupt
     ) {
@@ -74,6 +78,7 @@ public struct PoolConfiguration: Hashable, Sendable {
         self.maxWorkerLifetime = maxWorkerLifetime
         self.lifetimeJitter = lifetimeJitter
         self.memoryLimit = memoryLimit
+        self.requestTimeout = requestTimeout
         self.stopSignal = stopSignal
         self.quickStopSignal = quickStopSignal
     }
@@ -84,9 +89,10 @@ public struct PoolConfiguration: Hashable, Sendable {
     /// Whether a worker may still be starting once spawned (it has a boot deadline).
     public var waitsForReadiness: Bool { readiness != .spawned }
 
-    /// Whether workers get a shared-memory heartbeat page (the launcher writes it).
+    /// Whether workers get a shared-memory heartbeat page (the launcher writes it): for the
+    /// heartbeat timeout, and for the request timeout (the page carries the oldest request's start).
     public var usesHeartbeatPage: Bool {
-        if case .uvicorn = kind { return heartbeatTimeout != nil }
+        if case .uvicorn = kind { return heartbeatTimeout != nil || requestTimeout != nil }
         return false
     }
 }

@@ -22,6 +22,8 @@ final class FakeEffects: SupervisorEffects {
     var readinessPolls = 0
     /// Heartbeat page stamps to report, by worker.
     var heartbeats: [WorkerID: Instant] = [:]
+    /// The start of the oldest request in flight, by worker (`request_timeout`).
+    var oldestRequests: [WorkerID: Instant] = [:]
     /// Unique memory by pid, for `max_worker_memory` samples.
     var memory: [Int32: UInt64] = [:]
     /// Workers seen accepting.
@@ -51,5 +53,6 @@ final class FakeEffects: SupervisorEffects {
     func armReadinessPoll() { readinessPolls += 1 }
     func uniqueMemory(of pid: Int32) -> UInt64? { memory[pid] }
     func lastHeartbeat(of worker: WorkerID) -> Instant? { heartbeats[worker] }
+    func oldestRequest(of worker: WorkerID) -> Instant? { oldestRequests[worker] }
     func isAccepting(_ worker: WorkerID, pid: Int32, binds: [BindAddress]) -> Bool { accepting.contains(worker) }
 }

@@ -105,12 +105,22 @@ func updates(_ notices: [Notice]) -> [MetricUpdate] {
         )
     }
 
+    @Test("A request timeout counts once, when the worker is stopped after its replacement is ready")
+    func requestTimeoutCountsOnce() {
+        let counted = updates([
+            .workerTimedOut(worker(1), .requestTimeout, after: .seconds(31)),
+            .workerStopping(worker(1), .requestTimeout),
+            .workerExited(worker(1), .exited(0), failed: false),
+        ])
+        #expect(counted == [.restart(pool: "web", reason: .requestTimeout)])
+    }
+
     @Test("Every stop reason of the core maps to a restart reason or, on purpose, to none")
     func everyStopReason() {
         let expected: [StopReason: RestartReason?] = [
             .replaced: .reload, .scaledDown: .scale, .rolledBack: nil, .poolRemoved: nil, .shutdown: nil,
             .bootTimeout: .bootTimeout, .heartbeatTimeout: .heartbeatTimeout, .watchdogTrigger: .heartbeatTimeout,
-            .recycled: .maxRequests, .lifetime: .lifetime, .memory: .memory,
+            .recycled: .maxRequests, .lifetime: .lifetime, .memory: .memory, .requestTimeout: .requestTimeout,
         ]
         // A new stop reason fails here until it is given a restart reason (or none, on purpose).
         #expect(Set(expected.keys) == Set(StopReason.allCases))

@@ -159,6 +159,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="retire (as on SIGTERM) after serving N requests (default: no limit)",
     )
+    parser.add_argument(
+        "--request-timeout",
+        type=seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="note each request's start on the heartbeat page; SIGUSR2 prints every thread's stack; on retiring, "
+        "requests in flight this long get 503 (droverd's request_timeout; default: 0, off)",
+    )
     parser.add_argument("--ssl-certfile", default=None, metavar="PATH", help="serve TLS with this certificate (PEM)")
     parser.add_argument("--ssl-keyfile", default=None, metavar="PATH", help="the certificate's private key (PEM)")
     add_gunicorn_arguments(parser)  # --gunicorn-config, --worker-hooks, and the modes without APP

@@ -6,7 +6,9 @@ a single aligned store.  Because the stamp is written by a task on the event loo
 a loop blocked by synchronous code stops the stamps and droverd notices.  With a
 page of 24 bytes or more, each beat also stores the requests served so far (bytes
 8..15) and the requests in flight (16..23), which Uvicorn counts anyway: droverd's
-/metrics shows them, and no request does any work for it.
+/metrics shows them, and no request does any work for it.  With a page of 32 bytes
+or more, bytes 24..31 hold the start (monotonic ns) of the oldest request in flight,
+0 for none (written only with --request-timeout; see late_requests.py).
 
 Without a heartbeat fd, systemd's WATCHDOG_USEC (with WATCHDOG_PID unset or ours)
 makes us send WATCHDOG=1 every WATCHDOG_USEC/2 instead.
@@ -37,14 +39,15 @@ class Heartbeat:
             if size < 8:
                 raise HeartbeatError(f"DROVER_HEARTBEAT_FD={fd} is {size} bytes long, need at least 8")
             os.set_inheritable(fd, False)
-            length = 24 if size >= 24 else 8
+            length = 32 if size >= 32 else 24 if size >= 24 else 8
             self._map = mmap.mmap(fd, length, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
         except OSError as exc:
             raise HeartbeatError(f"DROVER_HEARTBEAT_FD={fd}: {exc.strerror or exc}") from None
         self.fd = fd
         # Offset 0 of a mapping is page aligned: assigning .value is one aligned 8-byte store.
         self._stamp = ctypes.c_uint64.from_buffer(self._map)
-        self._counts = (ctypes.c_uint64 * 2).from_buffer(self._map, 8) if length == 24 else None
+        slots = (length - 8) // 8
+        self._counts = (ctypes.c_uint64 * slots).from_buffer(self._map, 8) if slots else None
 
     @classmethod
     def from_environ(cls) -> Heartbeat | None:
@@ -59,10 +62,12 @@ class Heartbeat:
             raise HeartbeatError(f"DROVER_HEARTBEAT_FD={fd} is a standard stream")
         return cls(fd)
 
-    def beat(self, served: int = 0, in_flight: int = 0) -> None:
+    def beat(self, served: int = 0, in_flight: int = 0, oldest_request: int = 0) -> None:
         if self._counts is not None:
             self._counts[0] = served
             self._counts[1] = in_flight
+            if len(self._counts) > 2:
+                self._counts[2] = oldest_request
         self._stamp.value = time.monotonic_ns()
 
 

@@ -41,6 +41,7 @@ from typing import Any
 import uvicorn
 
 from .heartbeat import HEARTBEAT_INTERVAL, Heartbeat, pulse
+from .late_requests import LateRequests
 from .logs import AccessFileHandler, reopen_log_files
 from .notify import Notifier
 
@@ -63,8 +64,10 @@ class DroverServer(uvicorn.Server):
         idle_grace: float = 1.0,
         addresses: Sequence[str] = (),
         access_file: AccessFileHandler | None = None,
+        late_requests: LateRequests | None = None,
     ) -> None:
         super().__init__(config)
+        self.late_requests = late_requests
         self.notifier = notifier
         self.heartbeat = heartbeat
         self.watchdog_interval = watchdog_interval
@@ -84,7 +87,8 @@ class DroverServer(uvicorn.Server):
     def _beat(self) -> None:
         if self.heartbeat is not None:
             state = self.server_state
-            self.heartbeat.beat(state.total_requests, len(state.tasks))
+            oldest = self.late_requests.oldest(state.tasks) if self.late_requests is not None else 0
+            self.heartbeat.beat(state.total_requests, len(state.tasks), oldest)
         elif self.watchdog_interval is not None:
             self.notifier.send("WATCHDOG=1")
 
@@ -164,6 +168,8 @@ class DroverServer(uvicorn.Server):
             )
         self._stop_accepting()
         self._retire_connections()
+        if self.late_requests is not None and not self.force_exit:
+            await self._answer_late_requests(self.late_requests)
         if not self.force_exit and self.idle_grace > 0 and self.server_state.connections:
             await self._idle_grace()
         if self.force_exit:
@@ -191,6 +197,18 @@ class DroverServer(uvicorn.Server):
         finally:
             logger.removeFilter(quiet)
         logger.info("Quick stop: application shutdown skipped, %d request(s) cancelled", len(tasks))
+
+    async def _answer_late_requests(self, late_requests: LateRequests) -> None:
+        """Requests in flight past request_timeout: answered 503 now (their cancellation's traceback kept out
+        of the log, as a quick stop does); the others drain as usual."""
+        quiet = _CancelledTracebacks()
+        logger.addFilter(quiet)
+        try:
+            count = await late_requests.answer_late(self.server_state.tasks)
+        finally:
+            logger.removeFilter(quiet)
+        if count:
+            logger.warning("Request timeout: %d request(s) in flight past request_timeout answered 503", count)
 
     async def _idle_grace(self) -> None:
         """Let open connections send one last request; stop early once none are left."""

@@ -23,6 +23,7 @@ import uvicorn
 from . import __version__
 from .cli import parse_args
 from .heartbeat import Heartbeat, HeartbeatError, watchdog_interval_from_environ
+from .late_requests import LateRequests
 from .listen import ListenError, describe, listen_sockets
 from .load_failure import report_load_failure, summary
 from .loader import load_app
@@ -148,6 +149,9 @@ def run(argv: Sequence[str]) -> int:
         return report_load_failure(notifier, args.app, exc)
     config.loaded_app = with_access_log(config.loaded_app, args)  # retirement: the protocol (retire.py)
 
+    late_requests = LateRequests(args.request_timeout) if args.request_timeout > 0 else None
+    if late_requests is not None:
+        late_requests.print_stacks_on_sigusr2()
     server = DroverServer(
         config,
         notifier=notifier,
@@ -156,6 +160,7 @@ def run(argv: Sequence[str]) -> int:
         idle_grace=args.idle_grace,
         addresses=[describe(sock, tls=tls) for sock in sockets],
         access_file=access_file_handler(),
+        late_requests=late_requests,
     )
     server.on_quick_stop = hooks.worker_int  # contract C: Gunicorn's worker_int
     logger = logging.getLogger("uvicorn.error")

@@ -36,7 +36,8 @@ def sockdir() -> Iterator[str]:
 @pytest.fixture
 def spawn(tmp_path: Path, sockdir: str):
     """spawn(app, *args, listeners=[...], notify="path"|"abstract"|None, heartbeat=True, env={}, listen_pid="self",
-    keep_listeners=False): start a worker; keep_listeners=True keeps our copies open to hand to another worker."""
+    keep_listeners=False, page_size=8): start a worker; keep_listeners=True keeps our copies open to hand to another
+    worker; page_size is the heartbeat page's (8: the stamp only; 32: with the counts and the oldest request)."""
     workers: list[Worker] = []
 
     def _spawn(
@@ -48,6 +49,7 @@ def spawn(tmp_path: Path, sockdir: str):
         env: dict[str, str] | None = None,
         listen_pid: str = "self",
         keep_listeners: bool = False,
+        page_size: int = 8,
     ) -> Worker:
         listeners = [tcp_listener()] if listeners is None else listeners
         child_env = {k: v for k, v in os.environ.items() if not k.startswith(_INHERITED)}
@@ -64,8 +66,8 @@ def spawn(tmp_path: Path, sockdir: str):
         memfd = -1
         if heartbeat:
             memfd = os.memfd_create("drover-heartbeat")
-            os.ftruncate(memfd, 8)
-            memfd_map = mmap.mmap(memfd, 8)
+            os.ftruncate(memfd, page_size)
+            memfd_map = mmap.mmap(memfd, page_size)
             child_env["FDEXEC_HEARTBEAT"] = str(memfd)
             pass_fds.append(memfd)
         child_env.update(env or {})

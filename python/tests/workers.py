@@ -186,6 +186,11 @@ class Worker:
         assert self.heartbeat is not None
         return ctypes.c_uint64.from_buffer(self.heartbeat).value
 
+    def page_word(self, index: int) -> int:
+        """The heartbeat page's uint64 at byte 8 × index (1 served, 2 in flight, 3 oldest request's start)."""
+        assert self.heartbeat is not None
+        return ctypes.c_uint64.from_buffer(self.heartbeat, 8 * index).value
+
     def stamp_age(self) -> float:
         return (time.monotonic_ns() - self.stamp()) / 1e9
 
