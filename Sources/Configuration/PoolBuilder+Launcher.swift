@@ -8,10 +8,16 @@ import DroverShared
 extension PoolBuilder {
     /// `max_worker_memory` (0: none) with `memory_interval` (1 s to a day) and `memory_samples` (1 to 100).
     func memoryLimit(layer: Layer, key: (Setting) -> String) throws(ConfigurationError) -> MemoryLimit? {
-        guard let entry = layer[.maxWorkerMemory] else { return nil }
-        let bytes = try ValueParser.size(entry, key(.maxWorkerMemory))
-        guard bytes > 0 else { return nil }
-        var limit = MemoryLimit(bytes: bytes)
+        let bytes =
+            try layer[.maxWorkerMemory].map { entry throws(ConfigurationError) in
+                try ValueParser.size(entry, key(.maxWorkerMemory))
+            } ?? 0
+        let poolBytes =
+            try layer[.poolMemoryLimit].map { entry throws(ConfigurationError) in
+                try ValueParser.size(entry, key(.poolMemoryLimit))
+            } ?? 0
+        guard bytes > 0 || poolBytes > 0 else { return nil }
+        var limit = MemoryLimit(bytes: bytes, poolBytes: poolBytes > 0 ? poolBytes : nil)
         if let interval = layer[.memoryInterval] {
             limit.interval = try ValueParser.duration(interval, key(.memoryInterval), limit: 86_400)
             guard limit.interval >= .seconds(1) else {

@@ -20,6 +20,7 @@ extension Setting {
     static let memoryInterval = Setting(rawValue: "memory_interval")
     static let memorySamples = Setting(rawValue: "memory_samples")
     static let requestTimeout = Setting(rawValue: "request_timeout")
+    static let poolMemoryLimit = Setting(rawValue: "pool_memory_limit")
     static let waitReady = Setting(rawValue: "wait_ready")
     static let readyProbe = Setting(rawValue: "ready_probe")
     static let launcher = Setting(rawValue: "launcher")
@@ -145,6 +146,16 @@ extension SettingRegistry {
             defaultText: "0",
             help:
                 "Replace a worker (surge first) whose unique memory (USS) stays over SIZE, e.g. 512MiB, 2G; 0 disables."
+        ),
+        SettingSpec(
+            setting: .poolMemoryLimit,
+            flags: ["--pool-memory-limit"],
+            environment: ["POOL_MEMORY_LIMIT"],
+            scope: .pool,
+            valueName: "SIZE",
+            defaultText: "0",
+            help:
+                "Replace the largest worker (surge first) while the pool's total unique memory stays over SIZE; 0 disables."
         ),
         SettingSpec(
             setting: .memoryInterval,

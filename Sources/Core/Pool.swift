@@ -21,6 +21,8 @@ struct Pool: Sendable {
     var everReady = false
     /// Whether a reload removed the pool (it goes when its workers are gone).
     var removing = false
+    /// `pool_memory_limit`: since when the pool's total has been over the limit (nil: not over).
+    var memoryOverSince: Instant?
     /// The last load failure reported in full, and by whom: the same one again is told in one line.
     var lastLoadFailure: (failure: LoadFailure, reporter: WorkerReference)?
 

@@ -92,9 +92,12 @@ extension Supervisor {
         }
         worker.nextMemorySample = now + limit.interval
         if let bytes {
-            worker.samplesOverMemory = bytes > limit.bytes ? worker.samplesOverMemory + 1 : 0
+            worker.lastMemory = bytes
+            if limit.bytes > 0 {
+                worker.samplesOverMemory = bytes > limit.bytes ? worker.samplesOverMemory + 1 : 0
+            }
         }
-        if worker.samplesOverMemory >= limit.samples, worker.recycleReason != .memory,
+        if limit.bytes > 0, worker.samplesOverMemory >= limit.samples, worker.recycleReason != .memory,
             worker.recycleAt.map({ $0 > now }) ?? true
         {
             worker.recycleReason = .memory
@@ -102,6 +105,32 @@ extension Supervisor {
             worker.nextMemorySample = nil  // its replacement is under way
         }
         workers[id] = worker
+        if let p = poolIndex(named: worker.pool) { checkPoolMemory(p, limit: limit) }
+    }
+
+    /// `pool_memory_limit`, after each sample: while the sum of the pool's ready workers' last
+    /// samples has been over the limit for ``MemoryLimit/poolWindow``, and no recycle of the pool is
+    /// pending or running, its largest worker is recycled surge first (stop reason `poolMemory`); the
+    /// window starts again after that, so the next one waits for a fresh reading of the smaller pool.
+    mutating func checkPoolMemory(_ p: Int, limit: MemoryLimit) {
+        guard let poolBytes = limit.poolBytes else { return }
+        let ready = workers.values.filter { $0.pool == pools[p].name && $0.state == .ready }
+        let total = ready.reduce(UInt64(0)) { $0 + ($1.lastMemory ?? 0) }
+        guard total > poolBytes else {
+            pools[p].memoryOverSince = nil
+            return
+        }
+        let since = pools[p].memoryOverSince ?? now
+        pools[p].memoryOverSince = since
+        let busy =
+            pools[p].slots.contains { $0.state.replacement != nil }
+            || ready.contains { $0.recycleAt.map { $0 <= now } ?? false }
+        guard now - since >= limit.poolWindow, !busy,
+            let largest = ready.max(by: { ($0.lastMemory ?? 0, $1.id) < ($1.lastMemory ?? 0, $0.id) })
+        else { return }
+        workers[largest.id]!.recycleReason = .poolMemory
+        workers[largest.id]!.recycleAt = now
+        pools[p].memoryOverSince = nil
     }
 
     /// The earliest recycle still to come (a due one waits for its budget, which frees on an event).

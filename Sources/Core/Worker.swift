@@ -39,6 +39,8 @@ struct Worker: Sendable {
     /// in a row were over the limit.
     var nextMemorySample: Instant?
     var samplesOverMemory = 0
+    /// Its last memory sample (USS bytes), for its pool's total.
+    var lastMemory: UInt64?
     /// `request_timeout`: when its heartbeat page is read next for the start of its oldest request
     /// in flight (while ready; nil once it timed out and its replacement is under way).
     var nextRequestCheck: Instant?

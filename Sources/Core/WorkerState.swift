@@ -52,13 +52,15 @@ public enum StopReason: String, Hashable, Sendable, CaseIterable {
     case memory
     /// A request of its was in flight longer than `request_timeout`; replaced surge first.
     case requestTimeout
+    /// The largest worker of a pool whose total stayed over `pool_memory_limit`; replaced surge first.
+    case poolMemory
 
     /// Whether the stop means the worker failed (and counts towards backoff).
     public var isFailure: Bool {
         switch self {
         case .bootTimeout, .heartbeatTimeout, .watchdogTrigger: true
         case .replaced, .scaledDown, .rolledBack, .poolRemoved, .shutdown, .recycled, .lifetime, .memory,
-            .requestTimeout:
+            .requestTimeout, .poolMemory:
             false
         }
     }

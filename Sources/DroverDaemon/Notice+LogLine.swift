@@ -25,6 +25,11 @@ extension Notice {
                 .warning,
                 "Worker \(worker) stayed over max_worker_memory; its replacement is ready, stopping it (memory)"
             )
+        case .workerStopping(let worker, .poolMemory):
+            (
+                .warning,
+                "Worker \(worker) was the largest while its pool stayed over pool_memory_limit; its replacement is ready, stopping it (memory)"
+            )
         case .workerStopping(let worker, .requestTimeout):
             (
                 .warning,

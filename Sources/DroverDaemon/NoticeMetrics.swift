@@ -14,7 +14,8 @@ enum RestartReason: String, CaseIterable, Hashable, Sendable {
     case signal
     /// The kernel's OOM killer killed it.
     case oom
-    /// Its memory stayed over `max_worker_memory`: replaced surge first.
+    /// Its memory stayed over `max_worker_memory`, or it was the largest of a pool over
+    /// `pool_memory_limit`: replaced surge first.
     case memory
     /// Its heartbeat stopped (or it sent `WATCHDOG=trigger`).
     case heartbeatTimeout = "heartbeat_timeout"
@@ -100,7 +101,7 @@ struct NoticeMetrics: Sendable {
         case .scaledDown: .scale
         case .recycled: .maxRequests
         case .lifetime: .lifetime
-        case .memory: .memory
+        case .memory, .poolMemory: .memory
         case .requestTimeout: .requestTimeout
         case .bootTimeout: .bootTimeout
         case .heartbeatTimeout, .watchdogTrigger: .heartbeatTimeout

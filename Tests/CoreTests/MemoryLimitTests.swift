@@ -58,4 +58,43 @@ struct MemoryLimitTests {
         harness.effects.memory[pid] = 600
         #expect(harness.advance(.seconds(10)).spawns.count == 1)
     }
+
+    @Test("pool_memory_limit: the pool's total over the limit for two intervals recycles its largest worker, once")
+    func poolLimit() throws {
+        var configuration = uvicornPool(workers: 2)
+        configuration.memoryLimit = MemoryLimit(bytes: 0, poolBytes: 500, interval: .seconds(10), samples: 3)
+        var harness = Harness.running([configuration])
+        let pids = harness.pids(state: .ready)
+        let (large, small) = (pids[0], pids[1])
+        harness.effects.memory[large] = 350
+        harness.effects.memory[small] = 250
+        #expect(harness.advance(.seconds(10)).spawns.isEmpty)  // over since now
+        #expect(harness.advance(.seconds(10)).spawns.isEmpty)  // 10 s of the 20 s window
+        let due = harness.advance(.seconds(10))
+        #expect(due.spawns.count == 1)
+        let new = try #require(harness.pids(state: .starting).first)
+        harness.effects.memory[new] = 100
+        let ready = harness.ready(new)
+        #expect(ready.signals.map(\.pid) == [large] && stopReasons(ready) == [.poolMemory])
+        // No per-worker limit: neither is recycled for its own size.
+        harness.exitStopping()
+        harness.effects.memory[small] = 250
+        #expect(harness.advance(.seconds(30)).spawns.isEmpty)  // 350 in total now: under the limit
+    }
+
+    @Test("pool_memory_limit: a reading under the limit starts the window again")
+    func poolWindowRestarts() {
+        var configuration = uvicornPool(workers: 2)
+        configuration.memoryLimit = MemoryLimit(bytes: 0, poolBytes: 500, interval: .seconds(10), samples: 3)
+        var harness = Harness.running([configuration])
+        let pids = harness.pids(state: .ready)
+        harness.effects.memory[pids[0]] = 300
+        harness.effects.memory[pids[1]] = 300
+        harness.advance(.seconds(20))  // over for 10 s
+        harness.effects.memory[pids[0]] = 100  // sampled first in its round: 100 + 300 is under the limit
+        #expect(harness.advance(.seconds(10)).spawns.isEmpty)  // under: the window starts again
+        harness.effects.memory[pids[0]] = 300
+        #expect(harness.advance(.seconds(20)).spawns.isEmpty)  // over for 10 s only
+        #expect(harness.advance(.seconds(10)).spawns.count == 1)
+    }
 }

@@ -121,6 +121,7 @@ func updates(_ notices: [Notice]) -> [MetricUpdate] {
             .replaced: .reload, .scaledDown: .scale, .rolledBack: nil, .poolRemoved: nil, .shutdown: nil,
             .bootTimeout: .bootTimeout, .heartbeatTimeout: .heartbeatTimeout, .watchdogTrigger: .heartbeatTimeout,
             .recycled: .maxRequests, .lifetime: .lifetime, .memory: .memory, .requestTimeout: .requestTimeout,
+            .poolMemory: .memory,
         ]
         // A new stop reason fails here until it is given a restart reason (or none, on purpose).
         #expect(Set(expected.keys) == Set(StopReason.allCases))

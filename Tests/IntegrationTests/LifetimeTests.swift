@@ -72,5 +72,34 @@ extension Integration {
             #expect(try httpGet(port: port, "/pid").status == 200)
             #expect(try drover.stop() == 0)
         }
+
+        @Test("pool_memory_limit: while the pool's total stays over it, the largest worker is replaced surge first")
+        func poolMemoryLimit() throws {
+            let drover = try DroverProcess([
+                "-w", "2", "--pool-memory-limit", "1MiB", "--memory-interval", "1", "--memory-samples", "2",
+                "-b", "127.0.0.1:0", "testapp:app",
+            ])
+            let first = Set(try drover.waitForReady(2))
+            let port = try drover.port()
+            let events = try Process.background(
+                Paths.droverctl,
+                ["--socket", drover.controlSocket, "--json", "events"]
+            )
+            defer { events.terminate() }
+            try waitFor("the events subscription") { events.output.contains("subscribed") ? true : nil }
+            let load = LoadGenerator(port: port, fresh: 1, keepAlive: 1, limit: 30)
+            let stopping = try waitFor("a recycle for the pool's memory", timeout: 30) {
+                events.output.split(separator: "\n").first {
+                    $0.contains("worker_stopping") && $0.contains(#""reason":"poolMemory""#)
+                }
+            }
+            try load.stop()
+            // One of the first workers, replaced surge first: no request failed, the pool serves.
+            #expect(first.contains { stopping.contains(#""pid":\#($0)"#) }, "\(stopping)")
+            #expect(load.failureList.isEmpty, "\(load.failureList.prefix(5))")
+            #expect(drover.logCount("stayed over pool_memory_limit") >= 1)
+            #expect(try httpGet(port: port, "/pid").status == 200)
+            #expect(try drover.stop() == 0)
+        }
     }
 }
