@@ -101,5 +101,48 @@ extension Integration {
             #expect(try httpGet(port: port, "/pid").status == 200)
             #expect(try drover.stop() == 0)
         }
+
+        @Test(
+            "a leaking app (1 MiB per /leak) under load with max_worker_memory: workers recycled surge first, none far over the limit, no failed request",
+            arguments: [1, 2]
+        )
+        func leakingApp(workers: Int) throws {
+            let limit = 96 << 20
+            let drover = try DroverProcess([
+                "-w", "\(workers)", "--max-worker-memory", "96MiB", "--memory-interval", "1", "--memory-samples", "2",
+                "-b", "127.0.0.1:0", "leaky:app",
+            ])
+            try drover.waitForReady(workers)
+            let port = try drover.port()
+            // Fresh and keep-alive load on /pid (no leak), and a paced leak: 20 MiB/s over the pool.
+            let load = LoadGenerator(port: port, fresh: 1, keepAlive: 1, limit: 30)
+            let start = Date()
+            var highest: [Int32: Int] = [:]
+            var leaks = 0
+            var leakFailures: [String] = []
+            while Date().timeIntervalSince(start) < 30 {
+                do {
+                    if try httpGet(port: port, "/leak", timeout: 10).status == 200 { leaks += 1 }
+                } catch {
+                    leakFailures.append("\(error)")
+                }
+                for pid in drover.workers { highest[pid] = max(highest[pid] ?? 0, ProcessStats.uss(pid)) }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            try load.stop()
+            let recycled = drover.logCount("stayed over max_worker_memory")
+            let peak = highest.values.max() ?? 0
+            print(
+                "leaking app, \(workers) worker(s): \(leaks) MiB leaked in 30 s, \(recycled) recycles, \(highest.count) workers seen, highest USS \(peak >> 20) MiB (limit 96); \(load.succeeded) answers, \(load.failureList.count) failed, \(leakFailures.count) leak requests failed"
+            )
+            #expect(recycled >= 2)
+            #expect(load.failureList.isEmpty, "\(load.failureList.prefix(5))")
+            #expect(leakFailures.isEmpty, "\(leakFailures.prefix(5))")
+            #expect(load.succeeded > 0)
+            // Over the limit for up to two 1 s samples plus a replacement's boot, at ~15 MiB/s: a
+            // worker never gets far past the limit (never twice it; without a limit it reaches ~400 MiB).
+            #expect(peak < 2 * limit, "highest USS \(peak >> 20) MiB")
+            #expect(try drover.stop() == 0)
+        }
     }
 }

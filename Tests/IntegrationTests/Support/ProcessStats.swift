@@ -39,6 +39,16 @@ enum ProcessStats {
         return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
     }
 
+    /// Unique memory in bytes (USS: `Private_Clean` + `Private_Dirty` of smaps_rollup), what droverd's
+    /// `max_worker_memory` samples; 0 when the process is gone.
+    static func uss(_ pid: Int32) -> Int {
+        let rollup = (try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8)) ?? ""
+        return rollup.split(separator: "\n").reduce(0) { total, line in
+            guard line.hasPrefix("Private_Clean:") || line.hasPrefix("Private_Dirty:") else { return total }
+            return total + (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+        }
+    }
+
     /// CPU time used (user + system), in seconds.
     static func cpuSeconds(_ pid: Int32) -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
