@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -174,4 +176,27 @@ int cdrover_listen_queue(int fd, unsigned int *queued, unsigned int *limit) {
     *queued = info.tcpi_unacked;
     *limit = info.tcpi_sacked;
     return 0;
+}
+
+int cdrover_eventfd(void) {
+    int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    return fd >= 0 ? fd : -errno;
+}
+
+int cdrover_epoll_priority(int fd) {
+    int poller = epoll_create1(EPOLL_CLOEXEC);
+    if (poller < 0) return -errno;
+    struct epoll_event event = {.events = EPOLLPRI, .data = {.fd = fd}};
+    if (epoll_ctl(poller, EPOLL_CTL_ADD, fd, &event) != 0) {
+        int error = errno;
+        close(poller);
+        return -error;
+    }
+    return poller;
+}
+
+int cdrover_epoll_take(int epoll_fd) {
+    struct epoll_event event;
+    int count = epoll_wait(epoll_fd, &event, 1, 0);
+    return count > 0 ? count : 0;
 }

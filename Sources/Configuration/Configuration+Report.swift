@@ -70,6 +70,7 @@ extension Configuration {
             ("lifetime_jitter", number(pool.lifetimeJitter.seconds)),
             ("max_worker_memory", .int(Int(pool.memoryLimit?.bytes ?? 0))),
             ("pool_memory_limit", .int(Int(pool.memoryLimit?.poolBytes ?? 0))),
+            ("memory_pressure", .bool(pool.memoryPressure)),
             ("memory_interval", number(pool.memoryLimit?.interval.seconds ?? 10)),
             ("memory_samples", .int(pool.memoryLimit?.samples ?? 3)),
             ("request_timeout", number(pool.requestTimeout?.seconds ?? 0)),

@@ -113,6 +113,10 @@ struct PoolBuilder {
                 try ValueParser.duration(entry, key(.lifetimeJitter), limit: 366 * 86_400)
             } ?? .zero
         let memoryLimit = try memoryLimit(layer: layer, key: key)
+        let memoryPressure =
+            try layer[.memoryPressure].map { entry throws(ConfigurationError) in
+                try ValueParser.boolean(entry, key(.memoryPressure))
+            } ?? false
         let requestTimeout = try layer[.requestTimeout].map { entry throws(ConfigurationError) in
             let timeout = try ValueParser.duration(entry, key(.requestTimeout), limit: 86_400)
             // The launcher notes its requests' starts at each 0.1 s heartbeat.
@@ -227,7 +231,8 @@ struct PoolBuilder {
             maxWorkerLifetime: lifetime == .zero ? nil : lifetime,
             lifetimeJitter: lifetimeJitter,
             memoryLimit: memoryLimit,
-            requestTimeout: isCommand || requestTimeout == .zero ? nil : requestTimeout
+            requestTimeout: isCommand || requestTimeout == .zero ? nil : requestTimeout,
+            memoryPressure: memoryPressure
         )
     }
 

@@ -21,6 +21,7 @@ extension Setting {
     static let memorySamples = Setting(rawValue: "memory_samples")
     static let requestTimeout = Setting(rawValue: "request_timeout")
     static let poolMemoryLimit = Setting(rawValue: "pool_memory_limit")
+    static let memoryPressure = Setting(rawValue: "memory_pressure")
     static let waitReady = Setting(rawValue: "wait_ready")
     static let readyProbe = Setting(rawValue: "ready_probe")
     static let launcher = Setting(rawValue: "launcher")
@@ -156,6 +157,16 @@ extension SettingRegistry {
             defaultText: "0",
             help:
                 "Replace the largest worker (surge first) while the pool's total unique memory stays over SIZE; 0 disables."
+        ),
+        SettingSpec(
+            setting: .memoryPressure,
+            flags: ["--memory-pressure"],
+            environment: ["MEMORY_PRESSURE"],
+            scope: .pool,
+            shape: .flag,
+            defaultText: "no",
+            help:
+                "When droverd's memory cgroup nears its limit (PSI on cgroup v2, 90 % of the limit on v1), replace the largest worker, surge first."
         ),
         SettingSpec(
             setting: .memoryInterval,

@@ -12,6 +12,9 @@ public enum Notice: Hashable, Sendable {
     case workerStopping(WorkerReference, StopReason)
     case workerTimedOut(WorkerReference, StopReason, after: Duration)
     case workerKilled(WorkerReference)
+    /// `memory_pressure`: droverd's memory cgroup neared its limit, and this worker, the largest
+    /// (`bytes` of unique memory), is replaced surge first.
+    case memoryPressure(WorkerReference, bytes: UInt64)
     /// `failed` is false when droverd asked it to stop (or it announced a clean stop).
     case workerExited(WorkerReference, ExitStatus, failed: Bool)
     case spawnFailed(WorkerReference, error: String)

@@ -133,6 +133,25 @@ extension Supervisor {
         pools[p].memoryOverSince = nil
     }
 
+    /// `memory_pressure`: the largest ready worker is recycled surge first (stop reason `pressure`),
+    /// unless a pressure recycle is already pending or running (one at a time: each replacement
+    /// costs memory too, and the next signal comes if the pressure stays).
+    mutating func memoryPressure(_ sizes: [WorkerID: UInt64]) {
+        guard phase == .running else { return }
+        let pending = workers.values.contains { $0.recycleReason == .pressure && $0.state != .stopping }
+        guard !pending else { return }
+        let candidates = sizes.filter { id, _ in
+            guard let worker = workers[id], worker.state == .ready, worker.configuration.memoryPressure else {
+                return false
+            }
+            return worker.recycleAt.map { $0 > now } ?? true
+        }
+        guard let (id, bytes) = candidates.max(by: { ($0.value, $1.key) < ($1.value, $0.key) }) else { return }
+        workers[id]!.recycleReason = .pressure
+        workers[id]!.recycleAt = now
+        notice(.memoryPressure(workers[id]!.reference, bytes: bytes))
+    }
+
     /// The earliest recycle still to come (a due one waits for its budget, which frees on an event).
     var nextRecycle: Instant? {
         var earliest: Instant?

@@ -259,6 +259,7 @@ extension Supervisor {
         case .memory: "stayed over max_worker_memory and was replaced"
         case .requestTimeout: "had a request in flight past request_timeout and was replaced"
         case .poolMemory: "was the largest while its pool stayed over pool_memory_limit, and was replaced"
+        case .pressure: "was the largest under memory pressure, and was replaced"
         }
     }
 

@@ -66,6 +66,7 @@ public struct Supervisor: Sendable {
         case .output(let id, let lines): output(id, lines: lines)
         case .timerFired: timerFired()
         case .memorySampled(let id, let bytes): memorySampled(id, bytes: bytes)
+        case .memoryPressure(let sizes): memoryPressure(sizes)
         case .command(let command, let requester): run(command, from: requester)
         case .configurationLoaded(let id, let result): configurationLoaded(id, result)
         case .hookFailed(let hook, let reason): hookFailed(hook, reason: reason)

@@ -32,6 +32,9 @@ public enum SupervisorEvent: Sendable {
     /// A worker's unique memory (USS), as the shell read it when ``Supervisor/memorySamplesDue(at:)``
     /// listed it; nil when it could not be read.
     case memorySampled(WorkerID, bytes: UInt64?)
+    /// `memory_pressure`: droverd's memory cgroup signalled that memory is short; the unique memory
+    /// of each ready worker, as the shell read it then.
+    case memoryPressure(sizes: [WorkerID: UInt64])
     /// An operator asked for something (signal or control socket).
     case command(Command, from: Requester)
     /// The shell finished loading the configuration for a reload.

@@ -54,13 +54,15 @@ public enum StopReason: String, Hashable, Sendable, CaseIterable {
     case requestTimeout
     /// The largest worker of a pool whose total stayed over `pool_memory_limit`; replaced surge first.
     case poolMemory
+    /// The largest worker when droverd's memory cgroup neared its limit (`memory_pressure`).
+    case pressure
 
     /// Whether the stop means the worker failed (and counts towards backoff).
     public var isFailure: Bool {
         switch self {
         case .bootTimeout, .heartbeatTimeout, .watchdogTrigger: true
         case .replaced, .scaledDown, .rolledBack, .poolRemoved, .shutdown, .recycled, .lifetime, .memory,
-            .requestTimeout, .poolMemory:
+            .requestTimeout, .poolMemory, .pressure:
             false
         }
     }

@@ -21,7 +21,7 @@ import NIOCore
 final class Daemon: SupervisorEffects, @unchecked Sendable {
     let loop: any EventLoop
 
-    private let loader: ConfigurationLoader
+    let loader: ConfigurationLoader
     var configuration: Configuration
     let errorLog: LogSink
     /// The event pump over the core; this daemon is its effects.
@@ -45,6 +45,10 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
     let parts = Teardown()
     /// Development mode: the app directory's watcher (the core debounces what it sees).
     var fileWatcher: FileWatcher?
+    /// `memory_pressure` (Daemon+MemoryPressure): the kernel's signal, and its watch on the I/O queue.
+    var pressureWatch: MemoryPressureWatch?
+    var pressureReadWatch: ReadWatch?
+    var pressureRecheck: Scheduled<Void>?
     let ioQueue = DispatchQueue(label: "drover.io")
     /// Control-socket clients, by id.
     var controlClients: [UInt64: ControlClient] = [:]
@@ -167,6 +171,7 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
             "Current configuration:\n\(configuration.gunicornSettings.map { "  \($0): \(Self.pythonText($1))" }.joined(separator: "\n"))"
         )
         logger.debug("Configuration: \(configuration.report.compact)")
+        watchMemoryPressureIfWanted()
         parts.add("templates") { [self] in stopTemplates() }
         parts.add("driver") { [self] in
             timer?.cancel()
@@ -295,6 +300,7 @@ extension Daemon {
             effective.logFormat = configuration.logFormat
             configuration = effective
             logger = Self.makeLogger(effective, sink: errorLog)
+            watchMemoryPressureIfWanted()
             runHook("on_reload")
             return .success(loaded.pools)
         } catch let error as ConfigurationError {

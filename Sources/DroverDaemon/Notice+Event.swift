@@ -21,6 +21,7 @@ extension Notice {
         case .workerTimedOut(let worker, let reason, let after):
             .workerTimeout(worker.event, reason: reason.rawValue, afterSeconds: after.seconds)
         case .workerKilled(let worker): .workerKilled(worker.event)
+        case .memoryPressure(let worker, let bytes): .memoryPressure(worker.event, bytes: bytes)
         case .workerExited(let worker, let status, let failed):
             .workerExited(worker.event, status: status.description, failed: failed)
         case .spawnFailed(let worker, let error): .spawnFailed(worker.event, error: error)

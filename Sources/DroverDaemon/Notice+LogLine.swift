@@ -25,6 +25,13 @@ extension Notice {
                 .warning,
                 "Worker \(worker) stayed over max_worker_memory; its replacement is ready, stopping it (memory)"
             )
+        case .memoryPressure(let worker, let bytes):
+            (
+                .warning,
+                "Memory pressure: replacing the largest worker, \(worker) (\(bytes >> 20) MiB unique), surge first"
+            )
+        case .workerStopping(let worker, .pressure):
+            (.info, "Worker \(worker) was replaced under memory pressure; stopping it (pressure)")
         case .workerStopping(let worker, .poolMemory):
             (
                 .warning,

@@ -31,6 +31,8 @@ enum RestartReason: String, CaseIterable, Hashable, Sendable {
     case lifetime
     /// A request of its outlived `request_timeout` (replaced surge-first).
     case requestTimeout = "request_timeout"
+    /// It was the largest worker when droverd's memory cgroup neared its limit (`memory_pressure`).
+    case pressure
     /// Its program could not be started at all.
     case spawnFailed = "spawn_failed"
 }
@@ -87,7 +89,7 @@ struct NoticeMetrics: Sendable {
             return [.rolloutSucceeded(pool: pool)]
         case .rolloutFailed(let pool, _, _):
             return [.rolloutRolledBack(pool: pool)]
-        case .workerSpawned, .workerKilled, .respawnScheduled, .orphanReaped, .started, .startupFailed,
+        case .workerSpawned, .workerKilled, .memoryPressure, .respawnScheduled, .orphanReaped, .started, .startupFailed,
             .probeFailed, .appLoadFailed, .scaled, .reloadStarted, .filesChanged, .reloadFinished, .poolAdded,
             .poolRemoved, .stopping, .hookFailed:
             return []
@@ -102,6 +104,7 @@ struct NoticeMetrics: Sendable {
         case .recycled: .maxRequests
         case .lifetime: .lifetime
         case .memory, .poolMemory: .memory
+        case .pressure: .pressure
         case .requestTimeout: .requestTimeout
         case .bootTimeout: .bootTimeout
         case .heartbeatTimeout, .watchdogTrigger: .heartbeatTimeout

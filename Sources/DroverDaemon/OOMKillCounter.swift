@@ -17,16 +17,8 @@ struct OOMKillCounter {
 
     /// Finds the file for this process's cgroups (`/proc/self/cgroup`) under `root`.
     init(root: String = "/sys/fs/cgroup", cgroups: String? = readTextFile("/proc/self/cgroup")) {
-        var candidates: [String] = []
-        for line in (cgroups ?? "").split(separator: "\n") {
-            let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard fields.count == 3 else { continue }
-            let path = fields[2] == "/" ? "" : String(fields[2])
-            if fields[1].split(separator: ",").contains("memory") {
-                candidates.append("\(root)/memory\(path)/memory.oom_control")
-            } else if fields[0] == "0", fields[1].isEmpty {
-                candidates += ["\(root)\(path)/memory.events", "\(root)/unified\(path)/memory.events"]
-            }
+        let candidates = MemoryCgroupDirectory.candidates(root: root, cgroups: cgroups).map {
+            "\($0.path)/\($0.version == 1 ? "memory.oom_control" : "memory.events")"
         }
         path = candidates.first { Self.count(in: $0) != nil }
         last = path.flatMap(Self.count(in:))

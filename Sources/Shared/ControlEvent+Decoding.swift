@@ -39,6 +39,8 @@ extension ControlEvent.Kind {
         case .workerTimeout:
             self = .workerTimeout(try worker(), reason: try string(.reason), afterSeconds: try seconds(.afterSeconds))
         case .workerKilled: self = .workerKilled(try worker())
+        case .memoryPressure:
+            self = .memoryPressure(try worker(), bytes: try container.decode(UInt64.self, forKey: .bytes))
         case .workerExited:
             self = .workerExited(
                 try worker(),

@@ -12,6 +12,9 @@ extension ControlEvent.Kind {
         switch self {
         case .subscribed(let pid): try container.encode(pid, forKey: .pid)
         case .workerSpawned(let worker), .workerKilled(let worker): try Self.encode(worker, to: &container)
+        case .memoryPressure(let worker, let bytes):
+            try Self.encode(worker, to: &container)
+            try container.encode(bytes, forKey: .bytes)
         case .workerReady(let worker, let boot):
             try Self.encode(worker, to: &container)
             try container.encode(seconds: boot, forKey: .bootSeconds)

@@ -15,6 +15,8 @@ extension ControlEvent {
         /// `reason`: `bootTimeout`, `heartbeatTimeout`, `watchdogTrigger`, …
         case workerTimeout(EventWorker, reason: String, afterSeconds: Double)
         case workerKilled(EventWorker)
+        /// `memory_pressure`: the largest worker (`bytes` of unique memory) is replaced surge first.
+        case memoryPressure(EventWorker, bytes: UInt64)
         /// `status`: `exit 0`, `killed by SIGKILL`, …; `failed` when droverd did not ask for it.
         case workerExited(EventWorker, status: String, failed: Bool)
         case spawnFailed(EventWorker, error: String)
@@ -55,6 +57,7 @@ extension ControlEvent {
             case .workerStopping: Name.workerStopping.rawValue
             case .workerTimeout: Name.workerTimeout.rawValue
             case .workerKilled: Name.workerKilled.rawValue
+            case .memoryPressure: Name.memoryPressure.rawValue
             case .workerExited: Name.workerExited.rawValue
             case .spawnFailed: Name.spawnFailed.rawValue
             case .respawnScheduled: Name.respawnScheduled.rawValue
@@ -87,6 +90,7 @@ extension ControlEvent {
             case workerStopping = "worker_stopping"
             case workerTimeout = "worker_timeout"
             case workerKilled = "worker_killed"
+            case memoryPressure = "memory_pressure"
             case workerExited = "worker_exited"
             case spawnFailed = "spawn_failed"
             case respawnScheduled = "respawn_scheduled"

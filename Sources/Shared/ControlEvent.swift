@@ -39,6 +39,7 @@ public struct ControlEvent: Codable, Hashable, Sendable {
         case sameAsPID = "same_as_pid"
         case count
         case time
+        case bytes
     }
 }
 

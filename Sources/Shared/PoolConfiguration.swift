@@ -39,6 +39,9 @@ public struct PoolConfiguration: Hashable, Sendable {
     /// `request_timeout`: a ready worker with a request in flight this long has its stacks printed
     /// and is replaced surge-first; nil disables it (uvicorn pools: the launcher reports its requests).
     public var requestTimeout: Duration?
+    /// `memory_pressure`: when droverd's memory cgroup nears its limit, this pool's workers are
+    /// candidates for recycling (the largest first).
+    public var memoryPressure: Bool
     /// The signal that asks a worker to drain and stop.
     public var stopSignal: Signal
     /// The signal that asks a worker to stop at once.
@@ -61,6 +64,7 @@ public struct PoolConfiguration: Hashable, Sendable {
         lifetimeJitter: Duration = .zero,
         memoryLimit: MemoryLimit? = nil,
         requestTimeout: Duration? = nil,
+        memoryPressure: Bool = false,
         stopSignal: Signal = .terminate,
         quickStopSignal: Signal = .interrupt
     ) {
@@ -79,6 +83,7 @@ public struct PoolConfiguration: Hashable, Sendable {
         self.lifetimeJitter = lifetimeJitter
         self.memoryLimit = memoryLimit
         self.requestTimeout = requestTimeout
+        self.memoryPressure = memoryPressure
         self.stopSignal = stopSignal
         self.quickStopSignal = quickStopSignal
     }

@@ -97,4 +97,25 @@ struct MemoryLimitTests {
         #expect(harness.advance(.seconds(20)).spawns.isEmpty)  // over for 10 s only
         #expect(harness.advance(.seconds(10)).spawns.count == 1)
     }
+
+    @Test("memory_pressure: the largest ready worker of the pools that want it is replaced surge first, one at a time")
+    func pressure() throws {
+        var web = uvicornPool(workers: 2)
+        web.memoryPressure = true
+        var harness = Harness.running([web, uvicornPool("other", workers: 1)])
+        let ids = Dictionary(uniqueKeysWithValues: harness.effects.pids.map { ($0.value, $0.key) })
+        let pids = harness.pids(state: .ready)
+        let (small, large) = (pids[0], pids[1])
+        let other = harness.pids("other", state: .ready)[0]
+        let sizes = [ids[small]!: UInt64(100), ids[large]!: 300, ids[other]!: 900]  // "other" does not want it
+        let first = harness.send(.memoryPressure(sizes: sizes))
+        #expect(first.spawns.map(\.slot) == [1])
+        #expect(first.notices.contains { if case .memoryPressure(_, 300) = $0 { true } else { false } })
+        #expect(harness.send(.memoryPressure(sizes: sizes)).spawns.isEmpty)  // one at a time
+        let new = try #require(harness.pids(state: .starting).first)
+        let ready = harness.ready(new)
+        #expect(ready.signals.map(\.pid) == [large] && stopReasons(ready) == [.pressure])
+        harness.exitStopping()
+        #expect(harness.send(.memoryPressure(sizes: [ids[small]!: 100])).spawns.map(\.slot) == [0])  // the next
+    }
 }

@@ -121,7 +121,7 @@ func updates(_ notices: [Notice]) -> [MetricUpdate] {
             .replaced: .reload, .scaledDown: .scale, .rolledBack: nil, .poolRemoved: nil, .shutdown: nil,
             .bootTimeout: .bootTimeout, .heartbeatTimeout: .heartbeatTimeout, .watchdogTrigger: .heartbeatTimeout,
             .recycled: .maxRequests, .lifetime: .lifetime, .memory: .memory, .requestTimeout: .requestTimeout,
-            .poolMemory: .memory,
+            .poolMemory: .memory, .pressure: .pressure,
         ]
         // A new stop reason fails here until it is given a restart reason (or none, on purpose).
         #expect(Set(expected.keys) == Set(StopReason.allCases))

@@ -64,5 +64,58 @@ extension Integration {
             #expect(exit.contains("killed by SIGKILL") && !exit.contains("out of memory"), "\(exit)")
             #expect(try drover.stop() == 0)
         }
+
+        @Test(
+            "memory_pressure: as the cgroup nears its limit the largest worker is replaced surge first, before the OOM killer strikes",
+            .enabled(if: MemoryCgroup.unavailable == nil, "\(MemoryCgroup.unavailable ?? "")")
+        )
+        func pressure() throws {
+            let cgroup = try MemoryCgroup(limit: 320 << 20)
+            let directory = try AppDirectory("pressure")
+            try directory.copyFixtures(["leaky.py"])
+            let drover = try DroverProcess(
+                cgroup.entering(
+                    Paths.droverd,
+                    ["-w", "2", "-b", "127.0.0.1:0", "--memory-pressure", "leaky:app"]
+                ),
+                in: directory.url,
+                executable: "/bin/sh"
+            )
+            try drover.waitForReady(2)
+            let port = try drover.port()
+            let events = try Process.background(
+                Paths.droverctl,
+                ["--socket", drover.controlSocket, "--json", "events"]
+            )
+            defer { events.terminate() }
+            try waitFor("the events subscription") { events.output.contains("subscribed") ? true : nil }
+            #expect(drover.log.contains("Memory pressure: watching"))
+            // 1 MiB per /leak, ~15 MiB/s, 450 MiB in all: well past the 320 MiB limit, had nothing been recycled.
+            let load = LoadGenerator(port: port, fresh: 1, keepAlive: 1, limit: 40)
+            var leaked = 0
+            var failed: [String] = []
+            for _ in 0..<450 {
+                do {
+                    _ = try httpGet(port: port, "/leak", timeout: 10)
+                    leaked += 1
+                } catch {
+                    failed.append("\(error)")
+                }
+                Thread.sleep(forTimeInterval: 0.066)
+            }
+            try load.stop()
+            let lines = events.output.split(separator: "\n")
+            let pressure = lines.filter { $0.contains("\"memory_pressure\"") }
+            let oom = lines.filter { $0.contains("worker_exited") && $0.contains("out of memory") }
+            print(
+                "memory pressure: \(leaked) MiB leaked into 2 workers under a 320 MiB limit; \(pressure.count) pressure recycles, \(oom.count) OOM kills; \(load.succeeded) answers, \(load.failureList.count) failed"
+            )
+            #expect(pressure.count >= 1)
+            #expect(oom.isEmpty, "\(oom)")
+            #expect(failed.isEmpty, "\(failed.prefix(5))")
+            #expect(load.failureList.isEmpty, "\(load.failureList.prefix(5))")
+            #expect(lines.contains { $0.contains("worker_stopping") && $0.contains(#""reason":"pressure""#) })
+            #expect(try drover.stop() == 0)
+        }
     }
 }

@@ -33,6 +33,10 @@ let goldenEvents: [(ControlEvent.Kind, String)] = [
     ),
     (.workerKilled(web2), #""event":"worker_killed","pool":"web","pid":5698,"slot":2,"generation":1"#),
     (
+        .memoryPressure(web2, bytes: 314_572_800),
+        #""event":"memory_pressure","pool":"web","pid":5698,"slot":2,"generation":1,"bytes":314572800"#
+    ),
+    (
         .workerExited(web2, status: "killed by SIGKILL", failed: true),
         #""event":"worker_exited","pool":"web","pid":5698,"slot":2,"generation":1,"status":"killed by SIGKILL","failed":true"#
     ),

@@ -93,4 +93,12 @@ ssize_t cdrover_template_receive(int fd, void *buffer, size_t capacity, int time
 /// (TCP_INFO's tcpi_unacked and tcpi_sacked, which Linux fills so for listeners); 0 or -errno.
 int cdrover_listen_queue(int fd, unsigned int *queued, unsigned int *limit);
 
+/// An eventfd (EFD_CLOEXEC | EFD_NONBLOCK); -errno on failure.
+int cdrover_eventfd(void);
+/// An epoll instance (EPOLL_CLOEXEC) watching `fd` for EPOLLPRI (a PSI trigger's signal): the
+/// instance is readable when `fd` signals. Returns its fd or -errno.
+int cdrover_epoll_priority(int fd);
+/// Takes one pending event from an epoll instance without waiting; returns how many (0 or 1).
+int cdrover_epoll_take(int epoll_fd);
+
 #endif
