@@ -24,14 +24,13 @@ class Monitor(threading.Thread):
         self.running, self.interval = running, interval
         self.samples: list[Sample] = []
         self._stop_event = threading.Event()
-        self.inode: int | None = None
 
     def sample(self) -> Sample:
-        if self.inode is None:
-            self.inode = procfs.listening_inode(self.running.port)
+        # Looked up at each sample: a server whose workers bind their own sockets makes new ones.
+        inodes = procfs.listening_inodes(self.running.port)
         workers = self.running.workers()
         self.running.tree()  # remember every descendant for the clean-up
-        acc = frozenset(p for p in workers if self.inode and procfs.accepting(p, self.inode))
+        acc = frozenset(p for p in workers if inodes and procfs.accepting(p, inodes))
         return Sample(time.perf_counter(), frozenset(workers), acc)
 
     def run(self) -> None:
@@ -61,6 +60,20 @@ class Monitor(threading.Thread):
             if not a.accepting:
                 total += min(b.t, end) - max(a.t, start)
         return total
+
+    def longest_none_accepting(self, start: float, end: float) -> float:
+        """The longest stretch in [start, end] with no worker accepting (sample resolution)."""
+        longest, since = 0.0, None
+        for s in self.samples:
+            if s.t < start or s.t > end:
+                continue
+            if not s.accepting and since is None:
+                since = s.t
+            elif s.accepting and since is not None:
+                longest, since = max(longest, s.t - since), None
+        if since is not None:
+            longest = max(longest, end - since)
+        return longest
 
     def new_workers(self, old: frozenset[int]) -> list[int]:
         seen: list[int] = []

@@ -81,6 +81,13 @@ def memory_kib(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+def unique_kib(pid: int) -> int:
+    """USS in KiB (Private_Clean + Private_Dirty of smaps_rollup); 0 if the process is gone."""
+    text = _read(f"/proc/{pid}/smaps_rollup")
+    return sum(int(line.split()[1]) for line in (text or "").splitlines()
+               if line.startswith(("Private_Clean:", "Private_Dirty:")))
+
+
 def thread_counters(pid: int) -> dict[int, dict[str, int]]:
     """Per thread: CPU ns and run count (schedstat: each run is a wake-up or a preemption
     return), voluntary and involuntary context switches (status)."""
@@ -126,19 +133,21 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / CLOCK_TICKS
 
 
-def listening_inode(port: int) -> int | None:
-    """The inode of the TCP socket listening on 127.0.0.1:PORT (or any address)."""
+def listening_inodes(port: int) -> frozenset[int]:
+    """The inodes of the TCP sockets listening on 127.0.0.1:PORT (or any address): one shared socket,
+    or one per worker where each binds its own with SO_REUSEPORT (Granian)."""
     text = _read("/proc/net/tcp") or ""
+    found = set()
     for line in text.splitlines()[1:]:
         parts = line.split()
         local, state, inode = parts[1], parts[3], int(parts[9])
         if state == "0A" and int(local.split(":")[1], 16) == port and inode:
-            return inode
-    return None
+            found.add(inode)
+    return frozenset(found)
 
 
-def accepting(pid: int, inode: int) -> bool:
-    """True when one of the process's epoll instances watches the listening socket."""
+def accepting(pid: int, inodes: frozenset[int]) -> bool:
+    """True when one of the process's epoll instances watches one of the listening sockets."""
     try:
         fds = os.listdir(f"/proc/{pid}/fd")
     except OSError:
@@ -151,7 +160,7 @@ def accepting(pid: int, inode: int) -> bool:
             continue
         for line in (_read(f"/proc/{pid}/fdinfo/{fd}") or "").splitlines():
             if line.startswith("tfd:") and " ino:" in line:
-                if int(line.split(" ino:")[1].split()[0], 16) == inode:
+                if int(line.split(" ino:")[1].split()[0], 16) in inodes:
                     return True
     return False
 

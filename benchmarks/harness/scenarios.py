@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import statistics
@@ -43,13 +44,18 @@ class Settings:
     launch_workers: int = 64
     memory_workers: tuple[int, ...] = (2, 8)
     memory_wrk_seconds: float = 3.0  # load between the two memory readings
+    chaos_seconds: float = 30.0      # kill -9 a random worker every chaos_every s for this long
+    leak_seconds: float = 30.0       # the leaking app under load, leak_rate MiB/s paced over the pool
+    leak_rate: float = 15.0
+    leak_limit_mib: int = 96
+    chaos_every: float = 0.2
 
     @classmethod
     def quick(cls) -> Settings:
         return cls(runs=1, wrk_seconds=2, warmup_seconds=0, idle_seconds=1, event_wrk_seconds=3,
                    event_at=1.0, heartbeat_timeout=2, status_workers=8, tiny_workers=1000,
                    status_repeats=2, quiet_wait=0, settle_seconds=0.3, pause_seconds=0.2, never_margin=1,
-                   launch_workers=16, memory_wrk_seconds=1.0)
+                   launch_workers=16, memory_wrk_seconds=1.0, chaos_seconds=3.0, leak_seconds=5.0)
 
 
 class Context:
@@ -295,6 +301,100 @@ def crash(ctx: Context, server: Server) -> dict:
         "crash_serving_s": serving - t_kill if serving else None,
     })
     m.update({f"crash_{k}": v for k, v in DroverEvents.boot_times(events.stop()).items()})
+    run.stop()
+    return m
+
+
+def _end_of_load(prefix: str, wrk: Wrk, prober: Prober, mon: Monitor) -> dict:
+    """Waits for wrk, stops the prober and the monitor: wrk's metrics and the probes', under `prefix`."""
+    res = wrk.result()
+    probes = prober.stop()
+    mon.stop()
+    m = _wrk_metrics(prefix, res)
+    m.update({f"{prefix}_probe_failures": sum(p.outcome != "ok" for p in probes), f"{prefix}_probes": len(probes)})
+    return m
+
+
+# --- chaos: kill -9 a random worker every 200 ms under load ---------------------------------------
+
+def chaos(ctx: Context, server: Server) -> dict:
+    """Issue 17's availability floor: 2 workers under wrk -c32 and a fresh-connection prober, a
+    random ready (accepting) worker killed every `chaos_every` s for `chaos_seconds`. The longest stretch with no
+    worker accepting is the number that matters (a pool whose slots all sit in backoff is down)."""
+    s = ctx.settings
+    run = ctx.start(server, Options(workers=2))
+    _wait_ready(run, 2)
+    time.sleep(s.pause_seconds)
+    mon, prober = Monitor(run, 0.01), Prober(run.port, interval=0.01, timeout=2.0, parallel=2)
+    mon.start()
+    prober.start()
+    wrk = Wrk(run.port, 32, s.chaos_seconds + 1)
+    _sleep_until(wrk.started + 0.5)
+    rng = random.Random(17)
+    start, kills = time.perf_counter(), 0
+    while time.perf_counter() - start < s.chaos_seconds:
+        # The issue's chaos: a random *ready* worker (one seen accepting), as an operator or the OOM killer
+        # would pick one that served; a worker killed while it boots is a crash loop's business.
+        ready = sorted(mon.samples[-1].accepting) if mon.samples else []
+        if ready:
+            try:
+                os.kill(rng.choice(ready), signal.SIGKILL)
+                kills += 1
+            except ProcessLookupError:
+                pass
+        time.sleep(s.chaos_every)
+    end = time.perf_counter()
+    m = _end_of_load("chaos", wrk, prober, mon)
+    m.update({
+        "chaos_kills": kills,
+        "chaos_longest_none_accepting_s": mon.longest_none_accepting(start, end),
+        "chaos_none_accepting_s": mon.time_with_none_accepting(start, end),
+    })
+    run.stop()
+    return m
+
+
+# --- a leaking app: memory recycling under load --------------------------------------------------
+
+def leak(ctx: Context, server: Server) -> dict:
+    """Issue 17's side by side: the app keeps 1 MiB per GET /leak, paced at `leak_rate` MiB/s, while wrk
+    -c16 and a fresh-connection prober hit /pid; per-worker memory recycling at `leak_limit_mib` where
+    the server has it (Granian: RSS, Drover: USS; both sampled every 1 s, 2 samples in a row; Gunicorn
+    has none: its workers grow). What counts: failed requests while workers are recycled, and how far
+    over the limit a worker got."""
+    s = ctx.settings
+    run = ctx.start(server, Options(workers=2, app="leaky:app", memory_limit_mib=s.leak_limit_mib))
+    _wait_ready(run, 2)
+    time.sleep(s.pause_seconds)
+    first = frozenset(run.workers())
+    mon, prober = Monitor(run, 0.01), Prober(run.port, interval=0.01, timeout=2.0, parallel=1)
+    mon.start()
+    prober.start()
+    wrk = Wrk(run.port, 16, s.leak_seconds, path="/pid")
+    start = time.perf_counter()
+    attempts = leaked = leak_failures = 0
+    peak_rss = peak_uss = 0
+    while time.perf_counter() - start < s.leak_seconds:
+        attempts += 1
+        probe = get(run.port, "/leak", timeout=5.0)
+        if probe.outcome == "ok":
+            leaked += 1
+        else:
+            leak_failures += 1
+        for pid in run.workers():
+            peak_rss = max(peak_rss, procfs.memory_kib(pid)[0])
+            peak_uss = max(peak_uss, procfs.unique_kib(pid))
+        _sleep_until(start + attempts / s.leak_rate)
+    end = time.perf_counter()
+    m = _end_of_load("leak", wrk, prober, mon)
+    m.update({
+        "leak_mib": leaked,
+        "leak_request_failures": leak_failures,
+        "leak_recycles": len(set(mon.new_workers(first))),
+        "leak_peak_rss_mib": peak_rss / 1024,
+        "leak_peak_uss_mib": peak_uss / 1024,
+        "leak_longest_none_accepting_s": mon.longest_none_accepting(start, end),
+    })
     run.stop()
     return m
 
@@ -574,4 +674,6 @@ SCENARIOS = {
     "spawn1000": spawn_tiny,
     "launch64": launch64,
     "memory": memory,
+    "chaos": chaos,
+    "leak": leak,
 }

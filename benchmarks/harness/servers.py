@@ -35,6 +35,7 @@ class Options:
     import_delay: float = 0.0          # seconds the app sleeps at import
     app: str = "main:app"              # main:app, or big:app (~50 MiB of objects built at import)
     extra_env: dict[str, str] | None = None
+    memory_limit_mib: int | None = None  # per-worker memory recycling, where the server has it
 
 
 class Server:
@@ -86,6 +87,23 @@ class Gunicorn(Server):
         return cmd
 
 
+class Granian(Server):
+    name, label = "granian", "Granian --interface asgi"
+    cannot = {"status": "no control interface", "spawn1000": "no command workers",
+              "reload": "its reload is not graceful", "reload_slow": "its reload is not graceful"}
+
+    def command(self, port: int, rundir: Path, opts: Options) -> list[str]:
+        cmd = [str(self.paths.venv_bin / "granian"), "--interface", "asgi", "--workers", str(opts.workers),
+               "--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+        if opts.memory_limit_mib:  # RSS, sampled every second, two samples in a row: as Drover's below
+            cmd += ["--workers-max-rss", str(opts.memory_limit_mib), "--rss-sample-interval", "1",
+                    "--rss-samples", "2"]
+        return cmd + [opts.app]
+
+    def is_worker(self, pid: int) -> bool:
+        return "resource_tracker" not in procfs.cmdline(pid)
+
+
 class GunicornPreload(Gunicorn):
     name, label = "gunicorn-preload", "Gunicorn + UvicornWorker --preload"
     extra = ["--preload"]
@@ -113,6 +131,9 @@ class Drover(Server):
                "--launcher", str(self.paths.venv_bin / "drover-worker"), "--chdir", str(APP_DIR), *self.extra]
         if opts.timeout is not None:
             cmd += ["--timeout", f"{opts.timeout:g}"]
+        if opts.memory_limit_mib:  # USS, sampled every second, two samples in a row
+            cmd += ["--max-worker-memory", f"{opts.memory_limit_mib}MiB", "--memory-interval", "1",
+                    "--memory-samples", "2"]
         return cmd + [opts.app]
 
     def is_worker(self, pid: int) -> bool:
@@ -192,4 +213,5 @@ class Running:
             time.sleep(0.02)
 
 
-SERVERS = {cls.name: cls for cls in (Gunicorn, GunicornPreload, Uvicorn, Drover, DroverFork, DroverPreload)}
+SERVERS = {cls.name: cls for cls in (Gunicorn, GunicornPreload, Uvicorn, Granian, Drover, DroverFork,
+                                      DroverPreload)}

@@ -3,20 +3,21 @@ private to the worker) for the life of the process; GET /pid says which worker a
 
 import os
 
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
 LEAKED: list[bytearray] = []
 
 
-async def app(scope, receive, send):
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
-    if scope["path"] == "/leak":
-        LEAKED.append(bytearray(b"x" * (1 << 20)))
-    body = f"{os.getpid()} {len(LEAKED)}".encode()
-    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
+async def leak(request: Request) -> PlainTextResponse:
+    LEAKED.append(bytearray(b"x" * (1 << 20)))
+    return PlainTextResponse(f"{os.getpid()} {len(LEAKED)}")
+
+
+async def pid(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(f"{os.getpid()} {len(LEAKED)}")
+
+
+app = Starlette(routes=[Route("/leak", leak), Route("/pid", pid), Route("/", pid)])
