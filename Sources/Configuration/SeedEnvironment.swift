@@ -55,7 +55,7 @@ enum SeedEnvironment {
         // Drover's own single-variable settings: the names come from the registry (empty means unset).
         for setting in [
             Setting.controlSocket, .controlGroup, .opsBind, .bootTimeout, .readyProbe, .maxWorkerLifetime,
-            .lifetimeJitter, .spawn, .preloadApp, .maxWorkerMemory, .memoryInterval, .memorySamples,
+            .lifetimeJitter, .spawn, .preloadApp, .maxWorkerMemory, .memoryInterval, .memorySamples, .shutdownDelay,
         ] {
             guard let name = SettingRegistry.spec(setting)?.environment.first, let value = nonEmpty(name) else {
                 continue

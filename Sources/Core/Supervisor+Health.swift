@@ -123,6 +123,7 @@ extension Supervisor {
 
     mutating func timerFired() {
         restartIfFilesChanged()
+        endShutdownDelayIfDue()
         let due = workers.values.filter { $0.phase.deadline.map { $0 <= now } ?? false }.map(\.id).sorted()
         for id in due {
             guard let worker = workers[id], let deadline = worker.phase.deadline, deadline <= now else { continue }

@@ -84,7 +84,7 @@ struct NoticeMetrics: Sendable {
             return [.rolloutRolledBack(pool: pool)]
         case .workerSpawned, .workerKilled, .respawnScheduled, .orphanReaped, .started, .startupFailed,
             .probeFailed, .appLoadFailed, .scaled, .reloadStarted, .filesChanged, .reloadFinished, .poolAdded,
-            .poolRemoved, .stopping, .hookFailed:
+            .poolRemoved, .shutdownDelay, .shutdownDelaySkipped, .stopping, .hookFailed:
             return []
         }
     }
