@@ -16,6 +16,7 @@ extension Configuration {
         if controlSocket != new.controlSocket { changed.append("control_socket") }
         if controlGroup != new.controlGroup { changed.append("control_group") }
         if opsBind != new.opsBind { changed.append("ops_bind") }
+        if shutdownDelay != new.shutdownDelay { changed.append("shutdown_delay") }
         if errorLog != new.errorLog { changed.append("error_logfile") }
         if logFormat != new.logFormat { changed.append("log_format") }
         if backlog != new.backlog { changed.append("backlog") }

@@ -283,6 +283,9 @@ public enum ConfigurationResolver {
             controlSocket: try optionalText(.controlSocket),
             controlGroup: try optionalText(.controlGroup),
             opsBind: try opsBind(merged[.opsBind]),
+            shutdownDelay: try merged[.shutdownDelay].map { entry throws(ConfigurationError) in
+                try ValueParser.duration(entry, "shutdown_delay", limit: 3600)
+            } ?? .zero,
             prestart: try optionalText(.prestart) ?? "prestart.sh",
             file: inputs.file?.path ?? inputs.python?.path,
             reload: reload,

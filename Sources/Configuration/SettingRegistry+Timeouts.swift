@@ -8,6 +8,7 @@ extension Setting {
     static let gracefulTimeout = Setting(rawValue: "graceful_timeout")
     static let bootTimeout = Setting(rawValue: "boot_timeout")
     static let keepAlive = Setting(rawValue: "keep_alive")
+    static let shutdownDelay = Setting(rawValue: "shutdown_delay")
 }
 
 extension SettingRegistry {
@@ -52,6 +53,15 @@ extension SettingRegistry {
             valueName: "SECONDS",
             defaultText: "5",
             help: "Seconds an idle keep-alive connection stays open."
+        ),
+        SettingSpec(
+            setting: .shutdownDelay,
+            flags: ["--shutdown-delay"],
+            environment: ["SHUTDOWN_DELAY"],
+            valueName: "DURATION",
+            defaultText: "0",
+            help:
+                "On SIGTERM, report not ready but keep serving this long before the graceful stop (for load balancers to catch up), e.g. 5s; 0 stops at once."
         ),
     ]
 }

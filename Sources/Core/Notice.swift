@@ -40,6 +40,10 @@ public enum Notice: Hashable, Sendable {
     case reloadFinished(failure: String?)
     case poolAdded(pool: String)
     case poolRemoved(pool: String)
+    /// A stop request began the shutdown delay: not ready, the workers serve this long, then stop.
+    case shutdownDelay(Duration)
+    /// Another stop request (or a quick one) came during the shutdown delay: this much of it was left.
+    case shutdownDelaySkipped(left: Duration)
     case stopping(StopMode)
     /// A Gunicorn hook raised; `fatal` when that stops droverd (a start-up hook, as in Gunicorn).
     case hookFailed(hook: String, reason: String, fatal: Bool)

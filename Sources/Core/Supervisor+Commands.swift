@@ -18,9 +18,13 @@ extension Supervisor {
             } else {
                 enqueue(.restart(pool: pool), from: requester)
             }
-        case .stop(let mode):
+        case .stop(let mode, let afterDelay):
             if case .client(let client) = requester { stopRequesters.append(client) }
-            beginStop(mode, exitCode: 0)
+            if afterDelay, mode != .quick, shutdownDelay > .zero, phase == .running {
+                beginShutdownDelay()
+            } else {
+                beginStop(mode, exitCode: DroverdExitStatus.stopped.rawValue)
+            }
         case .reopenLogs:
             emit(.reopenLogs)
             for worker in workers.values.sorted(by: { $0.id < $1.id }) {
@@ -32,7 +36,7 @@ extension Supervisor {
 
     /// Reload mode: remember the files and (re)start the quiet period.
     mutating func filesChanged(_ files: [String]) {
-        guard !isStopping, !files.isEmpty else { return }
+        guard !isShuttingDown, !files.isEmpty else { return }
         changedFiles.formUnion(files)
         restartDue = now + policy.reloadDebounce
     }
@@ -43,7 +47,7 @@ extension Supervisor {
         restartDue = nil
         let files = changedFiles.sorted()
         changedFiles = []
-        guard !isStopping else { return }
+        guard !isShuttingDown else { return }
         notice(.filesChanged(files))
         run(.restart(pool: nil), from: .signal)
     }
@@ -54,8 +58,8 @@ extension Supervisor {
     }
 
     private mutating func scale(pool name: String?, _ change: ScaleChange, from requester: Requester) {
-        guard !isStopping else {
-            reply(requester, .failure(CommandFailure(code: .stopping, message: "droverd is stopping")))
+        guard !isShuttingDown else {
+            reply(requester, .failure(stoppingFailure))
             return
         }
         let index = name.map { poolIndex(named: $0) } ?? pools.firstIndex { !$0.removing }
@@ -130,8 +134,27 @@ extension Supervisor {
 
     // MARK: Stop
 
+    /// The shutdown delay begins: droverd reports itself not ready (`status`, `/readyz`) and tells
+    /// systemd it is stopping, while every worker keeps accepting and serving; the graceful stop
+    /// starts when the delay is over (``endShutdownDelayIfDue()``) or at the next stop request.
+    /// Operations are refused meanwhile; one already under way goes on until the stop.
+    private mutating func beginShutdownDelay() {
+        phase = .lameDuck(until: now + shutdownDelay)
+        notice(.shutdownDelay(shutdownDelay))
+        emit(.notifySystemd(.stopping))
+        let drain = workers.values.map(\.configuration.gracefulTimeout).max() ?? .zero
+        emit(.notifySystemd(.extendTimeout(shutdownDelay + drain + policy.abortGrace + .seconds(5))))
+    }
+
+    /// The shutdown delay is over: the graceful stop runs.
+    mutating func endShutdownDelayIfDue() {
+        guard case .lameDuck(let until) = phase, until <= now else { return }
+        beginStop(.graceful, exitCode: DroverdExitStatus.stopped.rawValue)
+    }
+
     /// Stops every worker (again, faster, if already stopping), then exits with `exitCode`.
     mutating func beginStop(_ mode: StopMode, exitCode: Int32) {
+        var toldSystemd = false
         switch phase {
         case .exited:
             return
@@ -141,6 +164,11 @@ extension Supervisor {
             phase = .stopping(.quick, exitCode: code)
             notice(.stopping(.quick))
             for id in workers.keys.sorted() { stopWorker(id, reason: .shutdown, quick: true) }
+        case .lameDuck(let until):
+            // A stop request (or a failure) during the delay: what is left of it is skipped.
+            if until > now { notice(.shutdownDelaySkipped(left: until - now)) }
+            toldSystemd = true
+            fallthrough
         case .idle, .starting, .running:
             phase = .stopping(mode, exitCode: exitCode)
             notice(.stopping(mode))
@@ -149,7 +177,7 @@ extension Supervisor {
                 return true
             }
             emit(.stopAccepting(served.flatMap(\.configuration.binds)))
-            emit(.notifySystemd(.stopping))
+            if !toldSystemd { emit(.notifySystemd(.stopping)) }
             let drain = workers.values.map {
                 mode == .quick ? policy.quickStopTimeout : $0.configuration.gracefulTimeout
             }.max()

@@ -158,6 +158,7 @@ extension Supervisor {
             else { continue }
             workers[id]!.nextRequestCheck = now + timeout
         }
+        endShutdownDelayIfDue()
         let due = workers.values.filter { $0.phase.deadline.map { $0 <= now } ?? false }.map(\.id).sorted()
         for id in due {
             guard let worker = workers[id], let deadline = worker.phase.deadline, deadline <= now else { continue }

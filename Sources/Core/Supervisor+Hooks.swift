@@ -15,6 +15,6 @@ extension Supervisor {
     mutating func hookFailed(_ hook: String, reason: String) {
         let fatal = Self.startupHooks.contains(hook) && !isStopping
         notice(.hookFailed(hook: hook, reason: reason, fatal: fatal))
-        if fatal { beginStop(.quick, exitCode: 1) }
+        if fatal { beginStop(.quick, exitCode: DroverdExitStatus.couldNotRun.rawValue) }
     }
 }

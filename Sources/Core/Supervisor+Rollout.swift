@@ -10,8 +10,8 @@ import DroverShared
 extension Supervisor {
     /// Runs a reload or restart now, or merges it into the queued one of its kind.
     mutating func enqueue(_ kind: Operation.Kind, from requester: Requester) {
-        guard !isStopping else {
-            reply(requester, .failure(CommandFailure(code: .stopping, message: "droverd is stopping")))
+        guard !isShuttingDown else {
+            reply(requester, .failure(stoppingFailure))
             return
         }
         guard operation != nil else {
@@ -220,7 +220,7 @@ extension Supervisor {
             emit(.retainListeners(configurations.flatMap(\.binds)))
             if phase == .running { emit(.notifySystemd(.ready)) }
         }
-        if !isStopping, !queuedOperations.isEmpty { begin(queuedOperations.removeFirst()) }
+        if !isShuttingDown, !queuedOperations.isEmpty { begin(queuedOperations.removeFirst()) }
     }
 
     /// Fails the running and queued operations (droverd is stopping).

@@ -183,7 +183,10 @@ extension Supervisor {
                 ?? "no worker became ready after \(failures) attempts; last: \(what)" + tailSuffix(worker)
             stopCause = .startupFailed(pool: pools[p].name, reason: message)
             emit(.notifySystemd(.errorNumber(worker.errorNumber ?? 5)))  // the worker's ERRNO=, else EIO
-            beginStop(.quick, exitCode: worker.loadFailure == nil ? 3 : 4)
+            beginStop(
+                .quick,
+                exitCode: (worker.loadFailure == nil ? DroverdExitStatus.poolFailed : .appLoadFailed).rawValue
+            )
             return
         }
         // A rollout's incoming worker already waits to take the slot: it is not refilled.

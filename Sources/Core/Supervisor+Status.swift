@@ -10,7 +10,10 @@ import DroverShared
 extension Supervisor {
     /// Every pool and worker as `status` shows them.
     public func status(at now: Instant) -> StatusSnapshot {
-        StatusSnapshot(pools: pools.map { poolStatus($0, now: now) })
+        StatusSnapshot(
+            pools: pools.map { poolStatus($0, now: now) },
+            stoppingInSeconds: shutdownDelayLeft(at: now)?.seconds
+        )
     }
 
     private func poolStatus(_ pool: Pool, now: Instant) -> PoolStatus {
@@ -48,7 +51,7 @@ extension Supervisor {
         }
         let ready = readyCount(pool)
         let state: PoolStatus.State
-        if isStopping {
+        if isShuttingDown {
             state = .stopping
         } else if pool.removing {
             state = .removing

@@ -16,12 +16,17 @@ public struct Supervisor: Sendable {
         case idle
         case starting
         case running
+        /// The shutdown delay: not ready, every worker still serving, until the graceful stop at `until`.
+        case lameDuck(until: Instant)
         case stopping(StopMode, exitCode: Int32)
         case exited
     }
 
     /// The fixed rules (backoff, escalation, limits).
     public let policy: SupervisorPolicy
+    /// `shutdown_delay`: how long a stop request (SIGTERM, `stop`) leaves the workers serving while
+    /// droverd reports itself not ready, before the graceful stop; zero stops at once.
+    public let shutdownDelay: Duration
     var pools: [Pool]
     var workers: [WorkerID: Worker] = [:]
     var workerIDsByPID: [Int32: WorkerID] = [:]
@@ -44,8 +49,13 @@ public struct Supervisor: Sendable {
     var outbox: [SupervisorAction] = []
 
     /// A supervisor for these pools (in this order), not yet started.
-    public init(pools: [PoolConfiguration], policy: SupervisorPolicy = SupervisorPolicy()) {
+    public init(
+        pools: [PoolConfiguration],
+        shutdownDelay: Duration = .zero,
+        policy: SupervisorPolicy = SupervisorPolicy()
+    ) {
         self.policy = policy
+        self.shutdownDelay = shutdownDelay
         self.pools = pools.map { Pool(configuration: $0, generation: 1) }
     }
 
@@ -90,6 +100,7 @@ public struct Supervisor: Sendable {
             }
         }
         if let due = restartDue, earliest.map({ due < $0 }) ?? true { earliest = due }
+        if case .lameDuck(let until) = phase, earliest.map({ until < $0 }) ?? true { earliest = until }
         if let recycle = nextRecycle, earliest.map({ recycle < $0 }) ?? true { earliest = recycle }
         for worker in workers.values where worker.state == .ready {
             if let sample = worker.nextMemorySample, earliest.map({ sample < $0 }) ?? true { earliest = sample }
@@ -137,10 +148,33 @@ public struct Supervisor: Sendable {
         pools.filter { !$0.removing }.map(\.configuration)
     }
 
-    /// Whether droverd has begun stopping.
+    /// Whether droverd has begun stopping its workers.
     public var isStopping: Bool {
         if case .stopping = phase { return true }
         return phase == .exited
+    }
+
+    /// Whether droverd is on its way out: in its shutdown delay (its workers still serve) or stopping.
+    /// Operations are refused from then on.
+    public var isShuttingDown: Bool {
+        if case .lameDuck = phase { return true }
+        return isStopping
+    }
+
+    /// The time left of the shutdown delay, while droverd is in it.
+    func shutdownDelayLeft(at now: Instant) -> Duration? {
+        guard case .lameDuck(let until) = phase else { return nil }
+        return until > now ? until - now : .zero
+    }
+
+    /// Why an operation is refused while droverd shuts down.
+    var stoppingFailure: CommandFailure {
+        guard let left = shutdownDelayLeft(at: now) else {
+            return CommandFailure(code: .stopping, message: "droverd is stopping")
+        }
+        let message =
+            "droverd is stopping (shutdown delay: its workers stop in \(left.shortText); not ready meanwhile)"
+        return CommandFailure(code: .stopping, message: message)
     }
 
     // MARK: - Helpers shared by the extensions
@@ -178,6 +212,9 @@ public struct Supervisor: Sendable {
                 + (isServing(pool) || phase == .starting ? "" : ", not serving")
         }
         if case .stopping(let mode, _) = phase { parts.append("stopping (\(mode.rawValue))") }
+        if case .lameDuck = phase {
+            parts.append("not ready: shutdown delay (\(shutdownDelay.shortText)), then stopping")
+        }
         return parts.joined(separator: "; ")
     }
 

@@ -54,8 +54,9 @@ public enum Command: Hashable, Sendable {
     case reload
     /// Roll one pool (or all, for nil) out to a new generation with the same configuration.
     case restart(pool: String?)
-    /// Stop every worker, then exit.
-    case stop(StopMode)
+    /// Stop every worker, then exit. A graceful stop `afterDelay` (SIGTERM, `stop`) first spends the
+    /// shutdown delay not ready, still serving; SIGINT (a terminal's Ctrl-C) stops without it.
+    case stop(StopMode, afterDelay: Bool = true)
     /// Reopen droverd's log file and pass SIGUSR1 on to every worker (they reopen theirs).
     case reopenLogs
 
@@ -63,7 +64,8 @@ public enum Command: Hashable, Sendable {
     /// ignores (SIGCHLD is the shell's: it reaps).
     public init?(signal: Signal) {
         switch signal {
-        case .terminate, .interrupt: self = .stop(.graceful)
+        case .terminate: self = .stop(.graceful)
+        case .interrupt: self = .stop(.graceful, afterDelay: false)
         case .quit: self = .stop(.quick)
         case .hangup: self = .reload
         // TTIN/TTOU: the first pool, one up or down, never below one worker (Gunicorn's floor).

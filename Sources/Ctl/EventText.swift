@@ -65,6 +65,9 @@ enum EventText {
             details.append(detail)
         }
         var output = table(rows)
+        if let left = status.stoppingInSeconds {
+            output = "shutdown delay: not ready; the workers stop in \(Duration.shortText(seconds: left))\n" + output
+        }
         for (index, detail) in details.enumerated() {
             output += "\n\n" + (rows[index + 1].first ?? "") + ":\n" + detail
         }

@@ -25,7 +25,10 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
     var configuration: Configuration
     let errorLog: LogSink
     /// The event pump over the core; this daemon is its effects.
-    private(set) lazy var driver = SupervisorDriver(supervisor: Supervisor(pools: configuration.pools), effects: self)
+    private(set) lazy var driver = SupervisorDriver(
+        supervisor: Supervisor(pools: configuration.pools, shutdownDelay: configuration.shutdownDelay),
+        effects: self
+    )
     /// The core's state, for reading.
     var supervisor: Supervisor { driver.supervisor }
     let listeners = ListenerSet()

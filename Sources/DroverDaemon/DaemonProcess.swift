@@ -29,8 +29,8 @@ public struct DaemonProcess {
         let inherited = InheritedSocket.take()
         var environment = ProcessEnvironment.current()
         let original = Dictionary(environment, uniquingKeysWith: { _, last in last })
-        let failureStatus: Int32 = options.checkConfig ? 1 : 2
-        func fail(_ message: String, status: Int32? = nil) -> DroverdExit {
+        let failureStatus: DroverdExitStatus = options.checkConfig ? .couldNotRun : .configuration
+        func fail(_ message: String, status: DroverdExitStatus? = nil) -> DroverdExit {
             writeError("droverd: \(message)\n")
             return DroverdExit(status ?? failureStatus)
         }
@@ -62,7 +62,7 @@ public struct DaemonProcess {
                 let configuration = try loader.load()
                 writeOut(configuration.report.compact + "\n")
                 for warning in configuration.warnings { writeError("droverd: warning: \(warning)\n") }
-                throw DroverdExit(0)
+                throw DroverdExit(.stopped)
             } catch let error as ConfigurationError {
                 throw fail(error.message)
             }
@@ -112,7 +112,7 @@ public struct DaemonProcess {
         do {
             controlGroup = try ControlServer.prepare(controlPath, group: configuration.controlGroup)
         } catch {
-            throw fail(error.description, status: 1)
+            throw fail(error.description, status: .couldNotRun)
         }
 
         // From here on every part is undone on every way out, in reverse order, once.
@@ -123,7 +123,7 @@ public struct DaemonProcess {
             do {
                 try pidFile.write()
             } catch {
-                throw fail(error.description, status: 1)
+                throw fail(error.description, status: .couldNotRun)
             }
             teardown.add("pid file") { pidFile.remove() }
         }
@@ -144,7 +144,7 @@ public struct DaemonProcess {
                 )
             }
         } catch {
-            throw fail(error.description, status: 1)
+            throw fail(error.description, status: .couldNotRun)
         }
         if let hooks {
             teardown.add("hook runner") { hooks.finish(within: .seconds(10)) }
@@ -155,7 +155,7 @@ public struct DaemonProcess {
                 ("on_starting", [server]),
             ] {
                 if case .failed(let reason) = hooks.callNow(hook, arguments) {
-                    throw fail("\(hook) failed: \(reason)", status: 1)
+                    throw fail("\(hook) failed: \(reason)", status: .couldNotRun)
                 }
             }
         }
@@ -164,7 +164,7 @@ public struct DaemonProcess {
         do {
             notify = try NotifyListener(address: "@drover/\(configuration.name)/\(getpid())/notify")
         } catch {
-            throw fail(error.description, status: 1)
+            throw fail(error.description, status: .couldNotRun)
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
@@ -189,8 +189,8 @@ public struct DaemonProcess {
             if let ops { teardown.add("ops listener") { ops.close() } }
         } catch {
             errorLog.flush()  // what was logged comes before the reason for leaving
-            daemon.abandon(status: 1)
-            throw fail(error.description, status: 1)
+            daemon.abandon(status: DroverdExitStatus.couldNotRun.rawValue)
+            throw fail(error.description, status: .couldNotRun)
         }
         teardown.add("daemon's parts") { daemon.parts.run() }  // when it never finished (done otherwise)
         daemon.onLoop { $0.start(control: control, ops: ops) }
@@ -215,9 +215,14 @@ public struct DroverdExit: Error {
     /// The status droverd exits with.
     public let status: Int32
 
-    /// Ends droverd with `status`.
+    /// Ends droverd with `status` (a prestart script's own, say).
     public init(_ status: Int32) {
         self.status = status
+    }
+
+    /// Ends droverd with one of its documented statuses.
+    public init(_ status: DroverdExitStatus) {
+        self.status = status.rawValue
     }
 }
 

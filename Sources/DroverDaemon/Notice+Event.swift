@@ -50,6 +50,8 @@ extension Notice {
         case .filesChanged(let files): .filesChanged(files: files)
         case .poolAdded(let pool): .poolAdded(pool: pool)
         case .poolRemoved(let pool): .poolRemoved(pool: pool)
+        case .shutdownDelay(let delay): .shutdownDelay(afterSeconds: delay.seconds)
+        case .shutdownDelaySkipped(let left): .shutdownDelaySkipped(leftSeconds: left.seconds)
         case .stopping(let mode): .stopping(mode)
         }
     }

@@ -115,6 +115,14 @@ extension Notice {
             (.info, "Added pool \(pool)")
         case .poolRemoved(let pool):
             (.info, "Removed pool \(pool)")
+        case .shutdownDelay(let delay):
+            (
+                .info,
+                "Shutdown delay: not ready; the workers serve for \(seconds(delay)) more, then stop gracefully"
+                    + " (another SIGTERM or `droverctl stop` skips the delay)"
+            )
+        case .shutdownDelaySkipped(let left):
+            (.info, "Skipping the rest of the shutdown delay (\(seconds(left)) left)")
         case .stopping(let mode):
             (.info, mode == .graceful ? "Stopping gracefully" : "Stopping quickly")
         }

@@ -91,7 +91,7 @@ struct NoticeMetrics: Sendable {
             return [.rolloutRolledBack(pool: pool)]
         case .workerSpawned, .workerKilled, .memoryPressure, .respawnScheduled, .orphanReaped, .started, .startupFailed,
             .probeFailed, .appLoadFailed, .scaled, .reloadStarted, .filesChanged, .reloadFinished, .poolAdded,
-            .poolRemoved, .stopping, .hookFailed:
+            .poolRemoved, .shutdownDelay, .shutdownDelaySkipped, .stopping, .hookFailed:
             return []
         }
     }

@@ -25,6 +25,9 @@ public struct Configuration: Sendable {
     public var controlGroup: String?
     /// `ops_bind`: where the ops HTTP listener (`/livez`, `/readyz`, `/status`, `/metrics`) listens, if anywhere.
     public var opsBind: BindAddress?
+    /// `shutdown_delay`: how long a stop request leaves the workers serving, droverd not ready,
+    /// before the graceful stop (load balancers catch up meanwhile); zero stops at once.
+    public var shutdownDelay: Duration
     /// The prestart script (sourced before start-up).
     public var prestart: String
     /// The configuration file that was read, if any.
@@ -65,6 +68,7 @@ public struct Configuration: Sendable {
         controlSocket: String? = nil,
         controlGroup: String? = nil,
         opsBind: BindAddress? = nil,
+        shutdownDelay: Duration = .zero,
         prestart: String = "prestart.sh",
         file: String? = nil,
         reload: Bool = false,
@@ -89,6 +93,7 @@ public struct Configuration: Sendable {
         self.controlSocket = controlSocket
         self.controlGroup = controlGroup
         self.opsBind = opsBind
+        self.shutdownDelay = shutdownDelay
         self.prestart = prestart
         self.file = file
         self.reload = reload

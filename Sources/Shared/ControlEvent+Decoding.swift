@@ -95,6 +95,8 @@ extension ControlEvent.Kind {
             self = .reloadFinished(error: ok ? nil : error ?? "failed")
         case .poolAdded: self = .poolAdded(pool: try string(.pool))
         case .poolRemoved: self = .poolRemoved(pool: try string(.pool))
+        case .shutdownDelay: self = .shutdownDelay(afterSeconds: try seconds(.afterSeconds))
+        case .shutdownDelaySkipped: self = .shutdownDelaySkipped(leftSeconds: try seconds(.leftSeconds))
         case .stopping: self = .stopping(try container.decode(StopMode.self, forKey: .mode))
         case .eventsDropped: self = .eventsDropped(count: try int(.count))
         }

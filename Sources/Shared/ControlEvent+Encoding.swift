@@ -73,6 +73,8 @@ extension ControlEvent.Kind {
             try container.encode(error == nil, forKey: .ok)
             if let error { try container.encode(error, forKey: .error) }
         case .poolAdded(let pool), .poolRemoved(let pool): try container.encode(pool, forKey: .pool)
+        case .shutdownDelay(let after): try container.encode(seconds: after, forKey: .afterSeconds)
+        case .shutdownDelaySkipped(let left): try container.encode(seconds: left, forKey: .leftSeconds)
         case .stopping(let mode): try container.encode(mode, forKey: .mode)
         case .eventsDropped(let count): try container.encode(count, forKey: .count)
         case .unknown(_, let fields):

@@ -41,6 +41,10 @@ extension ControlEvent {
         case reloadFinished(error: String?)
         case poolAdded(pool: String)
         case poolRemoved(pool: String)
+        /// A stop request began the shutdown delay: not ready, the workers serve `after_s` more, then stop.
+        case shutdownDelay(afterSeconds: Double)
+        /// Another stop request came during the shutdown delay; `left_s` of it was skipped.
+        case shutdownDelaySkipped(leftSeconds: Double)
         case stopping(StopMode)
         /// Written to a client waiting for an operation's answer that fell behind: it missed
         /// `count` events (its answer still comes).
@@ -76,6 +80,8 @@ extension ControlEvent {
             case .reloadFinished: Name.reloadFinished.rawValue
             case .poolAdded: Name.poolAdded.rawValue
             case .poolRemoved: Name.poolRemoved.rawValue
+            case .shutdownDelay: Name.shutdownDelay.rawValue
+            case .shutdownDelaySkipped: Name.shutdownDelaySkipped.rawValue
             case .stopping: Name.stopping.rawValue
             case .eventsDropped: Name.eventsDropped.rawValue
             case .unknown(let name, _): name
@@ -109,6 +115,8 @@ extension ControlEvent {
             case reloadFinished = "reload_finished"
             case poolAdded = "pool_added"
             case poolRemoved = "pool_removed"
+            case shutdownDelay = "shutdown_delay"
+            case shutdownDelaySkipped = "shutdown_delay_skipped"
             case stopping
             case eventsDropped = "events_dropped"
         }

@@ -33,6 +33,7 @@ public struct ControlEvent: Codable, Hashable, Sendable {
         case bootSeconds = "boot_s"
         case reason
         case afterSeconds = "after_s"
+        case leftSeconds = "left_s"
         case status, failed, error, failures, fatal, from, to
         case durationSeconds = "duration_s"
         case ok, mode, answer, summary, traceback, files

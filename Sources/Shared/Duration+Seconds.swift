@@ -18,3 +18,14 @@ extension Duration {
         return Double(seconds) + Double(attoseconds) / 1e18
     }
 }
+
+extension Duration {
+    /// The duration in seconds to a tenth, for people: `3s`, `2.4s`.
+    public var shortText: String { Self.shortText(seconds: seconds) }
+
+    /// `seconds` to a tenth, for people: `3s`, `2.4s`.
+    public static func shortText(seconds: Double) -> String {
+        let tenths = (max(seconds, 0) * 10).rounded()
+        return tenths.truncatingRemainder(dividingBy: 10) == 0 ? "\(Int(tenths / 10))s" : "\(tenths / 10)s"
+    }
+}

@@ -18,15 +18,15 @@ enum Droverd {
             options = try DaemonOptions.parse(Array(CommandLine.arguments.dropFirst()))
         } catch {
             writeError("droverd: \(error.message)\n")
-            exit(2)
+            exit(DroverdExitStatus.configuration.rawValue)
         }
         if options.help {
             writeOut(HelpText.droverd)
-            exit(0)
+            exit(DroverdExitStatus.stopped.rawValue)
         }
         if options.version {
             writeOut(droverVersion + "\n")
-            exit(0)
+            exit(DroverdExitStatus.stopped.rawValue)
         }
         do {
             exit(try DaemonProcess(options: options).run())
@@ -34,7 +34,7 @@ enum Droverd {
             exit(code.status)
         } catch {
             writeError("droverd: \(error)\n")
-            exit(2)
+            exit(DroverdExitStatus.configuration.rawValue)
         }
     }
 }

@@ -15,14 +15,17 @@ struct Harness {
     /// Every action seen, in order.
     var history: [SupervisorAction] = []
 
-    init(_ pools: [PoolConfiguration], policy: SupervisorPolicy = SupervisorPolicy()) {
+    init(_ pools: [PoolConfiguration], shutdownDelay: Duration = .zero, policy: SupervisorPolicy = SupervisorPolicy()) {
         effects = FakeEffects()
-        driver = SupervisorDriver(supervisor: Supervisor(pools: pools, policy: policy), effects: effects)
+        driver = SupervisorDriver(
+            supervisor: Supervisor(pools: pools, shutdownDelay: shutdownDelay, policy: policy),
+            effects: effects
+        )
     }
 
     /// Pools that have started: every worker ready, so start-up failure rules no longer apply.
-    static func running(_ pools: [PoolConfiguration]) -> Harness {
-        var harness = Harness(pools)
+    static func running(_ pools: [PoolConfiguration], shutdownDelay: Duration = .zero) -> Harness {
+        var harness = Harness(pools, shutdownDelay: shutdownDelay)
         harness.send(.start)
         harness.readyAll()
         return harness

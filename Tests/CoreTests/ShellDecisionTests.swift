@@ -12,7 +12,7 @@ struct ShellDecisionTests {
     @Test("signals mean what they mean to Gunicorn's arbiter; TTOU keeps one worker; others are ignored")
     func signals() {
         #expect(Command(signal: .terminate) == .stop(.graceful))
-        #expect(Command(signal: .interrupt) == .stop(.graceful))
+        #expect(Command(signal: .interrupt) == .stop(.graceful, afterDelay: false))
         #expect(Command(signal: .quit) == .stop(.quick))
         #expect(Command(signal: .hangup) == .reload)
         #expect(Command(signal: .ttyInput) == .scale(pool: nil, ScaleChange(.by(1), floor: 1)))

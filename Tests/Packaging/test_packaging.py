@@ -570,7 +570,7 @@ def test_droverd_exit_statuses_are_the_documented_ones(droverd: Path, droverctl:
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and process.poll() is None and run(
-            droverctl, "status", "--ready", *control, check=False
+            droverctl, "--socket", control[1], "status", "--ready", check=False
         ).returncode != 0:
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)

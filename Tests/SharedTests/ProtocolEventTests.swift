@@ -86,6 +86,8 @@ let goldenEvents: [(ControlEvent.Kind, String)] = [
     (.reloadFinished(error: "bad config"), #""event":"reload_finished","ok":false,"error":"bad config""#),
     (.poolAdded(pool: "jobs"), #""event":"pool_added","pool":"jobs""#),
     (.poolRemoved(pool: "jobs"), #""event":"pool_removed","pool":"jobs""#),
+    (.shutdownDelay(afterSeconds: 5), #""event":"shutdown_delay","after_s":5"#),
+    (.shutdownDelaySkipped(leftSeconds: 2.25), #""event":"shutdown_delay_skipped","left_s":2.25"#),
     (.stopping(.graceful), #""event":"stopping","mode":"graceful""#),
     (.stopping(.quick), #""event":"stopping","mode":"fast""#),
     (.eventsDropped(count: 1873), #""event":"events_dropped","count":1873"#),

@@ -70,6 +70,11 @@ struct ProtocolReplyTests {
                 + #"{"pid":null,"slot":1,"generation":2,"state":"backoff","age_s":0,"restarts":3,"last_exit":null,"rss_bytes":null,"stderr_tail":[],"retry_in_s":0.4,"status":null}],"#
                 + #""templates":[{"pid":5690,"generation":3,"state":"ready","preload":true}]}]}"#
         )
+        let lameDuck = StatusSnapshot(pools: [], stoppingInSeconds: 2.4)
+        try check(lameDuck, #"{"pools":[],"stopping_in_s":2.4}"#)
+        #expect(
+            lameDuck.notReadyReason == "droverd is stopping: shutdown delay, its workers serve until they stop in 2.4s"
+        )
         try check(ScaleResult(pool: "web", workers: 3, ready: 3), #"{"pool":"web","workers":3,"ready":3}"#)
         try check(
             RolloutResult(pools: [

@@ -46,3 +46,12 @@ extension Process {
         try BackgroundProcess(executable, arguments)
     }
 }
+
+extension DroverProcess {
+    /// `droverctl --json events` on this droverd, once its subscription is in place.
+    func subscribeToEvents() throws -> BackgroundProcess {
+        let events = try Process.background(Paths.droverctl, ["--socket", controlSocket, "--json", "events"])
+        try waitFor("the events subscription") { events.output.contains("subscribed") ? true : nil }
+        return events
+    }
+}
