@@ -24,12 +24,14 @@ final class AppMetrics: @unchecked Sendable {
     private let logger: Logger
     /// droverd's environment, as the workers get it (before the pool's `env`).
     private let environment: [(String, String)]
-    /// Where droverd's own directories go: `NAME-metrics-XXXXXX` in droverd's runtime directory.
+    /// Where droverd's own directories go: `NAME-metrics-PID-XXXXXX` in droverd's runtime directory.
     private let parent: String
     private let name: String
 
     // The event loop's.
     private var root: String?
+    private var rootFailed = false
+    private var unusable: Set<String> = []
     /// Directories by path, in the order they were first used, and the pools using each.
     private var directories: [AppMetricsDirectory] = []
     private var pools: [String: [String]] = [:]
@@ -64,9 +66,13 @@ final class AppMetrics: @unchecked Sendable {
         case .own:
             guard let root = makeRoot() else { return nil }
             let path = root + "/" + pool.name.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" }
+            guard !unusable.contains(path) else { return nil }
             if pools[path] == nil {
                 guard mkdir(path, 0o700) == 0 || errno == EEXIST else {
-                    logger.warning("Cannot make \(path): \(errnoText()); the app's metrics are not collected")
+                    logger.warning(
+                        "Cannot make \(path): \(errnoText()); pool \(pool.name)'s app metrics are not collected"
+                    )
+                    unusable.insert(path)
                     return nil
                 }
                 let owner = AppMetricsPlan.workerOwner(of: pool)
@@ -127,17 +133,37 @@ final class AppMetrics: @unchecked Sendable {
         if !pools[path, default: []].contains(pool) { pools[path, default: []].append(pool) }
     }
 
+    /// droverd's own directory's parent: droverd's runtime directory, else `$TMPDIR` or `/tmp`; made
+    /// once (a failure is told once: the pools then get no directory).
     private func makeRoot() -> String? {
         if let root { return root }
-        var template = Array("\(parent)/\(name)-metrics-XXXXXX".utf8CString)
-        guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            logger.warning("Cannot make a directory in \(parent) for the app's metrics: \(errnoText())")
-            return nil
+        guard !rootFailed else { return nil }
+        let temporary = environment.last { $0.0 == "TMPDIR" }?.1 ?? "/tmp"
+        removeLeftovers()
+        for parent in [parent, temporary] {
+            var template = Array("\(parent)/\(name)-metrics-\(getpid())-XXXXXX".utf8CString)
+            guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { continue }
+            _ = chmod(made, 0o711)  // workers that switch user reach their pool's directory, and list none
+            let root = String(cString: made)
+            self.root = root
+            logger.info("Prometheus multiprocess directories: \(root)/POOL (removed at exit)")
+            return root
         }
-        root = String(cString: made)
-        _ = chmod(made, 0o711)  // workers that switch user reach their pool's directory, and list none
-        logger.info("Prometheus multiprocess directories: \(root!)/POOL (removed at exit)")
-        return root
+        rootFailed = true
+        logger.warning("Cannot make a directory in \(parent) or \(temporary) for the app's metrics: \(errnoText())")
+        return nil
+    }
+
+    /// Removes the directories a droverd of this name left in the runtime directory when it was
+    /// killed (`NAME-metrics-PID-XXXXXX` of a pid that is gone).
+    private func removeLeftovers() {
+        let prefix = "\(name)-metrics-"
+        for entry in directoryEntries(parent) ?? [] where entry.hasPrefix(prefix) {
+            guard let pid = entry.dropFirst(prefix.count).split(separator: "-").first.flatMap({ Int32($0) }),
+                kill(pid, 0) != 0 && errno == ESRCH
+            else { continue }
+            removeTree(parent + "/" + entry)
+        }
     }
 
     /// Hands a pool's directory to the user and group its workers switch to (droverd runs as root then).
