@@ -22,6 +22,7 @@ extension Configuration {
             ("control_socket", controlSocket.map(JSONValue.string) ?? .null),
             ("control_group", controlGroup.map(JSONValue.string) ?? .null),
             ("ops_bind", opsBind.map { .string($0.description) } ?? .null),
+            ("app_metrics", .bool(appMetrics)),
             ("prestart", .string(prestart)),
             ("log_level", .string(logLevel.rawValue)),
             ("log_format", .string(logFormat.rawValue)),

@@ -283,6 +283,9 @@ public enum ConfigurationResolver {
             controlSocket: try optionalText(.controlSocket),
             controlGroup: try optionalText(.controlGroup),
             opsBind: try opsBind(merged[.opsBind]),
+            appMetrics: try merged[.appMetrics].map { entry throws(ConfigurationError) in
+                try ValueParser.boolean(entry, "app_metrics")
+            } ?? true,
             prestart: try optionalText(.prestart) ?? "prestart.sh",
             file: inputs.file?.path ?? inputs.python?.path,
             reload: reload,

@@ -25,6 +25,9 @@ public struct Configuration: Sendable {
     public var controlGroup: String?
     /// `ops_bind`: where the ops HTTP listener (`/livez`, `/readyz`, `/status`, `/metrics`) listens, if anywhere.
     public var opsBind: BindAddress?
+    /// `app_metrics`: whether droverd owns the app's `prometheus_client` multiprocess directories
+    /// (makes or clears them, folds dead workers' files, serves the merged metrics on `/metrics`).
+    public var appMetrics: Bool
     /// The prestart script (sourced before start-up).
     public var prestart: String
     /// The configuration file that was read, if any.
@@ -65,6 +68,7 @@ public struct Configuration: Sendable {
         controlSocket: String? = nil,
         controlGroup: String? = nil,
         opsBind: BindAddress? = nil,
+        appMetrics: Bool = true,
         prestart: String = "prestart.sh",
         file: String? = nil,
         reload: Bool = false,
@@ -89,6 +93,7 @@ public struct Configuration: Sendable {
         self.controlSocket = controlSocket
         self.controlGroup = controlGroup
         self.opsBind = opsBind
+        self.appMetrics = appMetrics
         self.prestart = prestart
         self.file = file
         self.reload = reload
