@@ -36,8 +36,10 @@ final class AppMetrics: @unchecked Sendable {
     private var directories: [AppMetricsDirectory] = []
     private var pools: [String: [String]] = [:]
 
-    // The queue's: what was already warned about (a corrupt file, a family left out), once each.
+    // The queue's: what was already warned about (a corrupt file, a family left out), once each;
+    // whether samples get a `pool` label.
     private var warned: Set<String> = []
+    private var labelled = false
 
     init(environment: [(String, String)], runtimeDirectory: String?, name: String, logger: Logger) {
         self.environment = environment
@@ -99,16 +101,18 @@ final class AppMetrics: @unchecked Sendable {
     /// `loop`); families named in `reserved` (droverd's) are left out.
     func exposition(reserved: Set<String>, on loop: any EventLoop) -> EventLoopFuture<String> {
         let promise = loop.makePromise(of: String.self)
-        let labelled = directories.count > 1
-        let sources = directories.map { ($0, labelled ? pools[$0.path, default: []].joined(separator: ",") : nil) }
+        let directories = self.directories.map { ($0, pools[$0.path, default: []]) }
         queue.async { [self] in
-            var read: [AppMetricsExposition.Source] = []
-            for (directory, pool) in sources {
+            var read: [AppMetricsExposition.Directory] = []
+            for (directory, pools) in directories {
                 let (files, corrupt) = directory.read()
                 for (path, reason) in corrupt { warnOnce(path, "App metrics: \(path) skipped: \(reason)") }
-                read.append(AppMetricsExposition.Source(pool: pool, metrics: MultiprocessCollector.merge(files)))
+                read.append(AppMetricsExposition.Directory(pools: pools, files: files))
             }
-            let (text, skipped) = AppMetricsExposition.text(read, reserved: reserved)
+            // Once two pools have written metrics, every sample keeps its pool label from then on.
+            labelled = labelled || AppMetricsExposition.labelsPools(read)
+            let sources = AppMetricsExposition.sources(read, labelled: labelled)
+            let (text, skipped) = AppMetricsExposition.text(sources, reserved: reserved)
             for family in skipped { warnOnce(family, "App metrics: \(family); left out of /metrics") }
             promise.succeed(text)
         }

@@ -4,15 +4,39 @@
 //===----------------------------------------------------------------------===//
 
 /// The app's merged multiprocess metrics as Prometheus text, after droverd's own: one block per
-/// family (`# HELP`, `# TYPE`, its samples), as `generate_latest` writes it. With more than one
-/// directory, each sample gets the pool it came from as a `pool` label (`drover_pool` if the app
-/// has a `pool` label of its own); a family from two pools is one block. A family whose name
-/// droverd uses, or that another pool has with another type, is left out and named. Pure.
+/// family (`# HELP`, `# TYPE`, its samples), as `generate_latest` writes it. Once more than one pool
+/// has written metrics, each sample gets the pool it came from as a `pool` label (`drover_pool` if
+/// the app has a `pool` label of its own); a family from two pools is one block. A family whose
+/// name droverd uses, or that another pool has with another type, is left out and named. Pure.
 enum AppMetricsExposition {
-    /// One directory's families, and the pool label its samples get (nil: none).
+    /// One directory's files as read, and the pools whose workers write there.
+    struct Directory: Sendable {
+        var pools: [String]
+        var files: [MultiprocessCollector.File]
+    }
+
+    /// Families merged from one or more directories, and the pool label their samples get (nil: none).
     struct Source: Sendable {
         var pool: String?
         var metrics: [MultiprocessMetric]
+    }
+
+    /// Whether more than one pool has written metrics (then samples get a `pool` label).
+    static func labelsPools(_ directories: [Directory]) -> Bool {
+        Set(directories.filter { !$0.files.isEmpty }.flatMap(\.pools)).count > 1
+    }
+
+    /// The directories' files merged by the label they get: each pool's directories (a reload
+    /// that moved a pool's directory leaves it two) together, or, without labels, all of them.
+    static func sources(_ directories: [Directory], labelled: Bool) -> [Source] {
+        var order: [String?] = []
+        var files: [String?: [MultiprocessCollector.File]] = [:]
+        for directory in directories where !directory.files.isEmpty {
+            let pool = labelled ? directory.pools.joined(separator: ",") : nil
+            if files[pool] == nil { order.append(pool) }
+            files[pool, default: []] += directory.files
+        }
+        return order.map { Source(pool: $0, metrics: MultiprocessCollector.merge(files[$0] ?? [])) }
     }
 
     /// The text, and the families left out (`name: reason`).

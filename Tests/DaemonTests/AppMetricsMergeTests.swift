@@ -139,6 +139,29 @@ struct AppMetricsMergeTests {
         #expect(AppMetricsExposition.familyNames(in: "# HELP a x\n# TYPE a counter\na 1\n") == ["a"])
     }
 
+    @Test(
+        "a pool label once two pools have written metrics; each pool's directories merged together, or all without labels"
+    )
+    func grouping() {
+        func files(_ value: Double) -> [MultiprocessCollector.File] {
+            let entry = MultiprocessFile.Entry(key: #"["hits","hits_total",{},"h"]"#, value: value, timestamp: 0)
+            return [
+                MultiprocessCollector.File(name: MultiprocessFileName(type: "counter", owner: "1"), entries: [entry])
+            ]
+        }
+        let web = AppMetricsExposition.Directory(pools: ["web"], files: files(1))
+        let moved = AppMetricsExposition.Directory(pools: ["web"], files: files(3))  // after a reload
+        let api = AppMetricsExposition.Directory(pools: ["api"], files: files(2))
+        let idle = AppMetricsExposition.Directory(pools: ["idle"], files: [])
+        #expect(!AppMetricsExposition.labelsPools([web, moved, idle]))
+        #expect(AppMetricsExposition.labelsPools([web, api, idle]))
+        let labelled = AppMetricsExposition.sources([web, api, moved, idle], labelled: true)
+        #expect(labelled.map(\.pool) == ["web", "api"])
+        #expect(labelled.map { $0.metrics.first?.samples.first?.value } == [4, 2])
+        let single = AppMetricsExposition.sources([web, moved, idle], labelled: false)
+        #expect(single.count == 1 && single[0].pool == nil && single[0].metrics.first?.samples.first?.value == 4)
+    }
+
     @Test("which directory: the user's (the pool's env first, either spelling), else droverd's for a Uvicorn pool")
     func plan() {
         let uvicorn = PoolConfiguration(

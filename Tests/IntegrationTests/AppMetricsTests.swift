@@ -111,6 +111,46 @@ extension Integration {
         }
 
         @Test(
+            "Two pools with app metrics: each sample gets its pool label, each pool's count its own; promtool accepts it"
+        )
+        func twoPools() throws {
+            let app = try AppDirectory("app-metrics-pools")
+            try app.copyFixtures(["metrics_app.py"])
+            let ports = [try freeLoopbackPort(), try freeLoopbackPort()]
+            try app.write(
+                "drover.toml",
+                """
+                ops_bind = "127.0.0.1:0"
+                timeout = 0
+
+                [pools.web]
+                app = "metrics_app:app"
+                bind = ["127.0.0.1:\(ports[0])"]
+                workers = 2
+
+                [pools.api]
+                app = "metrics_app:app"
+                bind = ["127.0.0.1:\(ports[1])"]
+                workers = 1
+                """
+            )
+            let drover = try DroverProcess([], in: app.url)
+            try drover.waitUntilReady()
+            for _ in 0..<3 { #expect(try httpGet(port: ports[0]).status == 200) }
+            for _ in 0..<2 { #expect(try httpGet(port: ports[1]).status == 200) }
+            let body = try httpGet(port: try drover.opsPort(), "/metrics").body
+            let lines = Set(body.split(separator: "\n").map(String.init))
+            #expect(lines.contains(#"app_requests_total{path="/",pool="web"} 3.0"#), "\(body)")
+            #expect(lines.contains(#"app_requests_total{path="/",pool="api"} 2.0"#))
+            #expect(body.components(separatedBy: "# TYPE app_requests_total counter").count == 2, "one block")
+            if let promtool = executableInPath("promtool") {
+                let check = try run(promtool, ["check", "metrics"], input: body)
+                #expect(check.status == 0, "promtool check metrics: \(check.output)")
+            }
+            #expect(try drover.stop() == 0)
+        }
+
+        @Test(
             "droverd killed by SIGKILL leaves its directory; the next droverd of that name and runtime directory removes it"
         )
         func leftovers() throws {
