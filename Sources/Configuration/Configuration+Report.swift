@@ -23,6 +23,7 @@ extension Configuration {
             ("control_group", controlGroup.map(JSONValue.string) ?? .null),
             ("ops_bind", opsBind.map { .string($0.description) } ?? .null),
             ("shutdown_delay", Self.number(shutdownDelay.seconds)),
+            ("app_metrics", .bool(appMetrics)),
             ("prestart", .string(prestart)),
             ("log_level", .string(logLevel.rawValue)),
             ("log_format", .string(logFormat.rawValue)),

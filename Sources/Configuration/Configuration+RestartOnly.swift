@@ -7,7 +7,7 @@ import DroverShared
 
 extension Configuration {
     /// The settings that differ in `new` but that a reload cannot apply to a running droverd (its
-    /// name and files, its log, its control socket and ops listener, and how its sockets are made):
+    /// name and files, its log, its control socket, ops listener and app metrics, and how its sockets are made):
     /// they take a restart. In the order of the settings table.
     public func restartOnlyChanges(to new: Configuration) -> [String] {
         var changed: [String] = []
@@ -17,6 +17,7 @@ extension Configuration {
         if controlGroup != new.controlGroup { changed.append("control_group") }
         if opsBind != new.opsBind { changed.append("ops_bind") }
         if shutdownDelay != new.shutdownDelay { changed.append("shutdown_delay") }
+        if appMetrics != new.appMetrics { changed.append("app_metrics") }
         if errorLog != new.errorLog { changed.append("error_logfile") }
         if logFormat != new.logFormat { changed.append("log_format") }
         if backlog != new.backlog { changed.append("backlog") }

@@ -286,6 +286,9 @@ public enum ConfigurationResolver {
             shutdownDelay: try merged[.shutdownDelay].map { entry throws(ConfigurationError) in
                 try ValueParser.duration(entry, "shutdown_delay", limit: 3600)
             } ?? .zero,
+            appMetrics: try merged[.appMetrics].map { entry throws(ConfigurationError) in
+                try ValueParser.boolean(entry, "app_metrics")
+            } ?? true,
             prestart: try optionalText(.prestart) ?? "prestart.sh",
             file: inputs.file?.path ?? inputs.python?.path,
             reload: reload,

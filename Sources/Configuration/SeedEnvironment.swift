@@ -54,7 +54,7 @@ enum SeedEnvironment {
         }
         // Drover's own single-variable settings: the names come from the registry (empty means unset).
         for setting in [
-            Setting.controlSocket, .controlGroup, .opsBind, .bootTimeout, .readyProbe, .maxWorkerLifetime,
+            Setting.controlSocket, .controlGroup, .opsBind, .appMetrics, .bootTimeout, .readyProbe, .maxWorkerLifetime,
             .lifetimeJitter, .spawn, .preloadApp, .maxWorkerMemory, .memoryInterval, .memorySamples,
             .requestTimeout, .poolMemoryLimit, .memoryPressure, .shutdownDelay,
         ] {

@@ -19,6 +19,7 @@ extension Setting {
     static let controlSocket = Setting(rawValue: "control_socket")
     static let controlGroup = Setting(rawValue: "control_group")
     static let opsBind = Setting(rawValue: "ops_bind")
+    static let appMetrics = Setting(rawValue: "app_metrics")
     static let name = Setting(rawValue: "name")
     static let prestart = Setting(rawValue: "prestart")
 }
@@ -149,6 +150,16 @@ extension SettingRegistry {
             valueName: "ADDRESS",
             defaultText: "off",
             help: "An HTTP listener: /livez, /readyz, /status, /metrics (HOST:PORT or unix:PATH)."
+        ),
+        SettingSpec(
+            setting: .appMetrics,
+            flags: ["--app-metrics"],
+            inversion: "--no-app-metrics",
+            environment: ["DROVER_APP_METRICS"],
+            shape: .flag,
+            defaultText: "on",
+            help:
+                "Own the app's prometheus_client multiprocess directory: export PROMETHEUS_MULTIPROC_DIR (or clear the user's), fold dead workers' files, serve the merged metrics on /metrics."
         ),
         SettingSpec(
             setting: .name,

@@ -49,7 +49,7 @@ enum AcceptObserver {
 
     private static func process(_ pid: Int32, sockets: Set<UInt64>) -> Observation {
         let base = "/proc/\(pid)"
-        guard let entries = directory("\(base)/fd") else {
+        guard let entries = directoryEntries("\(base)/fd") else {
             return errno == ENOENT ? .notYet : .unobservable("\(base)/fd: \(String(cString: strerror(errno)))")
         }
         var listening = Set<Int32>()
@@ -68,7 +68,7 @@ enum AcceptObserver {
         for epoll in epolls where polls(file("\(base)/fdinfo/\(epoll)") ?? "", listening, sockets) {
             return .accepting
         }
-        for task in directory("\(base)/task") ?? [] {
+        for task in directoryEntries("\(base)/task") ?? [] {
             guard let line = file("\(base)/task/\(task)/syscall") else { continue }
             if waits(line, on: listening, pid: pid) { return .accepting }
         }
@@ -135,22 +135,9 @@ enum AcceptObserver {
     // MARK: - /proc helpers
 
     private static func children(of pid: Int32) -> [Int32] {
-        (directory("/proc/\(pid)/task") ?? []).flatMap { task in
+        (directoryEntries("/proc/\(pid)/task") ?? []).flatMap { task in
             (file("/proc/\(pid)/task/\(task)/children") ?? "").split(separator: " ").compactMap { Int32($0) }
         }
-    }
-
-    private static func directory(_ path: String) -> [String]? {
-        guard let handle = opendir(path) else { return nil }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
     }
 
     private static func link(_ path: String) -> String? {

@@ -31,7 +31,8 @@ extension Daemon {
             let spawned = try spawner.spawn(
                 order,
                 sockets: listeners.fds(for: order.configuration.binds),
-                via: template
+                via: template,
+                metricsDirectory: appMetrics?.directory(for: order.configuration)
             )
             ages[spawned.pid] = spawnCount
             let id = order.worker

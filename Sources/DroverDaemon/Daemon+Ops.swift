@@ -5,11 +5,23 @@
 
 import DroverCore
 import DroverShared
+import NIOCore
 import NIOHTTP1
 
 // MARK: - The ops listener's answers
 
 extension Daemon {
+    /// What the ops listener answers for `path`, completed on the loop: `/metrics` adds the app's
+    /// multiprocess metrics, read off the loop, after droverd's own; every other answer is at once.
+    func opsReply(path: String) -> EventLoopFuture<OpsAnswer> {
+        let answer = opsAnswer(path: path)
+        guard path == "/metrics", let appMetrics else { return loop.makeSucceededFuture(answer) }
+        let own = answer.body
+        return appMetrics.exposition(reserved: AppMetricsExposition.familyNames(in: own), on: loop).map { app in
+            OpsAnswer(status: .ok, body: own + app, contentType: DaemonMetrics.contentType)
+        }
+    }
+
     /// What the ops listener answers for `path`, from the state the control socket reports.
     func opsAnswer(path: String) -> OpsAnswer {
         switch path {

@@ -53,7 +53,11 @@ extension Daemon {
     ) {
         let template: TemplateProcess
         do {
-            template = try spawner.startTemplate(order, sockets: listeners.fds(for: order.configuration.binds))
+            template = try spawner.startTemplate(
+                order,
+                sockets: listeners.fds(for: order.configuration.binds),
+                metricsDirectory: appMetrics?.directory(for: order.configuration)
+            )
         } catch {
             logger.warning("Cannot start the template of \(key): \(error); its workers are exec'd")
             if let event = perform(templates.exited(key, now: now), answering: answering) { answer = event }

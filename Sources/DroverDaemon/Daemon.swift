@@ -70,6 +70,8 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
     var templatePIDs: [Int32: TemplateKey] = [:]
     /// The OOM killer's count, looked at when a worker dies by SIGKILL.
     var oomKills = OOMKillCounter()
+    /// The app's multiprocess metrics (`app_metrics`), from ``start(control:ops:)`` on.
+    var appMetrics: AppMetrics?
 
     /// What droverd keeps of a running worker.
     struct WorkerProcess {
@@ -127,6 +129,16 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
     func start(control: ControlServer?, ops: OpsServer? = nil) {
         if let control { logger.info("Control socket: \(control.path)") }
         if let ops { logger.info("Ops listener: \(ops.display) (/livez, /readyz, /status, /metrics)") }
+        if configuration.appMetrics {
+            let metrics = AppMetrics(
+                environment: spawner.baseEnvironment,
+                runtimeDirectory: control.flatMap { AppMetrics.directory(containing: $0.path) },
+                name: configuration.name,
+                logger: logger
+            )
+            appMetrics = metrics
+            parts.add("app metrics") { metrics.close() }
+        }
         parts.add("listeners") { [listeners] in listeners.closeAll() }
         listeners.adopt(inheritedSockets)
         listeners.backlog = Int32(configuration.backlog)
@@ -234,6 +246,7 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             if pid > 0 {
+                appMetrics?.processExited(pid)  // its live gauges go before anyone hears of its exit
                 if templatePIDs[pid] != nil {
                     templateExited(pid: pid, status: ExitStatus(waitStatus: status))
                     continue

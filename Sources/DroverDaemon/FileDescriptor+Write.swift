@@ -5,8 +5,10 @@
 
 import Glibc
 
-/// Writes all of `bytes` to `fd`, retrying short writes and EINTR; gives up on other errors.
-func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
+/// Writes all of `bytes` to `fd`, retrying short writes and EINTR; gives up on other errors
+/// (returns false, `errno` telling why).
+@discardableResult
+func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
     var offset = 0
     while offset < bytes.count {
         let written = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
@@ -15,9 +17,10 @@ func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) {
         } else if written < 0 && errno == EINTR {
             continue
         } else {
-            return
+            return false
         }
     }
+    return true
 }
 
 /// Writes `text` to `fd` in one go (one line stays one `write` when it fits a pipe buffer).

@@ -27,14 +27,16 @@ struct LaunchPlan: Equatable {
     /// Whether the worker gets a heartbeat page after its sockets.
     var heartbeatPage: Bool
 
-    /// The plan for `order`: `sockets` is how many listening sockets its pool's binds have, and
-    /// `maxRequestsJitter` the jitter drawn for this worker's `max_requests` (0 for none).
+    /// The plan for `order`: `sockets` is how many listening sockets its pool's binds have,
+    /// `maxRequestsJitter` the jitter drawn for this worker's `max_requests` (0 for none), and
+    /// `metricsDirectory` the `PROMETHEUS_MULTIPROC_DIR` droverd made for its pool, if any.
     init(
         order: SpawnOrder,
         baseEnvironment: [(String, String)],
         notifyAddress: String,
         sockets: Int,
-        maxRequestsJitter: Int = 0
+        maxRequestsJitter: Int = 0,
+        metricsDirectory: String? = nil
     ) {
         let configuration = order.configuration
         (program, arguments) = Self.command(
@@ -58,6 +60,11 @@ struct LaunchPlan: Equatable {
             ("LISTEN_FDNAMES", fdNames.joined(separator: ":")),
             ("NOTIFY_SOCKET", notifyAddress),
         ]
+        if let metricsDirectory {
+            let names = [AppMetricsPlan.variable, AppMetricsPlan.deprecatedVariable]
+            environment.removeAll { names.contains($0.name) }  // set but empty: droverd's instead
+            environment.append((AppMetricsPlan.variable, metricsDirectory))
+        }
         pidVariables = ["LISTEN_PID"]
         if heartbeatPage {
             environment.append(("DROVER_HEARTBEAT_FD", String(3 + passed)))

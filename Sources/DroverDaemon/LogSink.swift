@@ -114,7 +114,7 @@ final class LogSink: Sendable {
             }
             guard let batch else { return }
             descriptor.withLock { fd in
-                batch.bytes.withUnsafeBytes { writeAll(fd, $0) }
+                _ = batch.bytes.withUnsafeBytes { writeAll(fd, $0) }
                 if batch.dropped > 0 {
                     writeAll(fd, "droverd: \(batch.dropped) log lines dropped: the error log is not read fast enough\n")
                 }

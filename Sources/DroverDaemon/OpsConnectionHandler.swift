@@ -7,7 +7,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Answers one ops connection's requests on droverd's event loop: `GET`/`HEAD` of `/livez`,
-/// `/readyz`, `/status` and `/metrics` (``Daemon/opsAnswer(path:)``); 404 for other paths, 405 for
+/// `/readyz`, `/status` and `/metrics` (``Daemon/opsReply(path:)``, the app's metrics read off the loop); 404 for other paths, 405 for
 /// other methods, 413 for a body over 64 KiB.
 final class OpsConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -43,7 +43,11 @@ final class OpsConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         case .end:
             guard let head = request else { return }
             request = nil
-            respond(context, to: head, answer(head), close: !head.isKeepAlive)
+            // On the loop; /metrics completes later (the app's files are read off the loop), and
+            // NIO's pipelining handler holds the connection's next request until this one is answered.
+            answer(head).assumeIsolated().whenSuccess { answer in
+                self.respond(context, to: head, answer, close: !head.isKeepAlive)
+            }
         }
     }
 
@@ -59,12 +63,12 @@ final class OpsConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         context.close(promise: nil)
     }
 
-    private func answer(_ head: HTTPRequestHead) -> OpsAnswer {
+    private func answer(_ head: HTTPRequestHead) -> EventLoopFuture<OpsAnswer> {
         guard head.method == .GET || head.method == .HEAD else {
-            return OpsAnswer(status: .methodNotAllowed, text: "only GET and HEAD")
+            return daemon.loop.makeSucceededFuture(OpsAnswer(status: .methodNotAllowed, text: "only GET and HEAD"))
         }
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-        return daemon.opsAnswer(path: path)
+        return daemon.opsReply(path: path)
     }
 
     private func respond(_ context: ChannelHandlerContext, to head: HTTPRequestHead, _ answer: OpsAnswer, close: Bool) {
@@ -87,7 +91,7 @@ final class OpsConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
 }
 
 /// One ops answer: a status and a body (JSON, one line of text, or a metrics exposition).
-struct OpsAnswer {
+struct OpsAnswer: Sendable {
     var status: HTTPResponseStatus
     var body: String
     var contentType: String

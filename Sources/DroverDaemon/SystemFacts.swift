@@ -50,3 +50,17 @@ func readAll(_ fd: Int32, limit: Int = .max) -> [UInt8]? {
         }
     }
 }
+
+/// The names in a directory, without `.` and `..` (nil if it cannot be opened).
+func directoryEntries(_ path: String) -> [String]? {
+    guard let handle = opendir(path) else { return nil }
+    defer { closedir(handle) }
+    var names: [String] = []
+    while let entry = readdir(handle) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}

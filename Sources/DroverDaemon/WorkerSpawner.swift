@@ -54,11 +54,13 @@ struct WorkerSpawner {
     }
 
     /// Starts `order`'s worker: exec'd, or forked by `template` (the same fds, environment and
-    /// arguments; the template makes the worker droverd's child).
+    /// arguments; the template makes the worker droverd's child). `metricsDirectory` is exported
+    /// as `PROMETHEUS_MULTIPROC_DIR`.
     func spawn(
         _ order: SpawnOrder,
         sockets: [Int32],
-        via template: TemplateProcess? = nil
+        via template: TemplateProcess? = nil,
+        metricsDirectory: String? = nil
     ) throws(SpawnError) -> Spawned {
         let configuration = order.configuration
         let plan = LaunchPlan(
@@ -66,7 +68,8 @@ struct WorkerSpawner {
             baseEnvironment: baseEnvironment,
             notifyAddress: notifyAddress,
             sockets: sockets.count,
-            maxRequestsJitter: Self.drawJitter(configuration)
+            maxRequestsJitter: Self.drawJitter(configuration),
+            metricsDirectory: metricsDirectory
         )
         let path = try ProgramLocator.find(plan.program, path: value(of: "PATH"))
         let heartbeat = plan.heartbeatPage ? try HeartbeatPage() : nil
@@ -120,13 +123,18 @@ struct WorkerSpawner {
     }
 
     /// Starts the template for `order`'s generation: the launcher with `DROVER_TEMPLATE_FD`, the pool's
-    /// `sockets` at fds 3, 4, …, and its socket to droverd after them.
-    func startTemplate(_ order: SpawnOrder, sockets: [Int32]) throws(SpawnError) -> TemplateProcess {
+    /// `sockets` at fds 3, 4, …, and its socket to droverd after them; its workers' `metricsDirectory`.
+    func startTemplate(
+        _ order: SpawnOrder,
+        sockets: [Int32],
+        metricsDirectory: String? = nil
+    ) throws(SpawnError) -> TemplateProcess {
         let plan = LaunchPlan(
             order: order,
             baseEnvironment: baseEnvironment,
             notifyAddress: notifyAddress,
-            sockets: sockets.count
+            sockets: sockets.count,
+            metricsDirectory: metricsDirectory
         )
         let path = try ProgramLocator.find(plan.program, path: value(of: "PATH"))
         var ends: [Int32] = [0, 0]

@@ -28,6 +28,9 @@ public struct Configuration: Sendable {
     /// `shutdown_delay`: how long a stop request leaves the workers serving, droverd not ready,
     /// before the graceful stop (load balancers catch up meanwhile); zero stops at once.
     public var shutdownDelay: Duration
+    /// `app_metrics`: whether droverd owns the app's `prometheus_client` multiprocess directories
+    /// (makes or clears them, folds dead workers' files, serves the merged metrics on `/metrics`).
+    public var appMetrics: Bool
     /// The prestart script (sourced before start-up).
     public var prestart: String
     /// The configuration file that was read, if any.
@@ -69,6 +72,7 @@ public struct Configuration: Sendable {
         controlGroup: String? = nil,
         opsBind: BindAddress? = nil,
         shutdownDelay: Duration = .zero,
+        appMetrics: Bool = true,
         prestart: String = "prestart.sh",
         file: String? = nil,
         reload: Bool = false,
@@ -94,6 +98,7 @@ public struct Configuration: Sendable {
         self.controlGroup = controlGroup
         self.opsBind = opsBind
         self.shutdownDelay = shutdownDelay
+        self.appMetrics = appMetrics
         self.prestart = prestart
         self.file = file
         self.reload = reload

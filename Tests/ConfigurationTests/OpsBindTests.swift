@@ -27,4 +27,20 @@ struct OpsBindTests {
         #expect(resolveError(["--ops-bind", "ops=127.0.0.1:9100"]).contains("is not HOST:PORT or unix:PATH"))
         #expect(resolveError(environment: ["DROVER_OPS_BIND": "127.0.0.1:99999"]).contains("DROVER_OPS_BIND"))
     }
+
+    @Test(
+        "app_metrics: on by default; off by --no-app-metrics, DROVER_APP_METRICS=false or drover.toml, with its source"
+    )
+    func appMetrics() throws {
+        let byDefault = try resolve()
+        #expect(byDefault.appMetrics)
+        #expect(byDefault.report["config"]?["app_metrics"]?.boolValue == true)
+        let flag = try resolve(["--no-app-metrics"])
+        #expect(!flag.appMetrics)
+        #expect(flag.sources["app_metrics"] == "flag:--no-app-metrics")
+        #expect(try !resolve(environment: ["DROVER_APP_METRICS": "false"]).appMetrics)
+        #expect(try !resolve(toml: "app_metrics = false\n").appMetrics)
+        #expect(try resolve(["--app-metrics"], toml: "app_metrics = false\n").appMetrics)
+        #expect(resolveError(environment: ["DROVER_APP_METRICS": "maybe"]).contains("DROVER_APP_METRICS"))
+    }
 }

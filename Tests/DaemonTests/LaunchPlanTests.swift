@@ -110,4 +110,35 @@ import Testing
         #expect(value(plan, "WATCHDOG_USEC") == nil)
         #expect(plan.pidVariables == ["LISTEN_PID"])
     }
+
+    @Test(
+        "droverd's multiprocess directory is exported as PROMETHEUS_MULTIPROC_DIR, to the template too, over an empty one"
+    )
+    func metricsDirectory() {
+        let pool = PoolConfiguration(
+            name: "web",
+            kind: .uvicorn(UvicornOptions(app: "main:app")),
+            workers: 1,
+            binds: [BindAddress(.tcp(host: "127.0.0.1", port: 8000))]
+        )
+        let plan = LaunchPlan(
+            order: order(pool),
+            baseEnvironment: [("PROMETHEUS_MULTIPROC_DIR", ""), ("PATH", "/usr/bin")],
+            notifyAddress: "@n",
+            sockets: 1,
+            metricsDirectory: "/run/drover/drover-metrics-1/web"
+        )
+        #expect(
+            plan.environment.filter { $0.name == "PROMETHEUS_MULTIPROC_DIR" }.map(\.value) == [
+                "/run/drover/drover-metrics-1/web"
+            ]
+        )
+        #expect(
+            plan.templateEnvironmentEntries(sockets: 1).contains(
+                "PROMETHEUS_MULTIPROC_DIR=/run/drover/drover-metrics-1/web"
+            )
+        )
+        let without = LaunchPlan(order: order(pool), baseEnvironment: [], notifyAddress: "@n", sockets: 1)
+        #expect(value(without, "PROMETHEUS_MULTIPROC_DIR") == nil)
+    }
 }

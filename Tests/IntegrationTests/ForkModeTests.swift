@@ -81,14 +81,15 @@ extension Integration {
                     "\(key): exec \(exec.facts[key]?.compact ?? "-"), fork \(fork.facts[key]?.compact ?? "-")"
                 )
             }
-            // The same variables; the same values but droverd's own notify address.
+            // The same variables; the same values but droverd's own notify address and metrics directory.
             let execEnvironment = exec.facts["environ"]?.objectValue ?? []
             let forkEnvironment = fork.facts["environ"]?.objectValue ?? []
             #expect(execEnvironment.map(\.0).sorted() == forkEnvironment.map(\.0).sorted())
             let forked = Dictionary(forkEnvironment, uniquingKeysWith: { $1 })
-            for (name, value) in execEnvironment where name != "NOTIFY_SOCKET" {
+            for (name, value) in execEnvironment where !["NOTIFY_SOCKET", "PROMETHEUS_MULTIPROC_DIR"].contains(name) {
                 #expect(forked[name] == value, "\(name)")
             }
+            #expect(forked["PROMETHEUS_MULTIPROC_DIR"]?.stringValue?.hasSuffix("/web") == true)
             #expect(forked["DROVER_WORKER_INDEX"]?.stringValue == "0")
             #expect(forked["DROVER_TEMPLATE_FD"] == nil)
         }

@@ -284,7 +284,7 @@ extension Integration {
                 in: directory.url,
                 environment: [
                     "PROMETHEUS_MULTIPROC_DIR": metrics, "WEB_CONCURRENCY": "2",
-                    "GUNICORN_CMD_ARGS": "--bind 127.0.0.1:0",
+                    "GUNICORN_CMD_ARGS": "--bind 127.0.0.1:0", "DROVER_OPS_BIND": "127.0.0.1:0",
                 ]
             )
             try waitUntilReady(drover)
@@ -307,6 +307,11 @@ extension Integration {
             // Without child_exit, the dead worker's file would still count: 3.0.
             let liveNow = try live()
             #expect(liveNow == "app_live_workers 2.0")
+            // droverd manages the user's directory too (its mark_process_dead and the hook's do not
+            // clash) and serves the same merge: nothing counted twice.
+            let served = try httpGet(port: try drover.opsPort(), "/metrics").body
+            #expect(served.contains("\napp_live_workers 2.0\n"), "\(served)")
+            #expect(!drover.log.contains("Hook child_exit failed"), "\(drover.log)")
             #expect(try drover.stop() == 0)
         }
 

@@ -14,13 +14,6 @@ extension Integration {
     /// The ops listener's `GET /metrics`, scraped by a real Prometheus server.
     @Suite("Metrics")
     struct MetricsTests {
-        /// The TCP port of droverd's ops listener, from its `Ops listener:` log line.
-        func opsPort(_ drover: DroverProcess) throws -> Int {
-            let line = try drover.waitForLog("Ops listener: http://")
-            let address = line.components(separatedBy: "http://")[1].split(separator: " ")[0]
-            return Int(address.split(separator: ":").last!)!
-        }
-
         @Test(
             "A real Prometheus scrapes /metrics every second: ready workers, the restart after a kill -9, boot times, a rollout; promtool accepts the exposition",
             .enabled(
@@ -33,7 +26,7 @@ extension Integration {
                 ["-w", "2", "-b", "127.0.0.1:0", "--ops-bind", "127.0.0.1:0", "--timeout", "0", "testapp:app"]
             )
             try drover.waitForReady(2)
-            let port = try opsPort(drover)
+            let port = try drover.opsPort()
 
             // As served: the text format, the pool's levels, every restart reason at 0.
             let response = try httpGet(port: port, "/metrics")
@@ -107,7 +100,7 @@ extension Integration {
         func requestLoad() throws {
             let drover = try DroverProcess(["-w", "2", "-b", "127.0.0.1:0", "--ops-bind", "127.0.0.1:0", "testapp:app"])
             try drover.waitForReady(2)
-            let ops = try opsPort(drover)
+            let ops = try drover.opsPort()
             let port = try drover.port()
             func sample(_ name: String) throws -> [String: Double] {
                 var values: [String: Double] = [:]
@@ -150,7 +143,7 @@ extension Integration {
                 ["-w", "1", "-b", "127.0.0.1:0", "--ops-bind", "127.0.0.1:0", "--timeout", "0", "testapp:app"]
             )
             try drover.waitForReady(1)
-            let ops = try opsPort(drover)
+            let ops = try drover.opsPort()
             let port = try drover.port()
             func queue(_ name: String) throws -> Double? {
                 let prefix = #"\#(name){listener="http://127.0.0.1:\#(port)"} "#

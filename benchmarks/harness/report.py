@@ -213,6 +213,13 @@ def rows(settings) -> list[Row]:
         Row("spawn1000", "tiny_master_rss_mib", f"droverd RSS with {n_tiny} workers (MiB)", "{:.1f}"),
         Row("spawn1000", "tiny_idle_cpu_ms_per_10s", f"droverd idle CPU with {n_tiny} workers (ms / 10 s)", "{:.1f}"),
         Row("spawn1000", "tiny_stop_s", f"stop {n_tiny} workers: TERM → droverd exited (s)", "{:.2f}"),
+        Row("metrics6000", "metrics_library_scrape_ms",
+            "6,000 dead-pid files: prometheus_client's MultiProcessCollector + generate_latest (ms)", "{:.1f}",
+            section="The app's prometheus_client metrics after 1,500 dead workers (4 files each)"),
+        Row("metrics6000", "metrics_drover_files", "droverd's directory after folding them: files", "{:g}"),
+        Row("metrics6000", "metrics_drover_scrape_ms", "droverd's GET /metrics, its own and the app's (ms)", "{:.1f}",
+            target="milliseconds", check=_le(50)),
+        Row("metrics6000", "metrics_churn_s", "1,500 command workers recording a request and exiting (s)", "{:.1f}"),
 
         Row("launch64", "launch_first_accepting_s", f"launch {n_launch} workers: → first accepting (s)", "{:.2f}",
             section=f"Launch → {n_launch} workers accepting (example app)"),

@@ -19,7 +19,7 @@ from pathlib import Path
 from . import procfs
 from .monitor import Monitor, wait_until
 from .net import Prober, Wrk, free_port, get, run_wrk, wait_serving
-from .servers import Drover, Gunicorn, Options, Paths, Running, Server
+from .servers import APP_DIR, Drover, Gunicorn, Options, Paths, Running, Server
 
 MIB = 1024.0
 
@@ -49,13 +49,15 @@ class Settings:
     leak_rate: float = 15.0
     leak_limit_mib: int = 96
     chaos_every: float = 0.2
+    metrics_dead_workers: int = 1500  # × 4 files each: the 6,000 dead-pid files of client_python#367
 
     @classmethod
     def quick(cls) -> Settings:
         return cls(runs=1, wrk_seconds=2, warmup_seconds=0, idle_seconds=1, event_wrk_seconds=3,
                    event_at=1.0, heartbeat_timeout=2, status_workers=8, tiny_workers=1000,
                    status_repeats=2, quiet_wait=0, settle_seconds=0.3, pause_seconds=0.2, never_margin=1,
-                   launch_workers=16, memory_wrk_seconds=1.0, chaos_seconds=3.0, leak_seconds=5.0)
+                   launch_workers=16, memory_wrk_seconds=1.0, chaos_seconds=3.0, leak_seconds=5.0,
+                   metrics_dead_workers=100)
 
 
 class Context:
@@ -85,12 +87,14 @@ class Context:
         self.running.append(running)
         return running
 
-    def start_command(self, cmd: list[str], name: str, port: int, rundir: Path) -> Running:
+    def start_command(self, cmd: list[str], name: str, port: int, rundir: Path,
+                      env: dict[str, str] | None = None) -> Running:
         logf = open(self.logs / f"{name}.log", "ab")
         logf.write(f"\n$ {' '.join(cmd)}\n".encode())
         logf.flush()
         started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT, cwd=rundir)
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT, cwd=rundir,
+                                env={**os.environ, **env} if env else None)
         logf.close()
         running = Running(Drover(self.paths), proc, port, rundir, started, cmd)
         self.running.append(running)
@@ -662,6 +666,59 @@ def memory(ctx: Context, server: Server) -> dict:
     return m
 
 
+# --- metrics6000: an app's multiprocess metrics after 1,500 dead workers ------------------------------
+
+def _app_requests(port: int) -> float:
+    probe = get(port, "/metrics", timeout=5.0)
+    for line in probe.body.splitlines():
+        if line.startswith('app_requests_total{path="/"} '):
+            return float(line.split()[1])
+    return 0.0
+
+
+def metrics6000(ctx: Context, server: Server) -> dict:
+    """Scrape time of an instrumented app's prometheus_client metrics once metrics_dead_workers
+    workers have died, 4 files each (6,000): droverd's /metrics over the directory as droverd leaves
+    it (each dead worker's files folded into archives as it was reaped: real command workers that
+    record one request and exit), against the library's own MultiProcessCollector + generate_latest
+    over the same history unfolded (a Gunicorn app's /metrics, even with the usual child_exit)."""
+    s = ctx.settings
+    assert isinstance(server, Drover)
+    dead = s.metrics_dead_workers
+    python, script = str(ctx.paths.venv_bin / "python"), str(APP_DIR / "metrics_files.py")
+    rundir = Path(tempfile.mkdtemp(prefix="drover-bench-metrics-"))
+    library = rundir / "library"
+    library.mkdir()
+    subprocess.run([python, script, "write", str(library), str(dead)], check=True)
+    ms, size = subprocess.run([python, script, "scrape", str(library), str(s.status_repeats)], check=True,
+                              capture_output=True, text=True).stdout.split()
+    m = {"metrics_dead_workers": dead, "metrics_library_files": len(list(library.glob("*.db"))),
+         "metrics_library_scrape_ms": float(ms), "metrics_library_bytes": int(size)}
+    shutil.rmtree(library)
+
+    directory, stop, port, ops = rundir / "multiproc", rundir / "stop", free_port(), free_port()
+    cmd = server.command_pool(port, rundir, 4, [python, script, "worker"])
+    cmd[cmd.index("--"):cmd.index("--")] = ["--ops-bind", f"127.0.0.1:{ops}"]
+    run = ctx.start_command(cmd, "drover-metrics", port, rundir,
+                            env={"PROMETHEUS_MULTIPROC_DIR": str(directory), "STOP_FILE": str(stop)})
+    if not wait_until(lambda: _app_requests(ops) >= dead, 600, 0.2):
+        raise RuntimeError(f"{dead} workers did not die within 600 s")
+    m["metrics_churn_s"] = time.perf_counter() - run.started
+    stop.touch()  # the next workers stay: 4 live ones, their 4 files each, and the archives
+    if not wait_until(lambda: len(list(directory.glob("*.db"))) <= 4 * 4 + 3, 60, 0.1):
+        raise RuntimeError(f"{directory} still holds {len(list(directory.glob('*.db')))} files")
+    time.sleep(0.5)
+    m["metrics_drover_files"] = len(list(directory.glob("*.db")))
+    times = []
+    for _ in range(s.status_repeats):
+        probe = get(ops, "/metrics", timeout=5.0)
+        times.append((probe.done - probe.sent) * 1000)
+    m["metrics_drover_scrape_ms"] = statistics.median(times)
+    m["metrics_drover_counted"] = _app_requests(ops)
+    run.stop(grace=10)
+    return m
+
+
 SCENARIOS = {
     "basic": basic,
     "reload": reload,
@@ -676,4 +733,5 @@ SCENARIOS = {
     "memory": memory,
     "chaos": chaos,
     "leak": leak,
+    "metrics6000": metrics6000,
 }

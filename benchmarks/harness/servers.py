@@ -75,7 +75,7 @@ class Server:
 
 class Gunicorn(Server):
     name, label = "gunicorn", "Gunicorn + UvicornWorker"
-    cannot = {"spawn1000": "no command workers"}
+    cannot = {"spawn1000": "no command workers", "metrics6000": "the library's own collector: in Drover's row"}
     extra: list[str] = []
 
     def command(self, port: int, rundir: Path, opts: Options) -> list[str]:
@@ -111,7 +111,8 @@ class GunicornPreload(Gunicorn):
 
 class Uvicorn(Server):
     name, label = "uvicorn", "uvicorn --workers"
-    cannot = {"status": "no control interface", "spawn1000": "no command workers"}
+    cannot = {"status": "no control interface", "spawn1000": "no command workers",
+              "metrics6000": "the library's own collector: in Drover's row"}
 
     def command(self, port: int, rundir: Path, opts: Options) -> list[str]:
         return [str(self.paths.venv_bin / "uvicorn"), "--workers", str(opts.workers), "--host", "127.0.0.1",

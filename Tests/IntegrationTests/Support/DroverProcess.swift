@@ -107,6 +107,13 @@ final class DroverProcess {
         return Int(address.split(separator: ":").last!)!
     }
 
+    /// The TCP port of the ops listener, from its `Ops listener:` line.
+    func opsPort() throws -> Int {
+        let line = try waitForLog("Ops listener: http://")
+        let address = line.components(separatedBy: "http://")[1].split(separator: " ")[0]
+        return Int(address.split(separator: ":").last!)!
+    }
+
     /// Live worker processes (droverd's children).
     var workers: [Int32] { childPIDs(of: pid).filter { !isTemplate($0) } }
 
