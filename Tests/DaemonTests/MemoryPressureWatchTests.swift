@@ -11,16 +11,7 @@ import Testing
 @Suite("MemoryPressureWatch: which cgroup files it watches, and when memory counts as short")
 struct MemoryPressureWatchTests {
     private func root(_ files: [String: String]) throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("pressure-\(UUID().uuidString)")
-        for (path, text) in files {
-            let url = root.appendingPathComponent(path)
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(),
-                withIntermediateDirectories: true
-            )
-            try text.write(to: url, atomically: true, encoding: .utf8)
-        }
-        return root.path
+        try temporaryTree(files, prefix: "pressure")
     }
 
     @Test("a hybrid host: v1's memory controller, not the unified hierarchy's PSI file, which is blind to v1's limit")

@@ -11,16 +11,7 @@ import Testing
 @Suite("OOMKillCounter: droverd's memory cgroup's oom_kill, v1 or v2; none without one")
 struct OOMKillCounterTests {
     private func root(_ files: [String: String]) throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("oom-\(UUID().uuidString)")
-        for (path, text) in files {
-            let url = root.appendingPathComponent(path)
-            try FileManager.default.createDirectory(
-                at: url.deletingLastPathComponent(),
-                withIntermediateDirectories: true
-            )
-            try text.write(to: url, atomically: true, encoding: .utf8)
-        }
-        return root.path
+        try temporaryTree(files, prefix: "oom")
     }
 
     @Test("cgroup v1: memory.oom_control of the memory hierarchy's path; it struck only when the count moved")

@@ -33,12 +33,8 @@ extension Integration {
             )
             let first = try drover.waitForReady(1)[0]
             let port = try drover.port()
-            let events = try Process.background(
-                Paths.droverctl,
-                ["--socket", drover.controlSocket, "--json", "events"]
-            )
+            let events = try drover.subscribeToEvents()
             defer { events.terminate() }
-            try waitFor("the events subscription") { events.output.contains("subscribed") ? true : nil }
 
             _ = try? httpGet(port: port, "/hog", timeout: 20)  // the connection dies with the worker
             let oom = try waitFor("the worker's exit event") {
@@ -83,12 +79,8 @@ extension Integration {
             )
             try drover.waitForReady(2)
             let port = try drover.port()
-            let events = try Process.background(
-                Paths.droverctl,
-                ["--socket", drover.controlSocket, "--json", "events"]
-            )
+            let events = try drover.subscribeToEvents()
             defer { events.terminate() }
-            try waitFor("the events subscription") { events.output.contains("subscribed") ? true : nil }
             #expect(drover.log.contains("Memory pressure: watching"))
             // 1 MiB per /leak, ~15 MiB/s, 450 MiB in all: well past the 320 MiB limit, had nothing been recycled.
             let load = LoadGenerator(port: port, fresh: 1, keepAlive: 1, limit: 40)

@@ -23,12 +23,8 @@ extension Integration {
             ])
             let before = Set(try drover.waitForReady(workers))
             let port = try drover.port()
-            let events = try Process.background(
-                Paths.droverctl,
-                ["--socket", drover.controlSocket, "--json", "events"]
-            )
+            let events = try drover.subscribeToEvents()
             defer { events.terminate() }
-            try waitFor("the events subscription") { events.output.contains("subscribed") ? true : nil }
             let load = LoadGenerator(port: port, fresh: 2, keepAlive: 2, limit: 60)
             // Two recycles, one at a time (max_surge unset: 1); with one worker, never none ready.
             try drover.waitForLog("(lifetime)", count: 2, timeout: 30)
@@ -55,12 +51,8 @@ extension Integration {
             ])
             let first = try drover.waitForReady(1)[0]
             let port = try drover.port()
-            let events = try Process.background(
-                Paths.droverctl,
-                ["--socket", drover.controlSocket, "--json", "events"]
-            )
+            let events = try drover.subscribeToEvents()
             defer { events.terminate() }
-            try waitFor("the events subscription") { events.output.contains("subscribed") ? true : nil }
             let stopping = try waitFor("the worker's recycle", timeout: 30) {
                 events.output.split(separator: "\n").first {
                     $0.contains("worker_stopping") && $0.contains(#""pid":\#(first)"#)
@@ -81,12 +73,8 @@ extension Integration {
             ])
             let first = Set(try drover.waitForReady(2))
             let port = try drover.port()
-            let events = try Process.background(
-                Paths.droverctl,
-                ["--socket", drover.controlSocket, "--json", "events"]
-            )
+            let events = try drover.subscribeToEvents()
             defer { events.terminate() }
-            try waitFor("the events subscription") { events.output.contains("subscribed") ? true : nil }
             let load = LoadGenerator(port: port, fresh: 1, keepAlive: 1, limit: 30)
             let stopping = try waitFor("a recycle for the pool's memory", timeout: 30) {
                 events.output.split(separator: "\n").first {

@@ -103,12 +103,8 @@ extension Integration {
             try directory.namedApp("main.py", name: "first")
             let drover = try DroverProcess(["-w", "1", "-b", "127.0.0.1:0"], in: directory.url)
             let worker = try drover.waitForReady(1)
-            let events = try Process.background(
-                Paths.droverctl,
-                ["--socket", drover.controlSocket, "--json", "events"]
-            )
+            let events = try drover.subscribeToEvents()
             defer { events.terminate() }
-            try waitFor("the events subscription") { events.output.contains("subscribed") ? true : nil }
             // Broken on disk (a bad deploy), then the worker dies: every respawn fails to import.
             try directory.write("main.py", "raise ImportError('broken on purpose')\n")
             kill(worker[0], SIGKILL)

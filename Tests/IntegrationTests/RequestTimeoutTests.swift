@@ -24,12 +24,8 @@ extension Integration {
             ])
             let before = Set(try drover.waitForReady(workers))
             let port = try drover.port()
-            let events = try Process.background(
-                Paths.droverctl,
-                ["--socket", drover.controlSocket, "--json", "events"]
-            )
+            let events = try drover.subscribeToEvents()
             defer { events.terminate() }
-            try waitFor("the events subscription") { events.output.contains("subscribed") ? true : nil }
             let load = LoadGenerator(port: port, fresh: 2, keepAlive: 2, limit: 60)
             let late = Mutex<String?>(nil)
             Thread.detachNewThread {
