@@ -8,12 +8,12 @@ import statistics
 from dataclasses import dataclass
 from typing import Callable
 
-SERVER_ORDER = ("gunicorn", "gunicorn-preload", "uvicorn", "drover", "drover-fork", "drover-preload")
+SERVER_ORDER = ("gunicorn", "gunicorn-preload", "uvicorn", "granian", "drover", "drover-fork", "drover-preload")
 HEADERS = {"gunicorn": "Gunicorn + UvicornWorker", "gunicorn-preload": "Gunicorn --preload",
-           "uvicorn": "uvicorn --workers", "drover": "Drover", "drover-fork": "Drover --spawn fork",
+           "uvicorn": "uvicorn --workers", "granian": "Granian", "drover": "Drover", "drover-fork": "Drover --spawn fork",
            "drover-preload": "Drover --preload"}
 # (numerator, denominator, header): shown when both ran.
-RATIOS = (("drover", "gunicorn", "Drover / Gunicorn"), ("drover-fork", "gunicorn", "fork / Gunicorn"),
+RATIOS = (("drover", "granian", "Drover / Granian"), ("drover", "gunicorn", "Drover / Gunicorn"), ("drover-fork", "gunicorn", "fork / Gunicorn"),
           ("drover-preload", "gunicorn", "preload / Gunicorn"),
           ("drover-preload", "gunicorn-preload", "preload / Gunicorn --preload"))
 FORK_SERVERS = ("drover-fork", "drover-preload")
