@@ -8,8 +8,10 @@ without droverd listening it is printed to stderr as usual.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import signal
 import sys
 import traceback
 
@@ -41,7 +43,14 @@ def escape(text: str) -> str:
 
 
 def report_load_failure(notifier: Notifier, app: str, exc: BaseException) -> int:
-    """Report why ``app`` cannot be loaded; the exit status to use."""
+    """Report why ``app`` cannot be loaded; the exit status to use.
+
+    From here the process only leaves: droverd's stop signals (a quick stop's SIGINT once the pool
+    has failed to start) are ignored, or one landing in the interpreter's shutdown prints a
+    KeyboardInterrupt traceback after the app's own."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError):  # not the main thread: nothing to ignore there
+            signal.signal(sig, signal.SIG_IGN)
     text = app_traceback(exc)
     encoded = text.encode()
     if len(encoded) > MAX_TRACEBACK_BYTES:  # keep the end, where the exception is
