@@ -38,14 +38,14 @@ final class HeartbeatPage {
 
     /// When the worker's oldest request in flight started (bytes 24..31, written with each stamp
     /// when `--request-timeout` is given to the launcher), or nil when none is.
-    var oldestRequest: Instant? {
-        let value = cdrover_load_u64(stamp + 3)
-        return value == 0 ? nil : Instant(nanoseconds: value)
-    }
+    var oldestRequest: Instant? { instant(at: 3) }
 
     /// The worker's last stamp, or nil if it has written none.
-    var lastBeat: Instant? {
-        let value = cdrover_load_u64(stamp)
+    var lastBeat: Instant? { instant(at: 0) }
+
+    /// The page's word `index` as an instant; 0 means none.
+    private func instant(at index: Int) -> Instant? {
+        let value = cdrover_load_u64(stamp + index)
         return value == 0 ? nil : Instant(nanoseconds: value)
     }
 

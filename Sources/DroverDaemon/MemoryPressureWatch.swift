@@ -4,6 +4,7 @@
 //===----------------------------------------------------------------------===//
 
 import CDroverShim
+import FoundationEssentials
 import Glibc
 
 /// `memory_pressure`: a descriptor that turns readable when droverd's memory cgroup nears its limit,
@@ -21,14 +22,15 @@ import Glibc
 ///   pages) is over the threshold, and while usage stays above it (no new crossing to signal)
 ///   droverd looks again every second — only then. 20 % of the limit is left for the replacement.
 ///
-/// Written by hand: no library registers cgroup notifications.
+/// Written by hand: no library registers cgroup notifications (the base64 of systemd's trigger is
+/// FoundationEssentials').
 final class MemoryPressureWatch {
     /// Readable when the kernel signalled.
     let fd: Int32
     /// What is watched, for the log.
     let description: String
     private let others: [Int32]
-    private let usage: (path: String, threshold: UInt64)?
+    private let usage: (directory: String, threshold: UInt64)?
 
     /// The share of a v1 limit at which pressure starts.
     static let thresholdShare = 0.8
@@ -67,7 +69,7 @@ final class MemoryPressureWatch {
         let threshold = UInt64(Double(limit) * Self.thresholdShare)
         (fd, others) = try Self.usageThreshold(v1.path, threshold)
         description = "\(v1.path): anonymous memory over \(threshold >> 20) MiB (80 % of its \(limit >> 20) MiB limit)"
-        usage = ("\(v1.path)/memory.usage_in_bytes", threshold)
+        usage = (v1.path, threshold)
     }
 
     /// Takes any pending signal (so the descriptor is quiet again) and says whether memory is short
@@ -77,9 +79,11 @@ final class MemoryPressureWatch {
         if let usage {
             var count: UInt64 = 0
             _ = read(fd, &count, 8)
-            let directory = String(usage.path.dropLast("/memory.usage_in_bytes".count))
-            let used = readTextFile(usage.path).flatMap { UInt64($0.filter { !$0.isWhitespace }) } ?? 0
-            let anonymous = Self.statValue("total_rss", in: readTextFile("\(directory)/memory.stat")) ?? used
+            let used =
+                readTextFile("\(usage.directory)/memory.usage_in_bytes").flatMap {
+                    UInt64($0.filter { !$0.isWhitespace })
+                } ?? 0
+            let anonymous = Self.statValue("total_rss", in: readTextFile("\(usage.directory)/memory.stat")) ?? used
             return (anonymous >= usage.threshold, used >= usage.threshold)
         }
         return (cdrover_epoll_take(fd) > 0, false)
@@ -135,21 +139,10 @@ final class MemoryPressureWatch {
         return (event, [usage])
     }
 
+    /// systemd's `MEMORY_PRESSURE_WRITE`: the trigger, base64-encoded (NUL-terminated).
     private static func base64Decoded(_ text: String) -> String? {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var bits: UInt32 = 0
-        var count = 0
-        var bytes: [UInt8] = []
-        for character in text.utf8 where character != UInt8(ascii: "=") {
-            guard let value = alphabet.firstIndex(of: character) else { return nil }
-            bits = bits << 6 | UInt32(value)
-            count += 6
-            if count >= 8 {
-                count -= 8
-                bytes.append(UInt8(truncatingIfNeeded: bits >> UInt32(count)))
-            }
-        }
-        let trimmed = bytes.prefix { $0 != 0 }
-        return trimmed.isEmpty ? nil : String(decoding: trimmed, as: UTF8.self)
+        guard let data = Data(base64Encoded: text) else { return nil }
+        let trigger = data.prefix { $0 != 0 }
+        return trigger.isEmpty ? nil : String(decoding: trigger, as: UTF8.self)
     }
 }

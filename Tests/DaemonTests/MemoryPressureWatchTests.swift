@@ -50,4 +50,17 @@ struct MemoryPressureWatchTests {
         #expect(MemoryPressureWatch.statValue("rss", in: text) == 1)
         #expect(MemoryPressureWatch.statValue("swap", in: text) == nil)
     }
+
+    @Test(
+        "systemd's MEMORY_PRESSURE_WATCH with its base64 MEMORY_PRESSURE_WRITE: that file, that trigger",
+        .enabled(if: access("/proc/pressure/memory", W_OK) == 0, "needs a writable /proc/pressure/memory (PSI, root)")
+    )
+    func systemdWatch() throws {
+        let trigger = "some 300000 2000000"
+        let encoded = Data((trigger + "\0").utf8).base64EncodedString()
+        let watch = try MemoryPressureWatch(
+            environment: ["MEMORY_PRESSURE_WATCH": "/proc/pressure/memory", "MEMORY_PRESSURE_WRITE": encoded]
+        )
+        #expect(watch.description == "/proc/pressure/memory (systemd's MEMORY_PRESSURE_WATCH: \(trigger))")
+    }
 }
