@@ -719,6 +719,89 @@ def metrics6000(ctx: Context, server: Server) -> dict:
     return m
 
 
+# --- the ops listener: its cost, and a scrape of a big pool ------------------------------------------
+
+def _idle(pid: int, seconds: float) -> dict:
+    before = procfs.thread_counters(pid)
+    time.sleep(seconds)
+    d = procfs.counters_delta(before, procfs.thread_counters(pid))
+    scale = 10.0 / seconds  # per 10 s
+    return {"wakeups": d["runs"] * scale, "cpu_ms": d["cpu_ns"] / 1e6 * scale}
+
+
+def ops(ctx: Context, server: Server) -> dict:
+    """droverd with and without its ops listener (Drover only), each a fresh server, alternating
+    off, on, off, on: droverd's idle wake-ups; req/s and requests per server CPU-second of wrk -c64
+    while (on) a scraper GETs /metrics every second, as a Prometheus with a 1 s interval would (the
+    workers' request counts are on the heartbeat page either way: Uvicorn keeps them, the launcher
+    copies them at each beat). Then /metrics with status_workers workers: median scrape time, size,
+    and droverd's CPU per scrape."""
+    s = ctx.settings
+    assert isinstance(server, Drover)
+    seen: dict[str, dict[str, list[float]]] = {"off": {}, "on": {}}
+    for turn in ("off", "on", "off", "on"):
+        ops_port = free_port()
+        args = ["--ops-bind", f"127.0.0.1:{ops_port}"] if turn == "on" else []
+        run = ctx.start(server, Options(workers=2, drover_args=args))
+        _wait_ready(run, 2)
+        time.sleep(s.settle_seconds)
+        idle = _idle(run.master, s.idle_seconds)
+        scraper = Prober(ops_port, interval=1.0, timeout=5.0, path="/metrics") if turn == "on" else None
+        if s.warmup_seconds:
+            run_wrk(run.port, 64, s.warmup_seconds)
+        tree = run.tree()
+        cpu0, master0 = procfs.cpu_seconds(tree), procfs.cpu_seconds([run.master])
+        if scraper:
+            scraper.start()
+        res = run_wrk(run.port, 64, s.wrk_seconds)
+        cpu1, master1 = procfs.cpu_seconds(tree), procfs.cpu_seconds([run.master])
+        if scraper:
+            scraper.stop()
+            ok = [p for p in scraper.probes if p.outcome == "ok"]
+            seen[turn].setdefault("scrapes_ok", []).append(len(ok))
+            seen[turn].setdefault("scrapes_failed", []).append(len(scraper.probes) - len(ok))
+            if ok:
+                seen[turn].setdefault("scrape_under_load_ms", []).append(
+                    statistics.median((p.done - p.sent) * 1000 for p in ok))
+        for key, value in (("idle_wakeups", idle["wakeups"]), ("idle_cpu_ms", idle["cpu_ms"]), ("rps", res.rps),
+                           ("req_per_cpu_s", res.requests / (cpu1 - cpu0) if cpu1 > cpu0 else 0.0),
+                           ("master_cpu_wrk_ms", (master1 - master0) * 1000),
+                           ("wrk_errors", res.socket_errors + res.non2xx)):
+            seen[turn].setdefault(key, []).append(value)
+        run.stop()
+    m: dict = {}
+    for turn, values in seen.items():
+        for key, vs in values.items():
+            m[f"ops_{turn}_{key}"] = statistics.mean(vs)
+    m["ops_rps_ratio"] = m["ops_on_rps"] / m["ops_off_rps"] if m["ops_off_rps"] else None
+    m["ops_req_per_cpu_ratio"] = (m["ops_on_req_per_cpu_s"] / m["ops_off_req_per_cpu_s"]
+                                  if m["ops_off_req_per_cpu_s"] else None)
+
+    n, ops_port = s.status_workers, free_port()
+    run = ctx.start(server, Options(workers=n, drover_args=["--ops-bind", f"127.0.0.1:{ops_port}"]))
+    mon = Monitor(run, 0.05)
+    mon.start()
+    ok = wait_until(lambda: mon.samples and len(mon.samples[-1].accepting) >= n, 120, 0.05)
+    mon.stop()
+    if not ok:
+        raise RuntimeError(f"{n} workers not accepting after 120 s")
+    time.sleep(s.settle_seconds)
+    get(ops_port, "/metrics", timeout=5.0)  # the first scrape builds the per-worker series
+    times, size = [], 0
+    master0 = procfs.cpu_seconds([run.master])
+    for _ in range(s.status_repeats):
+        probe = get(ops_port, "/metrics", timeout=5.0)
+        if probe.outcome != "ok":
+            raise RuntimeError(f"/metrics with {n} workers: {probe.outcome}")
+        times.append((probe.done - probe.sent) * 1000)
+        size = len(probe.body)
+    master1 = procfs.cpu_seconds([run.master])
+    m.update({"ops_scrape_workers": n, "ops_scrape_ms": statistics.median(times), "ops_scrape_max_ms": max(times),
+              "ops_scrape_bytes": size, "ops_scrape_cpu_ms": (master1 - master0) * 1000 / s.status_repeats})
+    run.stop(grace=30)
+    return m
+
+
 SCENARIOS = {
     "basic": basic,
     "reload": reload,
@@ -734,4 +817,5 @@ SCENARIOS = {
     "chaos": chaos,
     "leak": leak,
     "metrics6000": metrics6000,
+    "ops": ops,
 }

@@ -36,6 +36,7 @@ class Options:
     app: str = "main:app"              # main:app, or big:app (~50 MiB of objects built at import)
     extra_env: dict[str, str] | None = None
     memory_limit_mib: int | None = None  # per-worker memory recycling, where the server has it
+    drover_args: list[str] | None = None  # more droverd flags (Drover only), e.g. --ops-bind
 
 
 class Server:
@@ -75,7 +76,8 @@ class Server:
 
 class Gunicorn(Server):
     name, label = "gunicorn", "Gunicorn + UvicornWorker"
-    cannot = {"spawn1000": "no command workers", "metrics6000": "the library's own collector: in Drover's row"}
+    cannot = {"spawn1000": "no command workers", "metrics6000": "the library's own collector: in Drover's row",
+              "ops": "no ops listener: Drover's is measured on and off"}
     extra: list[str] = []
 
     def command(self, port: int, rundir: Path, opts: Options) -> list[str]:
@@ -90,7 +92,9 @@ class Gunicorn(Server):
 class Granian(Server):
     name, label = "granian", "Granian --interface asgi"
     cannot = {"status": "no control interface", "spawn1000": "no command workers",
-              "reload": "its reload is not graceful", "reload_slow": "its reload is not graceful"}
+              "reload": "its reload is not graceful", "reload_slow": "its reload is not graceful",
+              "metrics6000": "the library's own collector: in Drover's row",
+              "ops": "no ops listener: Drover's is measured on and off"}
 
     def command(self, port: int, rundir: Path, opts: Options) -> list[str]:
         cmd = [str(self.paths.venv_bin / "granian"), "--interface", "asgi", "--workers", str(opts.workers),
@@ -112,7 +116,8 @@ class GunicornPreload(Gunicorn):
 class Uvicorn(Server):
     name, label = "uvicorn", "uvicorn --workers"
     cannot = {"status": "no control interface", "spawn1000": "no command workers",
-              "metrics6000": "the library's own collector: in Drover's row"}
+              "metrics6000": "the library's own collector: in Drover's row",
+              "ops": "no ops listener: Drover's is measured on and off"}
 
     def command(self, port: int, rundir: Path, opts: Options) -> list[str]:
         return [str(self.paths.venv_bin / "uvicorn"), "--workers", str(opts.workers), "--host", "127.0.0.1",
@@ -135,7 +140,7 @@ class Drover(Server):
         if opts.memory_limit_mib:  # USS, sampled every second, two samples in a row
             cmd += ["--max-worker-memory", f"{opts.memory_limit_mib}MiB", "--memory-interval", "1",
                     "--memory-samples", "2"]
-        return cmd + [opts.app]
+        return cmd + (opts.drover_args or []) + [opts.app]
 
     def is_worker(self, pid: int) -> bool:
         # In fork mode droverd's children are the workers and one template per pool generation
