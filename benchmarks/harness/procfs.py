@@ -81,6 +81,15 @@ def memory_kib(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
+def anon_pss_kib(pid: int) -> int:
+    """Pss_Anon in KiB from smaps_rollup (the heap and stacks: what neither page cache nor another
+    process can take back); 0 if the process is gone."""
+    for line in (_read(f"/proc/{pid}/smaps_rollup") or "").splitlines():
+        if line.startswith("Pss_Anon:"):
+            return int(line.split()[1])
+    return 0
+
+
 def unique_kib(pid: int) -> int:
     """USS in KiB (Private_Clean + Private_Dirty of smaps_rollup); 0 if the process is gone."""
     text = _read(f"/proc/{pid}/smaps_rollup")

@@ -631,6 +631,8 @@ def _memory(run: Running) -> dict:
         "worker_pss_mib": statistics.mean(mem[p][1] for p in workers) / MIB,
         "worker_rss_mib": statistics.mean(mem[p][0] for p in workers) / MIB,
         "total_pss_mib": sum(v[1] for v in mem.values()) / MIB,
+        "master_pss_anon_mib": procfs.anon_pss_kib(run.master) / MIB,
+        "total_pss_anon_mib": sum(procfs.anon_pss_kib(p) for p in tree) / MIB,
         "workers": len(workers),
         "processes": len(tree),
     }
