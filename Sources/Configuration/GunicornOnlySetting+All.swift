@@ -7,7 +7,8 @@ extension GunicornOnlySetting {
     private static let asgiParser = "Uvicorn parses HTTP in Drover's workers, as under Gunicorn's UvicornWorker"
     private static let noSyslog =
         "Drover logs to stderr/files (and the journal under systemd); use logconfig_dict with a SysLogHandler"
-    private static let noStatsd = "Drover has no StatsD client; its metrics are on the way (issue 16)"
+    private static let noStatsd =
+        "Drover has no StatsD client; Prometheus scrapes its metrics from the ops listener (--ops-bind)"
     private static let noDirty = "Drover has no dirty arbiters"
 
     /// Every Gunicorn 27 setting that is not one of Drover's (see ``SettingRegistry/all``).

@@ -97,9 +97,13 @@ final class AppMetrics: @unchecked Sendable {
         }
     }
 
-    /// The app's merged metrics as Prometheus text, read on the queue (the future completes on
-    /// `loop`); families named in `reserved` (droverd's) are left out.
-    func exposition(reserved: Set<String>, on loop: any EventLoop) -> EventLoopFuture<String> {
+    /// The app's merged metrics in `format`, read on the queue (the future completes on `loop`);
+    /// families named in `reserved` (droverd's) are left out.
+    func exposition(
+        reserved: Set<String>,
+        format: ExpositionFormat = .text,
+        on loop: any EventLoop
+    ) -> EventLoopFuture<String> {
         let promise = loop.makePromise(of: String.self)
         let directories = self.directories.map { ($0, pools[$0.path, default: []]) }
         queue.async { [self] in
@@ -112,7 +116,7 @@ final class AppMetrics: @unchecked Sendable {
             // Once two pools have written metrics, every sample keeps its pool label from then on.
             labelled = labelled || AppMetricsExposition.labelsPools(read)
             let sources = AppMetricsExposition.sources(read, labelled: labelled)
-            let (text, skipped) = AppMetricsExposition.text(sources, reserved: reserved)
+            let (text, skipped) = AppMetricsExposition.text(sources, reserved: reserved, format: format)
             for family in skipped { warnOnce(family, "App metrics: \(family); left out of /metrics") }
             promise.succeed(text)
         }

@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-/// The app's merged multiprocess metrics as Prometheus text, after droverd's own: one block per
+/// The app's merged multiprocess metrics as Prometheus text or OpenMetrics, after droverd's own: one block per
 /// family (`# HELP`, `# TYPE`, its samples), as `generate_latest` writes it. Once more than one pool
 /// has written metrics, each sample gets the pool it came from as a `pool` label (`drover_pool` if
 /// the app has a `pool` label of its own); a family from two pools is one block. A family whose
@@ -39,8 +39,13 @@ enum AppMetricsExposition {
         return order.map { Source(pool: $0, metrics: MultiprocessCollector.merge(files[$0] ?? [])) }
     }
 
-    /// The text, and the families left out (`name: reason`).
-    static func text(_ sources: [Source], reserved: Set<String>) -> (text: String, skipped: [String]) {
+    /// The text in `format` (as `prometheus_client`'s `generate_latest` for it writes it; no
+    /// `# EOF`: droverd's own metrics come first), and the families left out (`name: reason`).
+    static func text(
+        _ sources: [Source],
+        reserved: Set<String>,
+        format: ExpositionFormat = .text
+    ) -> (text: String, skipped: [String]) {
         var order: [String] = []
         var families: [String: MultiprocessMetric] = [:]
         var skipped: [String] = []
@@ -80,10 +85,22 @@ enum AppMetricsExposition {
         var text = ""
         for name in order {
             guard let metric = families[name] else { continue }
-            let shown = PrometheusText.metricName(name)
-            text += "# HELP \(shown) \(PrometheusText.help(metric.help))\n# TYPE \(shown) \(metric.type)\n"
+            switch format {
+            case .text:
+                let shown = PrometheusText.metricName(name)
+                text += "# HELP \(shown) \(PrometheusText.help(metric.help))\n# TYPE \(shown) \(metric.type)\n"
+            case .openMetrics:
+                // The family's own name (a counter's without `_total`); help escaped as a label value.
+                let shown = PrometheusText.metricName(metric.name)
+                text += "# HELP \(shown) \(PrometheusText.labelValue(metric.help))\n# TYPE \(shown) \(metric.type)\n"
+            }
             for sample in metric.samples {
-                text += PrometheusText.sampleLine(name: sample.name, labels: sample.labels, value: sample.value)
+                text += PrometheusText.sampleLine(
+                    name: sample.name,
+                    labels: sample.labels,
+                    value: sample.value,
+                    format: format
+                )
             }
         }
         return (text, skipped)

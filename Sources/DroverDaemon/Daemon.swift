@@ -53,6 +53,8 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
     var pressureReadWatch: ReadWatch?
     var pressureRecheck: Scheduled<Void>?
     let ioQueue = DispatchQueue(label: "drover.io")
+    /// Where `/metrics` reads what is too slow for the loop: the workers' PSS (Daemon+Ops).
+    let scrapeQueue = DispatchQueue(label: "drover.scrape")
     /// Control-socket clients, by id.
     var controlClients: [UInt64: ControlClient] = [:]
     var nextClientID: UInt64 = 0

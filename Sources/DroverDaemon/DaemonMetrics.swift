@@ -7,7 +7,8 @@ import DroverCore
 import DroverShared
 import Prometheus
 
-/// droverd's own metrics, served by the ops listener's `GET /metrics` in Prometheus's text format.
+/// droverd's own metrics, served by the ops listener's `GET /metrics` in Prometheus's text format
+/// (swift-prometheus's; ``OpenMetricsText`` rewrites it when the scraper asks for OpenMetrics).
 ///
 /// Counters and the boot-time histogram live in a registry for droverd's whole life and move only
 /// when droverd reports a notice (``record(_:)``, through the pure ``NoticeMetrics``). Everything
@@ -16,10 +17,6 @@ import Prometheus
 /// no timer collects anything, so an idle droverd stays idle, and a worker that is gone leaves no
 /// stale series behind.
 struct DaemonMetrics {
-    /// Prometheus's text format 0.0.4 (swift-prometheus writes no OpenMetrics, so this is the answer
-    /// whatever `Accept` asks for; Prometheus reads it either way).
-    static let contentType = "text/plain; version=0.0.4; charset=utf-8"
-
     /// The boot-time histogram's buckets, in seconds (a Uvicorn app boots in 0.3 s to a minute).
     static let bootBuckets: [Duration] = [
         .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5),
@@ -50,10 +47,12 @@ struct DaemonMetrics {
     }
 
     /// The whole exposition: the counters so far (every pool's at 0 until it moves, so `rate()`
-    /// and `increase()` see the first one), and the levels of `status` and `process` now.
+    /// and `increase()` see the first one), and the levels of `status` and `process` now, with
+    /// each worker's PSS from `proportional` (by pid; read off the loop).
     func exposition(
         status: StatusSnapshot,
         process: ProcessSample?,
+        proportional: [Int32: UInt64] = [:],
         loads: [Int32: WorkerLoad] = [:],
         queues: [(listener: String, queued: UInt32, limit: UInt32)] = []
     ) -> String {
@@ -65,7 +64,7 @@ struct DaemonMetrics {
             _ = bootTimes(pool: pool.name)
         }
         let levels = PrometheusCollectorRegistry()
-        Self.addLevels(of: status, to: levels)
+        Self.addLevels(of: status, proportional: proportional, to: levels)
         Self.addLoads(loads, of: status, to: levels)
         for queue in queues {
             levels.makeGauge(descriptor: Names.acceptQueue, labels: [("listener", queue.listener)])
@@ -89,8 +88,13 @@ struct DaemonMetrics {
         registry.makeDurationHistogram(descriptor: Names.bootTime, labels: [("pool", pool)], buckets: Self.bootBuckets)
     }
 
-    /// Workers by state, desired workers, and each live worker's memory and age.
-    static func addLevels(of status: StatusSnapshot, to registry: PrometheusCollectorRegistry) {
+    /// Workers by state, desired workers, and each live worker's memory (RSS, and PSS when
+    /// `proportional` has it) and age.
+    static func addLevels(
+        of status: StatusSnapshot,
+        proportional: [Int32: UInt64] = [:],
+        to registry: PrometheusCollectorRegistry
+    ) {
         for pool in status.pools {
             var states = Dictionary(uniqueKeysWithValues: WorkerStatus.State.known.map { ($0.rawValue, 0) })
             for worker in pool.workers { states[worker.state.rawValue, default: 0] += 1 }
@@ -105,6 +109,9 @@ struct DaemonMetrics {
                 registry.makeGauge(descriptor: Names.workerAge, labels: labels).set(to: worker.ageSeconds)
                 if let rss = worker.rssBytes {
                     registry.makeGauge(descriptor: Names.workerMemory, labels: labels).set(to: Double(rss))
+                }
+                if let pss = proportional[pid] {
+                    registry.makeGauge(descriptor: Names.workerPSS, labels: labels).set(to: Double(pss))
                 }
             }
         }
@@ -211,6 +218,15 @@ struct DaemonMetrics {
                 metricName: "worker_resident_memory",
                 unitName: "bytes",
                 helpText: "A live worker's resident memory (RSS, from /proc/PID/statm)."
+            )
+        }
+        static var workerPSS: MetricNameDescriptor {
+            MetricNameDescriptor(
+                namespace: "drover",
+                metricName: "worker_pss",
+                unitName: "bytes",
+                helpText:
+                    "A live worker's proportional set size (PSS, from /proc/PID/smaps_rollup): its own pages and its share of shared ones."
             )
         }
         static var acceptQueue: MetricNameDescriptor {

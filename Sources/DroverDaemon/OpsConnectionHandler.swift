@@ -7,8 +7,9 @@ import NIOCore
 import NIOHTTP1
 
 /// Answers one ops connection's requests on droverd's event loop: `GET`/`HEAD` of `/livez`,
-/// `/readyz`, `/status` and `/metrics` (``Daemon/opsReply(path:)``, the app's metrics read off the loop); 404 for other paths, 405 for
-/// other methods, 413 for a body over 64 KiB.
+/// `/readyz`, `/status` and `/metrics` (``Daemon/opsReply(path:format:)``: the workers' PSS and
+/// the app's metrics read off the loop; OpenMetrics when `Accept` prefers it); 404 for other
+/// paths, 405 for other methods, 413 for a body over 64 KiB.
 final class OpsConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -68,7 +69,11 @@ final class OpsConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             return daemon.loop.makeSucceededFuture(OpsAnswer(status: .methodNotAllowed, text: "only GET and HEAD"))
         }
         let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
-        return daemon.opsReply(path: path)
+        let accept = head.headers["Accept"]
+        return daemon.opsReply(
+            path: path,
+            format: ExpositionFormat(accept: accept.isEmpty ? nil : accept.joined(separator: ","))
+        )
     }
 
     private func respond(_ context: ChannelHandlerContext, to head: HTTPRequestHead, _ answer: OpsAnswer, close: Bool) {

@@ -79,20 +79,10 @@ struct ProcessSample: Hashable, Sendable {
         return max(count - 1, 0)
     }
 
-    /// A process's unique memory (USS: `Private_Clean` + `Private_Dirty` of /proc/PID/smaps_rollup),
-    /// what stopping it frees. Not RSS, which counts pages shared with a template or the other
-    /// workers in full; not PSS, which changes when a sibling exits.
+    /// A process's unique memory (USS, ``SmapsRollup/unique``), what stopping it frees. Not RSS,
+    /// which counts pages shared with a template or the other workers in full; not PSS, which
+    /// changes when a sibling exits.
     static func uniqueMemory(of pid: Int32) -> UInt64? {
-        guard let text = readTextFile("/proc/\(pid)/smaps_rollup"), !text.isEmpty else { return nil }
-        var kilobytes: UInt64 = 0
-        var found = false
-        for line in text.split(separator: "\n")
-        where line.hasPrefix("Private_Clean:") || line.hasPrefix("Private_Dirty:") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard fields.count >= 2, let value = UInt64(fields[1]) else { continue }
-            kilobytes += value
-            found = true
-        }
-        return found ? kilobytes * 1024 : nil
+        SmapsRollup.read(pid: pid)?.unique
     }
 }

@@ -3,8 +3,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
-/// Prometheus's text format as `prometheus_client`'s `generate_latest` writes it (numbers as its
-/// `floatToGoString`, names escaped with underscores, label values and help escaped), for the app's
+/// Prometheus's text format as `prometheus_client`'s `generate_latest` writes it, and its sample lines
+/// in OpenMetrics (numbers as its `floatToGoString`, names escaped with underscores, label values
+/// and help escaped), for the app's
 /// multiprocess metrics droverd serves. swift-prometheus writes droverd's own metrics; it has no
 /// writer for samples it does not hold, so this one is by hand. Pure.
 enum PrometheusText {
@@ -93,9 +94,15 @@ enum PrometheusText {
         text.replacing("\\", with: "\\\\").replacing("\n", with: "\\n")
     }
 
-    /// One sample line: `name{a="1",b="2"} value`, its labels sorted by name.
-    static func sampleLine(name: String, labels: [MultiprocessMetric.Label], value: Double) -> String {
-        var line = metricName(name)
+    /// One sample line: `name{a="1",b="2"} value`, its labels sorted by name. In OpenMetrics the
+    /// library escapes a sample's name as a label name (a `:` becomes `_`), the family's as a metric name.
+    static func sampleLine(
+        name: String,
+        labels: [MultiprocessMetric.Label],
+        value: Double,
+        format: ExpositionFormat = .text
+    ) -> String {
+        var line = format == .openMetrics ? labelName(name) : metricName(name)
         if !labels.isEmpty {
             let sorted = labels.sorted { $0.name.unicodeScalars.lexicographicallyPrecedes($1.name.unicodeScalars) }
             line +=

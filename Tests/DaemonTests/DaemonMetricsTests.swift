@@ -122,6 +122,21 @@ struct Exposition {
         #expect(!exposition.samples.keys.contains { $0.hasPrefix("process_") })
     }
 
+    @Test("Each live worker's PSS next to its RSS, with the same labels, when the scrape read it")
+    func proportionalMemory() {
+        let metrics = DaemonMetrics()
+        let exposition = Exposition(
+            metrics.exposition(status: Self.twoWorkers, process: nil, proportional: [101: 20_000_000, 999: 1])
+        )
+        #expect(exposition.problems.isEmpty)
+        #expect(
+            exposition.series(of: "drover_worker_pss_bytes") == [
+                #"drover_worker_pss_bytes{pool="web",slot="0",pid="101"}"#: 20_000_000
+            ]
+        )
+        #expect(exposition.types["drover_worker_pss_bytes"] == "gauge")
+    }
+
     @Test("Counters start at 0 for every pool and reason, and move only with notices")
     func counters() {
         var metrics = DaemonMetrics()

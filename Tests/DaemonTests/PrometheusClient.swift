@@ -54,6 +54,12 @@ enum PrometheusClient {
             registry = CollectorRegistry()
             registry.register(Files(sorted(glob.glob(os.path.join(directory, "*.db")))))
             return generate_latest(registry).decode()
+
+        def openmetrics_exposition():
+            from prometheus_client.openmetrics import exposition as openmetrics
+            registry = CollectorRegistry()
+            registry.register(Files(sorted(glob.glob(os.path.join(directory, "*.db")))))
+            return openmetrics.generate_latest(registry).decode()
         """#
 
     /// Runs `script` after the prelude with `directory` as its first argument; its standard output.
@@ -72,6 +78,30 @@ enum PrometheusClient {
             throw Failure(description: "python exited \(process.terminationStatus) (its stderr is above)")
         }
         return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The families `prometheus_client.openmetrics.parser` reads in `text` (name: type); it
+    /// throws, with the parser's complaint, if the text is not valid OpenMetrics.
+    static func parseOpenMetrics(_ text: String) throws -> [String: String] {
+        let directory = try Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/exposition.txt"
+        try text.write(toFile: file, atomically: true, encoding: .utf8)
+        let output = try run(
+            """
+            from prometheus_client.openmetrics.parser import text_string_to_metric_families
+            for family in text_string_to_metric_families(open(sys.argv[2]).read()):
+                print(family.name, family.type)
+            """,
+            in: directory,
+            arguments: [file]
+        )
+        var families: [String: String] = [:]
+        for line in output.split(separator: "\n") {
+            let fields = line.split(separator: " ")
+            if fields.count == 2 { families[String(fields[0])] = String(fields[1]) }
+        }
+        return families
     }
 
     /// A new empty directory.

@@ -87,9 +87,10 @@ final class HTTPConnection {
 
     private var buffer: [UInt8] = []
 
-    /// Sends one GET and reads its response.
-    func get(_ path: String) throws -> HTTPResponse {
-        try send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    /// Sends one GET (with `headers` besides Host) and reads its response.
+    func get(_ path: String, headers: [(String, String)] = []) throws -> HTTPResponse {
+        let extra = headers.map { "\($0): \($1)\r\n" }.joined()
+        try send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\(extra)\r\n")
         return try readResponse()
     }
 
@@ -170,8 +171,13 @@ final class HTTPConnection {
 }
 
 /// One GET on a fresh connection.
-func httpGet(port: Int, _ path: String = "/", timeout: Double = 30) throws -> HTTPResponse {
-    try HTTPConnection(port: port, timeout: timeout).get(path)
+func httpGet(
+    port: Int,
+    _ path: String = "/",
+    headers: [(String, String)] = [],
+    timeout: Double = 30
+) throws -> HTTPResponse {
+    try HTTPConnection(port: port, timeout: timeout).get(path, headers: headers)
 }
 
 /// Whether a TCP connection to 127.0.0.1:`port` is refused.
