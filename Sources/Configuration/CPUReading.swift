@@ -50,6 +50,6 @@ public struct CPUReading: Hashable, Sendable {
         if affinity < online {
             return CPUBudgetDecision(cpus: affinity, rule: .affinity, detail: "\(affinity) of \(online) online CPUs")
         }
-        return CPUBudgetDecision(cpus: affinity, rule: .host, detail: "\(online) online CPUs")
+        return CPUBudgetDecision(cpus: affinity, rule: .host, detail: "\(online) online CPU\(online == 1 ? "" : "s")")
     }
 }

@@ -16,7 +16,7 @@ enum CPUWeight {
         let parts = trim(text).split(separator: " ")
         guard parts.count == 2, let quota = Double(parts[0]), let period = Double(parts[1]), quota > 0, period > 0
         else { return nil }
-        return CPUReading.Limit(cpus: quota / period, detail: "\(file): \(trim(text)) = \(format(quota / period)) CPUs")
+        return CPUReading.Limit(cpus: quota / period, detail: "\(file): \(trim(text)) = \(cpus(quota / period))")
     }
 
     /// v1 `cpu.cfs_quota_us` (-1: no quota) over `cpu.cfs_period_us`.
@@ -24,7 +24,7 @@ enum CPUWeight {
         guard let quota = Double(trim(text)), let period = periodText.flatMap({ Double(trim($0)) }), quota > 0,
             period > 0
         else { return nil }
-        let detail = "\(file): \(trim(text)) / \(trim(periodText!)) = \(format(quota / period)) CPUs"
+        let detail = "\(file): \(trim(text)) / \(trim(periodText!)) = \(cpus(quota / period))"
         return CPUReading.Limit(cpus: quota / period, detail: detail)
     }
 
@@ -32,7 +32,7 @@ enum CPUWeight {
     static func request(shares text: String, file: String) -> CPUReading.Limit? {
         guard let shares = Int(trim(text)), shares > 2 else { return nil }
         let cpus = Double(shares) / 1024
-        return CPUReading.Limit(cpus: cpus, detail: "\(file): \(shares) = \(format(cpus)) CPUs requested")
+        return CPUReading.Limit(cpus: cpus, detail: "\(file): \(shares) = \(Self.cpus(cpus)) requested")
     }
 
     /// v2 `cpu.weight`, inverted to the smallest share count that gives it.
@@ -42,7 +42,7 @@ enum CPUWeight {
         let cpus = Double(shares) / 1024
         return CPUReading.Limit(
             cpus: cpus,
-            detail: "\(file): \(weight) ≈ \(shares) shares = \(format(cpus)) CPUs requested"
+            detail: "\(file): \(weight) ≈ \(shares) shares = \(Self.cpus(cpus)) requested"
         )
     }
 
@@ -54,6 +54,12 @@ enum CPUWeight {
 
     static func trim(_ text: String) -> String {
         String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+
+    /// `1 CPU`, `1.5 CPUs`.
+    static func cpus(_ value: Double) -> String {
+        let text = format(value)
+        return text == "1" ? "1 CPU" : "\(text) CPUs"
     }
 
     /// At most three decimals, no trailing zeros.
