@@ -51,5 +51,10 @@ extension Daemon {
         }
         configuration.cpuBudget = budget
         feed(.cpuBudgetChanged(cpus: budget.cpus, was: was.cpus, rule: "\(budget.rule.rawValue): \(budget.detail)"))
+        // `config` reports the sizes the core chose for the pools that follow the budget.
+        let sizes = Dictionary(supervisor.configurations.map { ($0.name, $0.workers) }) { first, _ in first }
+        for index in configuration.pools.indices where configuration.pools[index].automaticWorkers != nil {
+            if let size = sizes[configuration.pools[index].name] { configuration.pools[index].workers = size }
+        }
     }
 }

@@ -152,7 +152,8 @@ extension Integration {
             try waitFor("the retired workers' exits\n\(events.output)", timeout: 30) {
                 events.output.split(separator: "\n").filter { $0.contains("worker_exited") }.count >= 2 ? true : nil
             }
-            let (budget, _) = try budget(drover)
+            let (budget, workers) = try budget(drover)
+            #expect(workers == 2)
             #expect(budget?["cpus"]?.intValue == 1)
             #expect(budget?["rule"]?.stringValue == "quota")
 
