@@ -38,7 +38,7 @@ extension Daemon {
             self.cpuRecheck?.cancel()
             self.cpuRecheck = nil
         }
-        logger.info("Following the CPU budget: re-read every \(Double(period.nanoseconds) / 1e9)s")
+        logger.info("Following the CPU budget: re-read every \(Duration.shortText(seconds: Double(period.nanoseconds) / 1e9))")
     }
 
     /// Reads the budget again; when it changed, the core hears it and decides which pools resize.
