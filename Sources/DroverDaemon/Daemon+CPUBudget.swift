@@ -38,7 +38,8 @@ extension Daemon {
             self.cpuRecheck?.cancel()
             self.cpuRecheck = nil
         }
-        logger.info("Following the CPU budget: re-read every \(Duration.shortText(seconds: Double(period.nanoseconds) / 1e9))")
+        let every = Duration.shortText(seconds: Double(period.nanoseconds) / 1e9)
+        logger.info("Following the CPU budget: re-read every \(every)")
     }
 
     /// Reads the budget again; when it changed, the core hears it and decides which pools resize.
