@@ -17,8 +17,14 @@ extension Supervisor {
         for p in pools.indices where !pools[p].removing && !pools[p].pinned {
             guard let automatic = pools[p].configuration.automaticWorkers else { continue }
             let target = min(automatic.count(cores: cpus), policy.maxWorkersPerPool)
-            // The configuration says the size the budget gives, so a reload keeps it.
+            // The configuration says the size the budget gives, so a reload keeps it; so does the
+            // one a failing rollout goes back to, when it too was sized from the budget.
             pools[p].configuration.workers = target
+            if let previous = pools[p].rollout?.previous, let rule = previous.automaticWorkers {
+                let size = min(rule.count(cores: cpus), policy.maxWorkersPerPool)
+                pools[p].rollout?.previous?.workers = size
+                pools[p].rollout?.previousSize = size
+            }
             let old = pools[p].slots.count
             guard target != old else { continue }
             resize(pool: p, to: target)

@@ -58,6 +58,22 @@ struct CPUBudgetTests {
         #expect(actions.notices.contains(.scaled(pool: "web", from: 6, to: 2)))
     }
 
+    @Test(
+        "a change during a rollout that then fails: the pool goes back to the old configuration at the new budget's size"
+    )
+    func duringFailedRollout() {
+        var harness = harness()
+        var pool = uvicornPool(workers: 4)
+        pool.automaticWorkers = AutomaticWorkers(workersPerCore: 2)
+        let id = harness.send(.command(.reload, from: .signal)).configurationLoads.first!
+        harness.send(.configurationLoaded(id, .success([pool])))
+        let actions = harness.send(.cpuBudgetChanged(cpus: 3, was: 2, rule: "quota"))
+        #expect(actions.notices.contains(.scaled(pool: "web", from: 4, to: 6)))
+        harness.exit(harness.pids(state: .starting)[0], .exited(3))
+        #expect(harness.pool().generation == 1)
+        #expect(harness.pool().desired == 6)
+    }
+
     @Test("the same count, or a stopping droverd: no resize")
     func nothingToDo() {
         var harness = harness(cpus: 1)
