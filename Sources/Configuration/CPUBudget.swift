@@ -5,64 +5,67 @@
 
 import DroverShared
 
-/// How many CPUs this process may really use: the smaller of its scheduler affinity and its
-/// cgroup CPU quota (v2 `cpu.max`, v1 `cpu.cfs_quota_us` / `cpu.cfs_period_us`, the tightest
-/// along the cgroup's path), rounded up, at least 1.
+/// Reads how many CPUs this process may really use (``CPUReading``): its scheduler affinity, the
+/// tightest cgroup CPU quota along its cgroup path (v2 `cpu.max`, v1 `cpu.cfs_quota_us` /
+/// `cpu.cfs_period_us`, ancestors included), and the CPU request its own cgroup's weight gives
+/// (v2 `cpu.weight`, v1 `cpu.shares`, as Kubernetes sets them from `requests.cpu`).
 ///
 /// Pure: the caller passes the affinity count and a way to read files, so tests use fake trees.
 public enum CPUBudget {
+    /// The budget without `cpu_from_request`: the smaller of the affinity and the quota, rounded up, at least 1.
     public static func cores(
         affinity: Int,
         procSelfCgroup: String?,
         cgroupRoot: String = "/sys/fs/cgroup",
         read: (String) -> String?
     ) -> Int {
-        var budget = Double(max(affinity, 1))
-        if let quota = quota(procSelfCgroup: procSelfCgroup ?? "", cgroupRoot: cgroupRoot, read: read) {
-            budget = min(budget, quota)
-        }
-        return max(1, Int(budget.rounded(.up)))
+        reading(affinity: affinity, procSelfCgroup: procSelfCgroup, cgroupRoot: cgroupRoot, read: read)
+            .decision(fromRequest: false).cpus
     }
 
-    /// The tightest CPU quota on this process's cgroup path, in CPUs, or nil when unlimited.
-    static func quota(procSelfCgroup: String, cgroupRoot: String, read: (String) -> String?) -> Double? {
-        var tightest: Double?
-        func consider(_ value: Double?) {
-            guard let value, value > 0 else { return }
-            tightest = min(tightest ?? value, value)
+    /// Everything the budget's rules need, read from the cgroup files `/proc/self/cgroup` names.
+    public static func reading(
+        affinity: Int,
+        online: Int? = nil,
+        procSelfCgroup: String?,
+        cgroupRoot: String = "/sys/fs/cgroup",
+        read: (String) -> String?
+    ) -> CPUReading {
+        var quota: CPUReading.Limit?
+        var request: CPUReading.Limit?
+        func consider(_ limit: CPUReading.Limit?) {
+            guard let limit, limit.cpus > 0 else { return }
+            if limit.cpus < quota?.cpus ?? .infinity { quota = limit }
         }
-        for line in procSelfCgroup.split(separator: "\n") {
+        for line in (procSelfCgroup ?? "").split(separator: "\n") {
             let fields = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count == 3 else { continue }
             let controllers = fields[1].split(separator: ",")
             let path = String(fields[2])
             if fields[0] == "0" && fields[1].isEmpty {
-                // cgroup v2: cpu.max = "QUOTA PERIOD" or "max PERIOD".
-                // A pure v2 system mounts it at the root; a hybrid one under unified/.
-                for directory in ancestors(of: path, root: cgroupRoot)
-                    + ancestors(of: path, root: cgroupRoot + "/unified")
-                {
-                    consider(v2Quota(read(directory + "/cpu.max")))
+                // cgroup v2: a pure v2 system mounts it at the root; a hybrid one under unified/.
+                for root in [cgroupRoot, cgroupRoot + "/unified"] {
+                    for directory in ancestors(of: path, root: root) {
+                        let file = directory + "/cpu.max"
+                        consider(read(file).flatMap { CPUWeight.quota(v2: $0, file: file) })
+                    }
+                    let file = root + path.droppingTrailingSlash + "/cpu.weight"
+                    if request == nil, let text = read(file) { request = CPUWeight.request(weight: text, file: file) }
                 }
             } else if controllers.contains("cpu") {
-                let mount = cgroupRoot + "/" + controllers.joined(separator: ",")
-                for directory in ancestors(of: path, root: mount) + ancestors(of: path, root: cgroupRoot + "/cpu") {
-                    let quota = read(directory + "/cpu.cfs_quota_us").flatMap { Double(trim($0)) }
-                    let period = read(directory + "/cpu.cfs_period_us").flatMap { Double(trim($0)) }
-                    if let quota, let period, quota > 0, period > 0 { consider(quota / period) }
+                let mounts = [cgroupRoot + "/" + controllers.joined(separator: ","), cgroupRoot + "/cpu"]
+                for mount in mounts {
+                    for directory in ancestors(of: path, root: mount) {
+                        let file = directory + "/cpu.cfs_quota_us"
+                        let period = read(directory + "/cpu.cfs_period_us")
+                        consider(read(file).flatMap { CPUWeight.quota(v1: $0, period: period, file: file) })
+                    }
+                    let file = mount + path.droppingTrailingSlash + "/cpu.shares"
+                    if request == nil, let text = read(file) { request = CPUWeight.request(shares: text, file: file) }
                 }
             }
         }
-        return tightest
-    }
-
-    private static func v2Quota(_ text: String?) -> Double? {
-        guard let text else { return nil }
-        let parts = trim(text).split(separator: " ")
-        guard parts.count == 2, let quota = Double(parts[0]), let period = Double(parts[1]), period > 0 else {
-            return nil
-        }
-        return quota / period
+        return CPUReading(affinity: affinity, online: online, quota: quota, request: request)
     }
 
     /// `root/a/b`, `root/a`, `root` for the cgroup path `/a/b`.
@@ -76,8 +79,13 @@ public enum CPUBudget {
         }
         return directories
     }
+}
 
-    private static func trim(_ text: String) -> String {
-        String(text.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+extension String {
+    /// `/a/b` for `/a/b/`, and the empty string for `/` (so `root + path` names a directory).
+    fileprivate var droppingTrailingSlash: String {
+        var text = self
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
     }
 }

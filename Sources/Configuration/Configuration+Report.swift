@@ -23,6 +23,15 @@ extension Configuration {
             ("control_group", controlGroup.map(JSONValue.string) ?? .null),
             ("ops_bind", opsBind.map { .string($0.description) } ?? .null),
             ("shutdown_delay", Self.number(shutdownDelay.seconds)),
+            ("cpu_from_request", .bool(cpuFromRequest)),
+            ("follow_cpu_limit", .bool(followCPULimit)),
+            (
+                "cpu_budget",
+                .object([
+                    ("cpus", .int(cpuBudget.cpus)), ("rule", .string(cpuBudget.rule.rawValue)),
+                    ("detail", .string(cpuBudget.detail)),
+                ])
+            ),
             ("app_metrics", .bool(appMetrics)),
             ("prestart", .string(prestart)),
             ("log_level", .string(logLevel.rawValue)),
@@ -59,6 +68,7 @@ extension Configuration {
         }
         members += [
             ("workers", .int(pool.workers)),
+            ("workers_from_cpu_budget", .bool(pool.automaticWorkers != nil)),
             ("bind", .array(pool.binds.map { .string(($0.name.map { "\($0)=" } ?? "") + $0.description) })),
             ("env", .object(pool.environment.map { ($0.name, .string($0.value)) })),
             ("timeout", number(pool.heartbeatTimeout?.seconds ?? 0)),

@@ -15,8 +15,9 @@ public struct ConfigurationInputs: Sendable {
     public var file: ConfigurationFile?
     /// The Gunicorn configuration file (Python), if one was found and read instead.
     public var python: PythonConfigurationFile?
-    /// CPUs this process may use (see ``CPUBudget``).
-    public var cores: Int
+    /// What this process's CPUs look like (see ``CPUBudget``); the budget's rule is applied once
+    /// `cpu_from_request` is known.
+    public var cpu: CPUReading
     /// Whether a path relative to the app directory names a regular file (for `main.py` detection).
     public var fileExists: @Sendable (String) -> Bool
     /// Names of the sockets systemd passed in; without a bind of its own, a pool listens on them.
@@ -28,6 +29,7 @@ public struct ConfigurationInputs: Sendable {
         file: ConfigurationFile? = nil,
         python: PythonConfigurationFile? = nil,
         cores: Int = 1,
+        cpu: CPUReading? = nil,
         fileExists: @escaping @Sendable (String) -> Bool = { _ in false },
         inheritedSockets: [String] = []
     ) {
@@ -36,7 +38,7 @@ public struct ConfigurationInputs: Sendable {
         self.environment = environment
         self.file = file
         self.python = python
-        self.cores = cores
+        self.cpu = cpu ?? CPUReading(affinity: cores)
         self.fileExists = fileExists
     }
 }
@@ -195,8 +197,13 @@ public enum ConfigurationResolver {
                 workerHooks: python.hooks.filter(SettingRegistry.workerHooks.contains)
             )
         }
+        let cpuFromRequest =
+            try merged[.cpuFromRequest].map { entry throws(ConfigurationError) in
+                try ValueParser.boolean(entry, "cpu_from_request")
+            } ?? false
+        let cpuBudget = inputs.cpu.decision(fromRequest: cpuFromRequest)
         var builder = PoolBuilder(
-            cores: inputs.cores,
+            cores: cpuBudget.cpus,
             detectedModule: detected,
             inheritedSockets: inputs.inheritedSockets,
             reload: reload,
@@ -286,6 +293,11 @@ public enum ConfigurationResolver {
             shutdownDelay: try merged[.shutdownDelay].map { entry throws(ConfigurationError) in
                 try ValueParser.duration(entry, "shutdown_delay", limit: 3600)
             } ?? .zero,
+            cpuFromRequest: cpuFromRequest,
+            followCPULimit: try merged[.followCPULimit].map { entry throws(ConfigurationError) in
+                try ValueParser.boolean(entry, "follow_cpu_limit")
+            } ?? false,
+            cpuBudget: cpuBudget,
             appMetrics: try merged[.appMetrics].map { entry throws(ConfigurationError) in
                 try ValueParser.boolean(entry, "app_metrics")
             } ?? true,

@@ -76,7 +76,7 @@ struct PoolBuilder {
         let bootTimeout = try seconds(.bootTimeout, default: max(.seconds(60), timeout), allowZero: false)
         let keepAlive = try seconds(.keepAlive, default: defaults.keepAlive)
 
-        let workers = try workerCount(layer: layer, key: key, sourceKey: sourceKey(.workers))
+        let (workers, automaticWorkers) = try workerCount(layer: layer, key: key, sourceKey: sourceKey(.workers))
         let binds = try binds(layer: layer, own: own, isCommand: isCommand, key: key)
         var environment = try Self.environment(global: global[.env], own: own?[.env], key: key(.env))
         if let entry = layer[.rawEnv] {
@@ -232,28 +232,31 @@ struct PoolBuilder {
             lifetimeJitter: lifetimeJitter,
             memoryLimit: memoryLimit,
             requestTimeout: isCommand || requestTimeout == .zero ? nil : requestTimeout,
-            memoryPressure: memoryPressure
+            memoryPressure: memoryPressure,
+            automaticWorkers: automaticWorkers
         )
     }
 
-    /// An explicit count, or the seed's: WORKERS_PER_CORE × cores, at least 2, at most MAX_WORKERS.
+    /// An explicit count, or the seed's: WORKERS_PER_CORE × cores, at least 2, at most MAX_WORKERS
+    /// (then with the rule, for the core to apply again when the CPU budget changes).
     private mutating func workerCount(
         layer: Layer,
         key: (Setting) -> String,
         sourceKey: String
-    ) throws(ConfigurationError) -> Int {
+    ) throws(ConfigurationError) -> (Int, AutomaticWorkers?) {
         if let entry = layer[.workers] {
-            return try ValueParser.integer(entry, key(.workers), range: 1...10_000)
+            return (try ValueParser.integer(entry, key(.workers), range: 1...10_000), nil)
         }
         if !reload, let (value, origin) = defaults.workers {
             sources[sourceKey] =
                 ValueSource.builtIn("Gunicorn's: \(origin == "Gunicorn's" ? "1" : "$" + origin)").description
             let source: ValueSource = origin == "Gunicorn's" ? .builtIn(nil) : .environment(origin)
-            return try ValueParser.integer(Entry(value: .text(value), source: source), key(.workers), range: 1...10_000)
+            let entry = Entry(value: .text(value), source: source)
+            return (try ValueParser.integer(entry, key(.workers), range: 1...10_000), nil)
         }
         if reload {
             sources[sourceKey] = ValueSource.builtIn("reload mode").description
-            return 1
+            return (1, nil)
         }
         let perCoreEntry = layer[.workersPerCore]
         let perCore =
@@ -273,11 +276,12 @@ struct PoolBuilder {
                 )
             }
         }
-        let count = WorkerCount.automatic(workersPerCore: perCore, cores: cores, maxWorkers: cap)
+        let automatic = AutomaticWorkers(workersPerCore: perCore, maxWorkers: cap)
+        let count = automatic.count(cores: cores)
         var note = "\(ValueParser.format(perCore)) per core × \(cores) CPU\(cores == 1 ? "" : "s"), at least 2"
         if let cap, cap != 0 { note += ", at most \(cap)" }
         sources[sourceKey] = ValueSource.builtIn(note).description
-        return count
+        return (count, automatic)
     }
 
     private mutating func binds(

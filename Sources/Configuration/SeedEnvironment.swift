@@ -56,7 +56,7 @@ enum SeedEnvironment {
         for setting in [
             Setting.controlSocket, .controlGroup, .opsBind, .appMetrics, .bootTimeout, .readyProbe, .maxWorkerLifetime,
             .lifetimeJitter, .spawn, .preloadApp, .maxWorkerMemory, .memoryInterval, .memorySamples,
-            .requestTimeout, .poolMemoryLimit, .memoryPressure, .shutdownDelay,
+            .requestTimeout, .poolMemoryLimit, .memoryPressure, .shutdownDelay, .cpuFromRequest, .followCPULimit,
         ] {
             guard let name = SettingRegistry.spec(setting)?.environment.first, let value = nonEmpty(name) else {
                 continue

@@ -10,6 +10,8 @@ extension Setting {
     static let workers = Setting(rawValue: "workers")
     static let workersPerCore = Setting(rawValue: "workers_per_core")
     static let maxWorkers = Setting(rawValue: "max_workers")
+    static let cpuFromRequest = Setting(rawValue: "cpu_from_request")
+    static let followCPULimit = Setting(rawValue: "follow_cpu_limit")
     static let workerClass = Setting(rawValue: "worker_class")
     static let maxRequests = Setting(rawValue: "max_requests")
     static let maxRequestsJitter = Setting(rawValue: "max_requests_jitter")
@@ -89,6 +91,24 @@ extension SettingRegistry {
             valueName: "N",
             help: "The most workers WORKERS_PER_CORE may give; 0 for no cap.",
             listed: false
+        ),
+        SettingSpec(
+            setting: .cpuFromRequest,
+            flags: ["--cpu-from-request"],
+            environment: ["CPU_FROM_REQUEST"],
+            shape: .flag,
+            defaultText: "no",
+            help:
+                "Without a CPU quota, count the CPU request (cgroup cpu.weight or cpu.shares, as Kubernetes sets them) as the usable CPUs."
+        ),
+        SettingSpec(
+            setting: .followCPULimit,
+            flags: ["--follow-cpu-limit"],
+            environment: ["FOLLOW_CPU_LIMIT"],
+            shape: .flag,
+            defaultText: "no",
+            help:
+                "Re-read the CPU budget every 30 s and resize the pools sized from it (surge first) when it changes, e.g. after an in-place pod resize."
         ),
         SettingSpec(
             setting: .workerClass,

@@ -30,6 +30,9 @@ public enum Notice: Hashable, Sendable {
     /// already told (then only the summary is worth a line).
     case appLoadFailed(WorkerReference, LoadFailure, sameAs: WorkerReference?)
     case scaled(pool: String, from: Int, to: Int)
+    /// `follow_cpu_limit`: the CPU budget changed (`rule` says what decided it); `scaled` follows
+    /// for each pool sized from it.
+    case cpuBudgetChanged(from: Int, to: Int, rule: String)
     case rolloutStarted(pool: String, from: Int, to: Int)
     case rolloutFinished(pool: String, generation: Int, duration: Duration)
     case rolloutFailed(pool: String, generation: Int, reason: String)

@@ -19,6 +19,9 @@ struct Pool: Sendable {
     var rollout: Rollout?
     /// Whether any worker of this pool has ever been ready.
     var everReady = false
+    /// Whether an operator scaled the pool (`scale`, TTIN/TTOU): its size no longer follows the CPU
+    /// budget, until a reload gives it a size of the configuration's.
+    var pinned = false
     /// Whether a reload removed the pool (it goes when its workers are gone).
     var removing = false
     /// `pool_memory_limit`: since when the pool's total has been over the limit (nil: not over).

@@ -11,8 +11,8 @@ struct Rollout: Sendable {
     /// The generation being rolled out.
     let generation: Int
     /// The configuration to go back to if it fails; nil when the pool is new.
-    let previous: PoolConfiguration?
+    var previous: PoolConfiguration?
     /// The pool's size before the rollout, restored if it fails.
-    let previousSize: Int
+    var previousSize: Int
     let startedAt: Instant
 }

@@ -87,6 +87,7 @@ extension Supervisor {
             reply(requester, .failure(CommandFailure(code: .invalidArgument, message: message)))
             return
         }
+        pools[p].pinned = true
         if target != old {
             resize(pool: p, to: target)
             notice(.scaled(pool: pools[p].name, from: old, to: target))

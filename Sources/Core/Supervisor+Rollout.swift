@@ -96,8 +96,9 @@ extension Supervisor {
         pools[p].nextGeneration += 1
         let previous = isNew ? nil : pools[p].configuration
         // A size changed at run time survives a reload unless the configuration changes the size.
-        let size =
-            previous.map { $0.workers == configuration.workers } == true ? pools[p].slots.count : configuration.workers
+        let keepsSize = previous.map { $0.workers == configuration.workers } == true
+        let size = keepsSize ? pools[p].slots.count : configuration.workers
+        if !keepsSize { pools[p].pinned = false }
         pools[p].rollout = Rollout(
             generation: generation,
             previous: previous,

@@ -77,6 +77,7 @@ public struct Supervisor: Sendable {
         case .timerFired: timerFired()
         case .memorySampled(let id, let bytes): memorySampled(id, bytes: bytes)
         case .memoryPressure(let sizes): memoryPressure(sizes)
+        case .cpuBudgetChanged(let cpus, let was, let rule): cpuBudgetChanged(cpus: cpus, was: was, rule: rule)
         case .command(let command, let requester): run(command, from: requester)
         case .configurationLoaded(let id, let result): configurationLoaded(id, result)
         case .hookFailed(let hook, let reason): hookFailed(hook, reason: reason)

@@ -35,6 +35,10 @@ public enum SupervisorEvent: Sendable {
     /// `memory_pressure`: droverd's memory cgroup signalled that memory is short; the unique memory
     /// of each ready worker, as the shell read it then.
     case memoryPressure(sizes: [WorkerID: UInt64])
+    /// `follow_cpu_limit`: the shell re-read the CPU budget and it changed from `was` to `cpus`
+    /// (`rule` says which rule decided it). The core resizes the pools sized from the budget, unless
+    /// an operator scaled them.
+    case cpuBudgetChanged(cpus: Int, was: Int, rule: String)
     /// An operator asked for something (signal or control socket).
     case command(Command, from: Requester)
     /// The shell finished loading the configuration for a reload.

@@ -87,7 +87,7 @@ struct ConfigurationLoader {
             environment: environmentDictionary,
             file: file,
             python: python,
-            cores: SystemFacts.cores(),
+            cpu: SystemFacts.cpuReading(),
             fileExists: { SystemFacts.isRegularFile($0) },
             inheritedSockets: inheritedSockets
         )

@@ -55,6 +55,8 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
     let ioQueue = DispatchQueue(label: "drover.io")
     /// Where `/metrics` reads what is too slow for the loop: the workers' PSS (Daemon+Ops).
     let scrapeQueue = DispatchQueue(label: "drover.scrape")
+    /// `follow_cpu_limit` (Daemon+CPUBudget): the periodic re-read, only while it is on.
+    var cpuRecheck: RepeatedTask?
     /// Control-socket clients, by id.
     var controlClients: [UInt64: ControlClient] = [:]
     var nextClientID: UInt64 = 0
@@ -188,7 +190,9 @@ final class Daemon: SupervisorEffects, @unchecked Sendable {
             "Current configuration:\n\(configuration.gunicornSettings.map { "  \($0): \(Self.pythonText($1))" }.joined(separator: "\n"))"
         )
         logger.debug("Configuration: \(configuration.report.compact)")
+        logger.info("CPU budget: \(configuration.cpuBudget.description)")
         watchMemoryPressureIfWanted()
+        followCPUBudgetIfWanted()
         parts.add("templates") { [self] in stopTemplates() }
         parts.add("driver") { [self] in
             timer?.cancel()
@@ -319,6 +323,7 @@ extension Daemon {
             configuration = effective
             logger = Self.makeLogger(effective, sink: errorLog)
             watchMemoryPressureIfWanted()
+            followCPUBudgetIfWanted()
             runHook("on_reload")
             return .success(loaded.pools)
         } catch let error as ConfigurationError {

@@ -40,6 +40,7 @@ extension Notice {
             )
         case .hookFailed(let hook, let reason, let fatal): .hookFailed(hook: hook, reason: reason, fatal: fatal)
         case .scaled(let pool, let from, let to): .scaled(pool: pool, from: from, to: to)
+        case .cpuBudgetChanged(let from, let to, let rule): .cpuBudgetChanged(from: from, to: to, reason: rule)
         case .rolloutStarted(let pool, let from, let to): .rolloutStarted(pool: pool, from: from, to: to)
         case .rolloutFinished(let pool, let generation, let duration):
             .rolloutFinished(pool: pool, generation: generation, durationSeconds: duration.seconds)

@@ -96,6 +96,11 @@ extension Notice {
                 : (.error, "Hook \(hook) failed: \(reason)")
         case .scaled(let pool, let from, let to):
             (.info, "Scaled \(pool) from \(from) to \(to) workers")
+        case .cpuBudgetChanged(let from, let to, let rule):
+            (
+                .info,
+                "CPU budget changed from \(from) to \(to) CPU\(to == 1 ? "" : "s") (\(rule)); resizing the pools sized from it"
+            )
         case .rolloutStarted(let pool, let from, let to):
             (.info, "Rolling out \(pool): generation \(from) -> \(to)")
         case .rolloutFinished(let pool, let generation, let duration):

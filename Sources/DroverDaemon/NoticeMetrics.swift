@@ -90,7 +90,8 @@ struct NoticeMetrics: Sendable {
         case .rolloutFailed(let pool, _, _):
             return [.rolloutRolledBack(pool: pool)]
         case .workerSpawned, .workerKilled, .memoryPressure, .respawnScheduled, .orphanReaped, .started, .startupFailed,
-            .probeFailed, .appLoadFailed, .scaled, .reloadStarted, .filesChanged, .reloadFinished, .poolAdded,
+            .probeFailed, .appLoadFailed, .scaled, .cpuBudgetChanged, .reloadStarted, .filesChanged, .reloadFinished,
+            .poolAdded,
             .poolRemoved, .shutdownDelay, .shutdownDelaySkipped, .stopping, .hookFailed:
             return []
         }

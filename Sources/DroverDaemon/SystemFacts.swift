@@ -9,11 +9,14 @@ import Glibc
 
 /// What the configuration needs to know about this machine, read from it.
 enum SystemFacts {
-    /// CPUs this process may use: affinity and cgroup quota (``CPUBudget``).
-    static func cores() -> Int {
+    /// This process's CPUs: its affinity, the host's online CPUs, the cgroup quota and request
+    /// (``CPUBudget``); the configuration's `cpu_from_request` picks the rule.
+    static func cpuReading() -> CPUReading {
         let affinity = Int(cdrover_affinity_cpu_count())
-        return CPUBudget.cores(
+        let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return CPUBudget.reading(
             affinity: affinity > 0 ? affinity : 1,
+            online: online > 0 ? online : nil,
             procSelfCgroup: readTextFile("/proc/self/cgroup"),
             read: readTextFile
         )

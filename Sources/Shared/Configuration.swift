@@ -28,6 +28,13 @@ public struct Configuration: Sendable {
     /// `shutdown_delay`: how long a stop request leaves the workers serving, droverd not ready,
     /// before the graceful stop (load balancers catch up meanwhile); zero stops at once.
     public var shutdownDelay: Duration
+    /// `cpu_from_request`: without a quota, size automatic pools for the CPU request the cgroup's
+    /// `cpu.weight` (v2) or `cpu.shares` (v1) gives.
+    public var cpuFromRequest: Bool
+    /// `follow_cpu_limit`: re-read the CPU budget periodically and resize automatic pools when it changes.
+    public var followCPULimit: Bool
+    /// The CPU budget automatic pools were sized for, and the rule that decided it.
+    public var cpuBudget: CPUBudgetDecision
     /// `app_metrics`: whether droverd owns the app's `prometheus_client` multiprocess directories
     /// (makes or clears them, folds dead workers' files, serves the merged metrics on `/metrics`).
     public var appMetrics: Bool
@@ -72,6 +79,9 @@ public struct Configuration: Sendable {
         controlGroup: String? = nil,
         opsBind: BindAddress? = nil,
         shutdownDelay: Duration = .zero,
+        cpuFromRequest: Bool = false,
+        followCPULimit: Bool = false,
+        cpuBudget: CPUBudgetDecision = CPUBudgetDecision(cpus: 1, rule: .host, detail: "1 online CPU"),
         appMetrics: Bool = true,
         prestart: String = "prestart.sh",
         file: String? = nil,
@@ -98,6 +108,9 @@ public struct Configuration: Sendable {
         self.controlGroup = controlGroup
         self.opsBind = opsBind
         self.shutdownDelay = shutdownDelay
+        self.cpuFromRequest = cpuFromRequest
+        self.followCPULimit = followCPULimit
+        self.cpuBudget = cpuBudget
         self.appMetrics = appMetrics
         self.prestart = prestart
         self.file = file

@@ -74,6 +74,8 @@ extension ControlEvent.Kind {
                 fatal: try container.decode(Bool.self, forKey: .fatal)
             )
         case .scaled: self = .scaled(pool: try string(.pool), from: try int(.from), to: try int(.to))
+        case .cpuBudgetChanged:
+            self = .cpuBudgetChanged(from: try int(.from), to: try int(.to), reason: try string(.reason))
         case .rolloutStarted: self = .rolloutStarted(pool: try string(.pool), from: try int(.from), to: try int(.to))
         case .rolloutFinished:
             self = .rolloutFinished(

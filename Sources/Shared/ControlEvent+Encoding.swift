@@ -60,6 +60,10 @@ extension ControlEvent.Kind {
             try container.encode(pool, forKey: .pool)
             try container.encode(from, forKey: .from)
             try container.encode(to, forKey: .to)
+        case .cpuBudgetChanged(let from, let to, let reason):
+            try container.encode(reason, forKey: .reason)
+            try container.encode(from, forKey: .from)
+            try container.encode(to, forKey: .to)
         case .rolloutFinished(let pool, let generation, let duration):
             try container.encode(pool, forKey: .pool)
             try container.encode(generation, forKey: .generation)

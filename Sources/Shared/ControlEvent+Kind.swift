@@ -31,6 +31,8 @@ extension ControlEvent {
         case appLoadFailed(EventWorker, summary: String, traceback: [String]?, sameAsPID: Int32?)
         case hookFailed(hook: String, reason: String, fatal: Bool)
         case scaled(pool: String, from: Int, to: Int)
+        /// `follow_cpu_limit`: the CPU budget went `from` → `to` CPUs; `reason` is the rule that decided it.
+        case cpuBudgetChanged(from: Int, to: Int, reason: String)
         case rolloutStarted(pool: String, from: Int, to: Int)
         case rolloutFinished(pool: String, generation: Int, durationSeconds: Double)
         case rolloutFailed(pool: String, generation: Int, reason: String)
@@ -72,6 +74,7 @@ extension ControlEvent {
             case .appLoadFailed: Name.appLoadFailed.rawValue
             case .hookFailed: Name.hookFailed.rawValue
             case .scaled: Name.scaled.rawValue
+            case .cpuBudgetChanged: Name.cpuBudgetChanged.rawValue
             case .rolloutStarted: Name.rolloutStarted.rawValue
             case .rolloutFinished: Name.rolloutFinished.rawValue
             case .rolloutFailed: Name.rolloutFailed.rawValue
@@ -107,6 +110,7 @@ extension ControlEvent {
             case appLoadFailed = "app_load_failed"
             case hookFailed = "hook_failed"
             case scaled
+            case cpuBudgetChanged = "cpu_budget_changed"
             case rolloutStarted = "rollout_started"
             case rolloutFinished = "rollout_finished"
             case rolloutFailed = "rollout_failed"

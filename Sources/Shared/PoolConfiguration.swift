@@ -42,6 +42,9 @@ public struct PoolConfiguration: Hashable, Sendable {
     /// `memory_pressure`: when droverd's memory cgroup nears its limit, this pool's workers are
     /// candidates for recycling (the largest first).
     public var memoryPressure: Bool
+    /// How the size follows the CPU budget when no one fixed it (`workers`, `WEB_CONCURRENCY`);
+    /// nil for a fixed size. With `follow_cpu_limit` the core resizes such a pool when the budget changes.
+    public var automaticWorkers: AutomaticWorkers?
     /// The signal that asks a worker to drain and stop.
     public var stopSignal: Signal
     /// The signal that asks a worker to stop at once.
@@ -65,6 +68,7 @@ public struct PoolConfiguration: Hashable, Sendable {
         memoryLimit: MemoryLimit? = nil,
         requestTimeout: Duration? = nil,
         memoryPressure: Bool = false,
+        automaticWorkers: AutomaticWorkers? = nil,
         stopSignal: Signal = .terminate,
         quickStopSignal: Signal = .interrupt
     ) {
@@ -84,6 +88,7 @@ public struct PoolConfiguration: Hashable, Sendable {
         self.memoryLimit = memoryLimit
         self.requestTimeout = requestTimeout
         self.memoryPressure = memoryPressure
+        self.automaticWorkers = automaticWorkers
         self.stopSignal = stopSignal
         self.quickStopSignal = quickStopSignal
     }

@@ -14,6 +14,7 @@ func resolve(
     environment: [String: String] = [:],
     toml: String? = nil,
     cores: Int = 2,
+    cpu: CPUReading? = nil,
     files: Set<String> = ["main.py"]
 ) throws -> Configuration {
     let options = try DaemonOptions.parse(arguments)
@@ -24,6 +25,7 @@ func resolve(
             environment: environment,
             file: file,
             cores: cores,
+            cpu: cpu,
             fileExists: { files.contains($0) }
         )
     )

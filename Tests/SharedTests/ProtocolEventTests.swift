@@ -68,6 +68,10 @@ let goldenEvents: [(ControlEvent.Kind, String)] = [
         #""event":"hook_failed","hook":"when_ready","reason":"boom","fatal":true"#
     ),
     (.scaled(pool: "web", from: 2, to: 4), #""event":"scaled","pool":"web","from":2,"to":4"#),
+    (
+        .cpuBudgetChanged(from: 2, to: 1, reason: "quota: /sys/fs/cgroup/cpu.max: 50000 100000 = 0.5 CPUs"),
+        #""event":"cpu_budget_changed","reason":"quota: /sys/fs/cgroup/cpu.max: 50000 100000 = 0.5 CPUs","from":2,"to":1"#
+    ),
     (.rolloutStarted(pool: "web", from: 1, to: 2), #""event":"rollout_started","pool":"web","from":1,"to":2"#),
     (
         .rolloutFinished(pool: "web", generation: 2, durationSeconds: 1.25),
