@@ -3,7 +3,8 @@
 Docker Swarm: packaging/swarm/stack.yml is deployed on the private dockerd scripts/test-containers
 starts (`docker swarm init --advertise-addr 127.0.0.1`, left again at the end), with the test image,
 and a bounded load client runs through `docker service update --image` (a rolling update to a new
-tag, start-first) and `docker service scale` up and down: no request may fail.
+tag, start-first), `docker service scale` up and down, and `docker service update --limit-cpu 1`
+(the new tasks' pools sized from the limit): no request may fail.
 
 The routing mesh needs the kernel's IPVS, which this machine's kernel lacks (/proc/sys/net/ipv4/vs),
 so each task publishes its ports in `mode: host` (a port per task, on the host) instead of the
@@ -19,6 +20,7 @@ test says why it skips).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -75,6 +77,13 @@ def endpoints() -> list[tuple[int, int]]:
     return found
 
 
+def pool_sizes(ops: int) -> int:
+    """The ready workers of the task whose ops port is `ops` (its /status, the control protocol's)."""
+    status, body = http_get(ops, "/status", timeout=5)
+    assert status == 200, body
+    return sum(pool["ready"] for pool in json.loads(body)["result"]["pools"])
+
+
 def ready(ops: int) -> bool:
     try:
         return http_get(ops, "/readyz", timeout=1)[0] == 200
@@ -87,7 +96,7 @@ class BalancedLoad:
     /readyz), and two threads send GET / on fresh connections to the ready ones in turn. Bounded:
     at most `limit` seconds, 5 s per request."""
 
-    def __init__(self, limit: float = 240) -> None:
+    def __init__(self, limit: float = 360) -> None:
         self.ready: list[int] = []
         self.succeeded = 0
         self.failures: list[str] = []
@@ -182,15 +191,32 @@ def test_swarm_stack_rolls_out_and_scales_without_a_failed_request(image: str, s
                 print(f"swarm: scale to {replicas} took {time.monotonic() - phase:.1f} s")
             count = load.succeeded
             wait_until("answers after the scale-down", lambda: load.succeeded >= count + 20, timeout=30)
+            # A CPU limit of 1: the new tasks size their pools from it. WORKERS_PER_CORE=3 tells the
+            # limit's count (3 × 1) from the host's (3 × its CPUs) on a host of 2 cores or more.
+            phase = time.monotonic()
+            docker("service", "update", "--detach=false", "--no-resolve-image", "--update-monitor", "2s",
+                   "--limit-cpu", "1", "--env-add", "WORKERS_PER_CORE=3", SERVICE, timeout=180)
+            print(f"swarm: update to --limit-cpu 1 took {time.monotonic() - phase:.1f} s")
+            wait_until("2 ready tasks after the limit", lambda: sum(ready(ops) for _, ops in endpoints()) == 2,
+                       timeout=90, interval=0.5)
+            sizes = sorted(pool_sizes(ops) for _, ops in endpoints() if ready(ops))  # not the old ones stopping
+            assert sizes == [3, 3], f"workers per task {sizes}: 3 × ceil(1 CPU) expected, the host has {os.cpu_count()}"
+            count = load.succeeded
+            wait_until("answers after the limit", lambda: load.succeeded >= count + 20, timeout=30)
         finally:
             load.stop()
         print(f"swarm: {load.succeeded} answers, {len(load.failures)} failed, in {time.monotonic() - started:.1f} s")
         assert load.failures == [], load.failures[:10]
         # The tasks that were replaced or scaled away (Swarm keeps their containers): each spent the
         # shutdown delay not ready, then stopped gracefully, exit 0.
-        stopped = docker("ps", "-aq", "--filter", "status=exited", "--filter",
-                         f"label=com.docker.swarm.service.name={SERVICE}").stdout.split()
-        assert len(stopped) == 3, stopped
+        def exited() -> list[str]:
+            return docker("ps", "-aq", "--filter", "status=exited", "--filter",
+                          f"label=com.docker.swarm.service.name={SERVICE}").stdout.split()
+
+        # 2 replaced by the image update, 1 scaled away, 2 replaced by the limit (the last may still drain).
+        wait_until("5 stopped tasks", lambda: len(exited()) >= 5, timeout=90, interval=0.5)
+        stopped = exited()
+        assert len(stopped) == 5, stopped
         for container in stopped:
             logs = docker("logs", container).stderr
             assert "Shutdown delay: not ready" in logs and "Stopping gracefully" in logs, logs[-3000:]
