@@ -12,9 +12,10 @@ import NIOCore
 // MARK: - follow_cpu_limit: re-read the CPU budget, the core resizes
 
 extension Daemon {
-    /// How often `follow_cpu_limit` re-reads the budget: 30 s. cgroup CPU files (`cpu.max`,
-    /// `cpu.cfs_quota_us`, `cpu.weight`, `cpu.shares`) raise no inotify event when they are
-    /// written, so there is nothing to wait on: one wake-up every period while the setting is
+    /// How often `follow_cpu_limit` re-reads the budget: 30 s. A write to a cgroup CPU file
+    /// (`cpu.max`, `cpu.cfs_quota_us`, `cpu.weight`, `cpu.shares`) wakes an inotify watch of that
+    /// very file only, but the budget also moves when droverd's cgroup moves or a quota appears on
+    /// an ancestor, which no single watch covers: one wake-up every period while the setting is
     /// on, none while it is off. `DROVER_TEST_CPU_RECHECK` (seconds) shortens it for tests.
     static let cpuRecheckPeriod = TimeAmount.seconds(30)
 
@@ -40,6 +41,11 @@ extension Daemon {
         }
         let every = Duration.shortText(seconds: Double(period.nanoseconds) / 1e9)
         logger.info("Following the CPU budget: re-read every \(every)")
+        if !configuration.pools.contains(where: { $0.automaticWorkers != nil }) {
+            logger.warning(
+                "follow_cpu_limit: no pool is sized from the CPU budget (each has its size from workers, WEB_CONCURRENCY, a Gunicorn configuration file or reload mode); a budget change will resize nothing"
+            )
+        }
     }
 
     /// Reads the budget again; when it changed, the core hears it and decides which pools resize.
