@@ -208,7 +208,8 @@ public enum ConfigurationResolver {
             inheritedSockets: inputs.inheritedSockets,
             reload: reload,
             defaults: gunicorn == nil ? .seed : .gunicorn(environment: inputs.environment),
-            gunicorn: gunicorn
+            gunicorn: gunicorn,
+            workersFromCPUFile: inputs.python.flatMap { $0.workersFromCPU ? $0.path : nil }
         )
         var sources: [String: String] = [:]
         for (setting, entry) in merged where setting != .env {
@@ -268,6 +269,9 @@ public enum ConfigurationResolver {
             )
         }
         sources.merge(builder.sources) { explicit, _ in explicit }
+        if inputs.python?.workersFromCPU == true, let computed = builder.sources["workers"] {
+            sources["workers"] = computed  // the file's value gave way to droverd's computation
+        }
         for setting in Setting.fileKeys where setting != .env && sources[setting.rawValue] == nil {
             sources[setting.rawValue] = ValueSource.builtIn(nil).description
         }

@@ -18,6 +18,9 @@ struct PoolBuilder {
     let defaults: PoolDefaults
     /// The Gunicorn configuration file in use, whose path and worker hooks the launcher gets.
     let gunicorn: GunicornConfiguration?
+    /// The Gunicorn configuration file whose `workers` is the seed's rule applied to the CPUs
+    /// (`drover_workers_from_cpu = True`): that value gives way to droverd's own computation.
+    var workersFromCPUFile: String? = nil
     /// Sources of values that were computed (the worker count, the detected app).
     var sources: [String: String] = [:]
 
@@ -244,10 +247,11 @@ struct PoolBuilder {
         key: (Setting) -> String,
         sourceKey: String
     ) throws(ConfigurationError) -> (Int, AutomaticWorkers?) {
-        if let entry = layer[.workers] {
+        let computedByFile = workersFromCPUFile.map { layer[.workers]?.source == .file(path: $0, line: nil) } ?? false
+        if let entry = layer[.workers], !computedByFile {
             return (try ValueParser.integer(entry, key(.workers), range: 1...10_000), nil)
         }
-        if !reload, let (value, origin) = defaults.workers {
+        if !reload, !computedByFile, let (value, origin) = defaults.workers {
             sources[sourceKey] =
                 ValueSource.builtIn("Gunicorn's: \(origin == "Gunicorn's" ? "1" : "$" + origin)").description
             let source: ValueSource = origin == "Gunicorn's" ? .builtIn(nil) : .environment(origin)
@@ -258,12 +262,14 @@ struct PoolBuilder {
             sources[sourceKey] = ValueSource.builtIn("reload mode").description
             return (1, nil)
         }
-        let perCoreEntry = layer[.workersPerCore]
+        // The file applied the seed's rule: its inputs are the seed's variables, as the file read them.
+        let seedRule = computedByFile ? defaults.seedWorkerRule : [:]
+        let perCoreEntry = layer[.workersPerCore] ?? seedRule[.workersPerCore]
         let perCore =
             try perCoreEntry.map { entry throws(ConfigurationError) in
                 try ValueParser.number(entry, key(.workersPerCore))
             } ?? 1
-        let cap = try layer[.maxWorkers].map { entry throws(ConfigurationError) in
+        let cap = try (layer[.maxWorkers] ?? seedRule[.maxWorkers]).map { entry throws(ConfigurationError) in
             try ValueParser.integer(entry, key(.maxWorkers), range: 0...10_000)
         }
         if let perCoreEntry {

@@ -34,6 +34,21 @@ enum PoolDefaults {
         return ("1", "Gunicorn's")
     }
 
+    /// `WORKERS_PER_CORE` and `MAX_WORKERS` from the environment, for a Gunicorn configuration
+    /// file that applied the seed's rule to them (`drover_workers_from_cpu = True`); empty for the
+    /// seed's defaults, whose layer has them already.
+    var seedWorkerRule: Layer {
+        guard case .gunicorn(let environment) = self else { return [:] }
+        var layer: Layer = [:]
+        if let perCore = environment["WORKERS_PER_CORE"] {
+            layer[.workersPerCore] = Entry(value: .text(perCore), source: .environment("WORKERS_PER_CORE"))
+        }
+        if let maximum = environment["MAX_WORKERS"], !maximum.isEmpty {
+            layer[.maxWorkers] = Entry(value: .text(maximum), source: .environment("MAX_WORKERS"))
+        }
+        return layer
+    }
+
     private var isSeed: Bool {
         if case .seed = self { return true }
         return false

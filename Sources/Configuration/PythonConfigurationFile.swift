@@ -23,6 +23,10 @@ public struct PythonConfigurationFile: Sendable {
     public let hooks: [String]
     /// Its top-level names that are no Gunicorn setting (ignored, as Gunicorn does).
     public let unknownNames: [String]
+    /// `drover_workers_from_cpu = True`: the file computed `workers` from the CPUs by the seed's
+    /// rule (the image's `/gunicorn_conf.py` says so when no `WEB_CONCURRENCY` fixed it), so
+    /// droverd computes the count itself, by the same rule, and again when the CPU budget changes.
+    public let workersFromCPU: Bool
 
     /// Reads what `drover-worker --read-config` wrote for the file at `path`.
     public init(path: String, result text: String) throws(ConfigurationError) {
@@ -59,10 +63,23 @@ public struct PythonConfigurationFile: Sendable {
                 mentions.append(GunicornMention(setting: other, culprit: source.culprit(hook)))
             }
         }
+        var unknown = (result["unknown"]?.arrayValue ?? []).compactMap(\.stringValue)
+        var workersFromCPU = false
+        for (name, value) in result["drover"]?.objectValue ?? [] {
+            guard name == "drover_workers_from_cpu" else {
+                unknown.append(name)
+                continue
+            }
+            guard case .bool(let flag) = value else {
+                throw ConfigurationError("\(source.culprit(name)): expected True or False, not \(value.compact)")
+            }
+            workersFromCPU = flag
+        }
         self.settings = settings
         self.gunicornOnly = mentions
         self.hooks = hooks
-        self.unknownNames = (result["unknown"]?.arrayValue ?? []).compactMap(\.stringValue)
+        self.unknownNames = unknown.sorted()
+        self.workersFromCPU = workersFromCPU
     }
 
     /// A Python value as the raw value of a setting; nil for None where None means "the default".

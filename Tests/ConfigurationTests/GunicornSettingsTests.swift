@@ -154,6 +154,39 @@ struct PythonConfigurationTests {
     static let seedFixture =
         #"{"settings": {"loglevel": "warning", "workers": 3, "bind": ["0.0.0.0:8000"], "errorlog": "-"}, "hooks": [], "unknown": ["json"], "error": null}"#
 
+    @Test("drover_workers_from_cpu = True: the file's workers give way to droverd's count, which follows the budget")
+    func workersFromCPU() throws {
+        func file(_ flag: String, workers: Int = 3) -> String {
+            #"{"settings": {"workers": \#(workers)}, "hooks": [], "drover": {"drover_workers_from_cpu": \#(flag)}, "unknown": ["web_concurrency"], "error": null}"#
+        }
+        let computed = try Self.resolve(file("true"))
+        #expect(computed.web.workers == 2)  // max(1 × 2 CPUs, 2), not the file's 3
+        #expect(computed.web.automaticWorkers == AutomaticWorkers())
+        #expect(computed.sources["workers"]?.contains("per core") == true)
+        let perCore = try Self.resolve(file("true"), environment: ["WORKERS_PER_CORE": "3", "MAX_WORKERS": "5"])
+        #expect(perCore.web.workers == 5)
+        #expect(perCore.web.automaticWorkers == AutomaticWorkers(workersPerCore: 3, maxWorkers: 5))
+        // Another source of workers still fixes it; so does a file that does not say so.
+        let flagged = try Self.resolve(file("true"), environment: ["GUNICORN_CMD_ARGS": "-w 4"])
+        #expect(flagged.web.workers == 4 && flagged.web.automaticWorkers == nil)
+        let fixed = try Self.resolve(file("false"))
+        #expect(fixed.web.workers == 3 && fixed.web.automaticWorkers == nil)
+        #expect(try Self.resolve(Self.seedFixture).web.automaticWorkers == nil)
+        #expect(
+            throws: ConfigurationError(
+                "/app/gunicorn_conf.py: drover_workers_from_cpu: expected True or False, not \"yes\""
+            )
+        ) {
+            try Self.resolve(file("\"yes\""))
+        }
+        let other = #"{"settings": {}, "hooks": [], "drover": {"drover_typo": 1}, "unknown": ["a"], "error": null}"#
+        #expect(
+            try PythonConfigurationFile(path: "/app/gunicorn_conf.py", result: other).unknownNames == [
+                "a", "drover_typo",
+            ]
+        )
+    }
+
     @Test("the seed's test config: its values, with the file as their source")
     func seedFixture() throws {
         let configuration = try Self.resolve(Self.seedFixture)

@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //===----------------------------------------------------------------------===//
 
+import DroverShared
 import Foundation
 import Testing
 
@@ -25,6 +26,41 @@ extension Integration {
                 (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")))
                     .map { String(decoding: $0, as: UTF8.self).replacingOccurrences(of: "\0", with: " ") }
             }
+        }
+
+        @Test("the image's /gunicorn_conf.py: droverd computes the count the file printed, from the CPU budget")
+        func imageConfiguration() throws {
+            let directory = try AppDirectory("image-conf")
+            try directory.namedApp("main.py", name: "conf")
+            try directory.write(
+                "gunicorn_conf.py",
+                try String(
+                    contentsOf: Paths.root.appendingPathComponent("packaging/docker/gunicorn_conf.py"),
+                    encoding: .utf8
+                )
+            )
+            /// `--check-config`: the count the file printed, and droverd's report of the pool.
+            func check(_ environment: [String: String]) throws -> (printed: Int?, pool: JSONValue?) {
+                let check = try DroverProcess(
+                    ["--check-config"],
+                    in: directory.url,
+                    environment: environment,
+                    unsetting: Set(
+                        ["WEB_CONCURRENCY", "WORKERS_PER_CORE", "MAX_WORKERS"].filter { environment[$0] == nil }
+                    )
+                )
+                #expect(try check.waitForExit() == 0, "\(check.log)")
+                let line = check.log.split(separator: "\n").first { $0.contains("workers_per_core") }
+                let printed = try line.map { try JSONValue(parsing: String($0))["workers"]?.intValue }
+                let report = try JSONValue(parsing: check.output)
+                return (printed ?? nil, report["config"]?["pools"]?.arrayValue?.first)
+            }
+            let computed = try check(["WORKERS_PER_CORE": "3", "MAX_WORKERS": "5"])
+            #expect(computed.printed != nil && computed.pool?["workers"]?.intValue == computed.printed)
+            #expect(computed.pool?["workers_from_cpu_budget"]?.boolValue == true)
+            let fixed = try check(["WEB_CONCURRENCY": "4"])
+            #expect(fixed.printed == 4 && fixed.pool?["workers"]?.intValue == 4)
+            #expect(fixed.pool?["workers_from_cpu_budget"]?.boolValue == false)
         }
 
         @Test(

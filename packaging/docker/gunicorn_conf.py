@@ -89,6 +89,10 @@ keepalive_str = os.getenv("KEEP_ALIVE", "5")
 # Gunicorn config variables
 loglevel = use_loglevel
 workers = web_concurrency
+# Drover's own name (Gunicorn ignores it): unless WEB_CONCURRENCY fixed it, `workers` is the seed's
+# rule applied to the usable CPUs, so droverd computes the same count itself, from WORKERS_PER_CORE
+# and MAX_WORKERS, and again when the CPU budget changes (follow_cpu_limit, cpu_from_request).
+drover_workers_from_cpu = not web_concurrency_str
 bind = use_bind
 errorlog = use_errorlog
 worker_tmp_dir = "/dev/shm"

@@ -191,8 +191,10 @@ def _ignored_silently(name: str, value: Any) -> bool:
 
 
 def describe(path: str, namespace: dict[str, Any]) -> dict[str, Any]:
-    """Sort the namespace into settings (JSON values), hooks (names) and unknown (names)."""
+    """Sort the namespace into settings (JSON values), hooks (names), Drover's own names
+    (``drover_*``: JSON values; Gunicorn ignores them) and unknown (names)."""
     settings: dict[str, Any] = {}
+    drover: dict[str, Any] = {}
     unknown = []
     hooks = hooks_of(path, namespace)
     for name, value in namespace.items():
@@ -200,9 +202,11 @@ def describe(path: str, namespace: dict[str, Any]) -> dict[str, Any]:
             continue
         if name in SETTINGS:
             settings[name] = to_json(as_list(value) if SETTINGS[name][0] == "list" else value)
+        elif name.startswith("drover_") and not _ignored_silently(name, value):
+            drover[name] = to_json(value)
         elif not _ignored_silently(name, value):
             unknown.append(name)
-    return {"settings": settings, "hooks": sorted(hooks), "unknown": sorted(unknown), "error": None}
+    return {"settings": settings, "hooks": sorted(hooks), "drover": drover, "unknown": sorted(unknown), "error": None}
 
 
 def result_stream(parser: argparse.ArgumentParser, option: str, fd: int) -> int:

@@ -65,9 +65,20 @@ def test_seed_test_fixture_config(tmp_path):
     assert got.result == {
         "settings": {"loglevel": "warning", "workers": 3, "bind": ["0.0.0.0:8000"], "errorlog": "-"},
         "hooks": [],
+        "drover": {},
         "unknown": ["log_data"],
         "error": None,
     }
+
+
+def test_drover_names_are_reported_with_their_values_not_as_unknown(tmp_path):
+    """Gunicorn ignores names that are not its settings; droverd reads its own ``drover_*`` ones
+    (the image's /gunicorn_conf.py says with ``drover_workers_from_cpu`` that it computed workers)."""
+    (tmp_path / "conf.py").write_text("workers = 4\ndrover_workers_from_cpu = True\nother = 1\n")
+    got = read_config("conf.py", cwd=tmp_path)
+    assert got.status == 0, got.stderr
+    assert got.result["drover"] == {"drover_workers_from_cpu": True}
+    assert got.result["unknown"] == ["other"]
 
 
 def test_syntax_error_is_one_line_with_file_and_line(tmp_path):
