@@ -158,9 +158,11 @@ extension Supervisor {
     }
 
     private mutating func slotFailed(pool p: Int, slot s: Int, worker: Worker, status: ExitStatus?, reason: String?) {
-        // Killed from outside while it served (not while starting, nor stopping).
-        if case .ready = worker.phase, case .signaled(let signal, _)? = status,
-            policy.outsideKillSignals.contains(signal)
+        // Killed from outside (not by droverd: its kills are stopping) while it served, or while it
+        // started in a pool that has served: a kill is not the app's failure. During droverd's own
+        // start-up every failed boot still counts, so an app that dies at import stops droverd.
+        if case .signaled(let signal, _)? = status, policy.outsideKillSignals.contains(signal),
+            worker.loadFailure == nil, Self.killedFromOutside(worker.phase, poolServed: pools[p].everReady)
         {
             return replaceKilled(pool: p, slot: s, worker: worker, status: status, reason: reason)
         }
@@ -206,6 +208,16 @@ extension Supervisor {
         }
     }
 
+    /// Whether an outside kill in `phase` is bad luck rather than a failure: a serving worker's, or
+    /// a starting one's once its pool has served (a chaos tool, an operator's `kill`).
+    static func killedFromOutside(_ phase: WorkerPhase, poolServed: Bool) -> Bool {
+        switch phase {
+        case .ready: true
+        case .starting: poolServed
+        case .spawning, .stopping: false
+        }
+    }
+
     /// Whether every slot of a pool is without a worker, and none of them respawns within `delay`.
     private func poolWouldSitEmpty(_ p: Int, for delay: Duration) -> Bool {
         let states = pools[p].slots.map(\.state)
@@ -214,8 +226,9 @@ extension Supervisor {
         return delay > policy.backoffBase && (soonest.map { $0 > now + policy.backoffBase } ?? true)
     }
 
-    /// A worker that served and was killed from outside: replaced at once (bad luck is not a crash
-    /// loop, so its slot's failures do not grow), at most once per `killRespawnInterval`.
+    /// A worker killed from outside (``killedFromOutside(_:poolServed:)``): replaced at once (bad
+    /// luck is not a crash loop, so its slot's failures do not grow), at most once per
+    /// `killRespawnInterval`.
     private mutating func replaceKilled(pool p: Int, slot s: Int, worker: Worker, status: ExitStatus?, reason: String?)
     {
         pools[p].slots[s].restarts += 1

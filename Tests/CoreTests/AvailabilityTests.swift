@@ -38,7 +38,7 @@ struct AvailabilityTests {
         #expect(harness.pool().workers[0].restarts == 10)
     }
 
-    @Test("crashes keep their backoff: a segfault, an exit, a kill before the worker was ready")
+    @Test("crashes keep their backoff: a segfault, an exit; a crash while starting")
     func crashesBackOff() throws {
         for status in [ExitStatus.signaled(Signal(SIGSEGV), coreDumped: true), .exited(1)] {
             var harness = Harness.running([uvicornPool(workers: 1)])
@@ -53,9 +53,44 @@ struct AvailabilityTests {
         var harness = Harness.running([uvicornPool(workers: 1)])
         harness.exit(harness.pids(state: .ready)[0], .signaled(.kill, coreDumped: false))
         let booting = harness.pids(state: .starting)[0]
-        harness.exit(booting, .signaled(.kill, coreDumped: false))  // killed while starting: a failure
+        harness.exit(booting, .signaled(Signal(SIGSEGV), coreDumped: true))  // crashed while starting
         let again = harness.pids(state: .starting)[0]
-        #expect(harness.exit(again, .signaled(.kill, coreDumped: false)).spawns.isEmpty)  // backing off
+        #expect(harness.exit(again, .signaled(Signal(SIGSEGV), coreDumped: true)).spawns.isEmpty)  // backing off
+    }
+
+    @Test("a worker killed while starting, in a pool that has served, is replaced as a serving one is")
+    func outsideKillsWhileStarting() throws {
+        var harness = Harness.running([uvicornPool(workers: 1)])
+        harness.exit(harness.pids(state: .ready)[0], .signaled(.kill, coreDumped: false))
+        var delays: [Duration] = []
+        for _ in 0..<6 {  // every replacement killed again before it is ready
+            let booting = try #require(harness.pids(state: .starting).first)
+            harness.advance(.milliseconds(50))
+            let actions = harness.exit(booting, .signaled(.kill, coreDumped: false))
+            if actions.spawns.isEmpty {
+                let scheduled = actions.notices.compactMap {
+                    if case .respawnScheduled(_, _, let after, _) = $0 { after } else { nil }
+                }
+                delays += scheduled
+                harness.advance(try #require(scheduled.first))
+            } else {
+                delays.append(.zero)
+            }
+        }
+        // No growing backoff (0.1, 0.2, 0.4 … s): at most 100 ms since the last respawn.
+        #expect(delays.allSatisfy { $0 <= .milliseconds(100) }, "\(delays)")
+        harness.readyAll()
+        #expect(harness.pids(state: .ready).count == 1)
+    }
+
+    @Test("during droverd's start-up a kill while starting still counts: the pool has never served")
+    func killsAtStartUpCount() throws {
+        var harness = Harness([uvicornPool(workers: 1)])
+        harness.send(.start)
+        let first = try #require(harness.pids(state: .starting).first)
+        harness.exit(first, .signaled(.kill, coreDumped: false))
+        let second = try #require(harness.pids(state: .starting).first)
+        #expect(harness.exit(second, .signaled(.kill, coreDumped: false)).spawns.isEmpty)  // backing off
     }
 
     /// Times out every ready worker of the pool by its heartbeat, one after the other, the way a

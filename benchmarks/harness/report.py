@@ -172,6 +172,13 @@ def rows(settings) -> list[Row]:
         Row("chaos", "chaos_rps", "chaos: wrk req/s", "{:.0f}"),
         Row("chaos", "chaos_probe_failures", "chaos: fresh-connection probe failures", "{:g}"),
         Row("chaos", "chaos_probes", "chaos: fresh-connection probes", "{:g}"),
+        Row("chaos_any", "chaos_any_longest_none_accepting_s",
+            "chaos, any live worker (booting ones too): longest time with no worker accepting (s)", "{:.3f}"),
+        Row("chaos_any", "chaos_any_none_accepting_s", "chaos, any worker: total time with no worker accepting (s)"),
+        Row("chaos_any", "chaos_any_kills", "chaos, any worker: kills landed", "{:g}"),
+        Row("chaos_any", "chaos_any_rps", "chaos, any worker: wrk req/s", "{:.0f}"),
+        Row("chaos_any", "chaos_any_probe_failures", "chaos, any worker: fresh-connection probe failures", "{:g}"),
+        Row("chaos_any", "chaos_any_probes", "chaos, any worker: fresh-connection probes", "{:g}"),
 
         Row("leak", "leak_errors",
             "leaking app (1 MiB per /leak, 15 MiB/s, 30 s; limit 96 MiB, 1 s samples, 2 in a row), wrk c16 on /pid: socket errors",

@@ -321,10 +321,7 @@ def _end_of_load(prefix: str, wrk: Wrk, prober: Prober, mon: Monitor) -> dict:
 
 # --- chaos: kill -9 a random worker every 200 ms under load ---------------------------------------
 
-def chaos(ctx: Context, server: Server) -> dict:
-    """Issue 17's availability floor: 2 workers under wrk -c32 and a fresh-connection prober, a
-    random ready (accepting) worker killed every `chaos_every` s for `chaos_seconds`. The longest stretch with no
-    worker accepting is the number that matters (a pool whose slots all sit in backoff is down)."""
+def _chaos(ctx: Context, server: Server, prefix: str, any_worker: bool) -> dict:
     s = ctx.settings
     run = ctx.start(server, Options(workers=2))
     _wait_ready(run, 2)
@@ -337,25 +334,40 @@ def chaos(ctx: Context, server: Server) -> dict:
     rng = random.Random(17)
     start, kills = time.perf_counter(), 0
     while time.perf_counter() - start < s.chaos_seconds:
-        # The issue's chaos: a random *ready* worker (one seen accepting), as an operator or the OOM killer
-        # would pick one that served; a worker killed while it boots is a crash loop's business.
-        ready = sorted(mon.samples[-1].accepting) if mon.samples else []
-        if ready:
+        if any_worker:
+            victims = run.workers()  # booting ones too
+        else:
+            victims = sorted(mon.samples[-1].accepting) if mon.samples else []
+        if victims:
             try:
-                os.kill(rng.choice(ready), signal.SIGKILL)
+                os.kill(rng.choice(victims), signal.SIGKILL)
                 kills += 1
             except ProcessLookupError:
                 pass
         time.sleep(s.chaos_every)
     end = time.perf_counter()
-    m = _end_of_load("chaos", wrk, prober, mon)
+    m = _end_of_load(prefix, wrk, prober, mon)
     m.update({
-        "chaos_kills": kills,
-        "chaos_longest_none_accepting_s": mon.longest_none_accepting(start, end),
-        "chaos_none_accepting_s": mon.time_with_none_accepting(start, end),
+        f"{prefix}_kills": kills,
+        f"{prefix}_longest_none_accepting_s": mon.longest_none_accepting(start, end),
+        f"{prefix}_none_accepting_s": mon.time_with_none_accepting(start, end),
     })
     run.stop()
     return m
+
+
+def chaos(ctx: Context, server: Server) -> dict:
+    """Issue 17's availability floor: 2 workers under wrk -c32 and a fresh-connection prober, a
+    random ready (accepting) worker killed every `chaos_every` s for `chaos_seconds`, as an operator or
+    the OOM killer would pick one that served. The longest stretch with no worker accepting is the
+    number that matters (a pool whose slots all sit in backoff is down)."""
+    return _chaos(ctx, server, "chaos", any_worker=False)
+
+
+def chaos_any(ctx: Context, server: Server) -> dict:
+    """The same, but the victim is any live worker, booting ones too (a chaos tool that picks
+    processes, not servers)."""
+    return _chaos(ctx, server, "chaos_any", any_worker=True)
 
 
 # --- a leaking app: memory recycling under load --------------------------------------------------
@@ -817,6 +829,7 @@ SCENARIOS = {
     "launch64": launch64,
     "memory": memory,
     "chaos": chaos,
+    "chaos_any": chaos_any,
     "leak": leak,
     "metrics6000": metrics6000,
     "ops": ops,
