@@ -39,6 +39,25 @@ def docker(*args: str, timeout: float = 60, check: bool = True) -> subprocess.Co
     return result
 
 
+def docker_compose(
+    directory: Path, variables: dict[str, str], *args: str, timeout: float = 120, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Runs `docker-compose ARGS` in `directory` with `variables` in its environment (through sudo's
+    `env` when the tests use sudo); raises with its output if it fails and `check`."""
+    if SUDO:
+        command = [*SUDO, "env", *(f"{k}={v}" for k, v in variables.items()), "docker-compose", *args]
+        environment = None
+    else:
+        command = ["docker-compose", *args]
+        environment = {**os.environ, **variables}
+    result = subprocess.run(command, cwd=directory, env=environment, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"docker-compose {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
 def wait_until(what: str, probe: Callable[[], T | None], timeout: float, interval: float = 0.2) -> T:
     """Calls `probe` until it returns something truthy (returned) or `timeout` seconds pass (fails)."""
     deadline = time.monotonic() + timeout

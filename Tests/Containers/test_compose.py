@@ -8,7 +8,7 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
-from conftest import REPO, SUDO, Container, control_result, docker, http_get
+from conftest import REPO, Container, control_result, docker, docker_compose, http_get
 
 COMPOSE_DIR = REPO / "packaging/compose"
 
@@ -26,20 +26,7 @@ class Compose:
         self.variables = {"DROVER_IMAGE": image, "HTTP_PORT": str(port), "COMPOSE_PROJECT_NAME": project}
 
     def __call__(self, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
-        if SUDO:
-            command = [*SUDO, "env", *(f"{k}={v}" for k, v in self.variables.items()), "docker-compose", *args]
-            environment = None
-        else:
-            command = ["docker-compose", *args]
-            environment = {**os.environ, **self.variables}
-        result = subprocess.run(
-            command, cwd=COMPOSE_DIR, env=environment, capture_output=True, text=True, timeout=timeout
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"docker-compose {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
-            )
-        return result
+        return docker_compose(COMPOSE_DIR, self.variables, *args, timeout=timeout, check=check)
 
     def containers(self) -> list[str]:
         output = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={self.project}").stdout

@@ -13,7 +13,7 @@ import urllib.parse
 from collections.abc import Iterator
 
 import pytest
-from conftest import HERE, LABEL, REPO, SUDO, docker, http_get, wait_until
+from conftest import HERE, LABEL, REPO, docker, docker_compose, http_get, wait_until
 
 MONITORING_DIR = REPO / "packaging/monitoring"
 PROMETHEUS_IMAGE = "drover-test-prometheus:latest"
@@ -41,20 +41,7 @@ class MonitoringCompose:
         }
 
     def __call__(self, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
-        if SUDO:
-            command = [*SUDO, "env", *(f"{k}={v}" for k, v in self.variables.items()), "docker-compose", *args]
-            environment = None
-        else:
-            command = ["docker-compose", *args]
-            environment = {**os.environ, **self.variables}
-        result = subprocess.run(
-            command, cwd=MONITORING_DIR, env=environment, capture_output=True, text=True, timeout=timeout
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(
-                f"docker-compose {' '.join(args)} exited {result.returncode}\n{result.stdout}\n{result.stderr}"
-            )
-        return result
+        return docker_compose(MONITORING_DIR, self.variables, *args, timeout=timeout, check=check)
 
     def query(self, expression: str) -> list[dict]:
         """An instant query's result through Prometheus's HTTP API."""

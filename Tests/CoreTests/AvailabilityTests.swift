@@ -13,22 +13,25 @@ import Glibc
 
 @Suite("Bad luck is not a crash loop: a ready worker killed from outside is replaced at once")
 struct AvailabilityTests {
+    /// How long the slot waits to respawn after an exit's `actions` (zero when it spawned at once);
+    /// moves the clock past a scheduled respawn.
+    private static func respawn(after actions: [SupervisorAction], _ harness: inout Harness) throws -> Duration {
+        guard actions.spawns.isEmpty else { return .zero }
+        let scheduled = actions.notices.compactMap {
+            if case .respawnScheduled(_, _, let after, _) = $0 { after } else { nil }
+        }
+        let delay = try #require(scheduled.first)
+        harness.advance(delay)
+        return delay
+    }
+
     @Test("SIGKILL of a ready worker, again and again: replaced at once each time, at most 10 a second per slot")
     func outsideKills() throws {
         var harness = Harness.running([uvicornPool(workers: 1)])
         var delays: [Duration] = []
         for _ in 0..<10 {
             let pid = harness.pids(state: .ready)[0]
-            let actions = harness.exit(pid, .signaled(.kill, coreDumped: false))
-            if actions.spawns.isEmpty {
-                let scheduled = actions.notices.compactMap {
-                    if case .respawnScheduled(_, _, let after, _) = $0 { after } else { nil }
-                }
-                delays += scheduled
-                harness.advance(try #require(scheduled.first))
-            } else {
-                delays.append(.zero)
-            }
+            delays.append(try Self.respawn(after: harness.exit(pid, .signaled(.kill, coreDumped: false)), &harness))
             harness.readyAll()
             harness.advance(.milliseconds(30))  // killed again 30 ms after it is ready
         }
@@ -66,16 +69,7 @@ struct AvailabilityTests {
         for _ in 0..<6 {  // every replacement killed again before it is ready
             let booting = try #require(harness.pids(state: .starting).first)
             harness.advance(.milliseconds(50))
-            let actions = harness.exit(booting, .signaled(.kill, coreDumped: false))
-            if actions.spawns.isEmpty {
-                let scheduled = actions.notices.compactMap {
-                    if case .respawnScheduled(_, _, let after, _) = $0 { after } else { nil }
-                }
-                delays += scheduled
-                harness.advance(try #require(scheduled.first))
-            } else {
-                delays.append(.zero)
-            }
+            delays.append(try Self.respawn(after: harness.exit(booting, .signaled(.kill, coreDumped: false)), &harness))
         }
         // No growing backoff (0.1, 0.2, 0.4 … s): at most 100 ms since the last respawn.
         #expect(delays.allSatisfy { $0 <= .milliseconds(100) }, "\(delays)")

@@ -123,6 +123,18 @@ def _wait_ready(run: Running, workers: int, timeout: float = 30.0) -> tuple[Moni
     return mon, first, all_seen
 
 
+def _wait_accepting(run: Running, n: int, interval: float, what: str = "") -> Monitor:
+    """Samples the workers every `interval` s until `n` accept (at most 120 s; raises then).
+    Returns the stopped monitor, its timeline from the start."""
+    mon = Monitor(run, interval)
+    mon.start()
+    ok = wait_until(lambda: mon.samples and len(mon.samples[-1].accepting) >= n, 120, interval)
+    mon.stop()
+    if not ok:
+        raise RuntimeError(f"{what}{n} workers not accepting after 120 s")
+    return mon
+
+
 class DroverEvents:
     """`droverctl events --json` in the background (Drover only): when each worker was spawned
     and became READY, as droverd saw it. Stopped by its pid."""
@@ -556,12 +568,7 @@ def status(ctx: Context, server: Server) -> dict:
     s = ctx.settings
     n = s.status_workers
     run = ctx.start(server, Options(workers=n))
-    mon = Monitor(run, 0.1)
-    mon.start()
-    ok = wait_until(lambda: mon.samples and len(mon.samples[-1].accepting) >= n, 120, 0.1)
-    mon.stop()
-    if not ok:
-        raise RuntimeError(f"{n} workers not accepting after 120 s")
+    mon = _wait_accepting(run, n, 0.1)
     boot = mon.first(lambda x: len(x.accepting) >= n) - run.started
     time.sleep(1.0)
     cmds = _status_commands(ctx, server, run)
@@ -614,12 +621,7 @@ def launch64(ctx: Context, server: Server) -> dict:
     listening socket, sampled every 50 ms: reading 64 workers' fds costs CPU too)."""
     n = ctx.settings.launch_workers
     run = ctx.start(server, Options(workers=n))
-    mon = Monitor(run, 0.05)
-    mon.start()
-    ok = wait_until(lambda: mon.samples and len(mon.samples[-1].accepting) >= n, 120, 0.05)
-    mon.stop()
-    if not ok:
-        raise RuntimeError(f"{n} workers not accepting after 120 s")
+    mon = _wait_accepting(run, n, 0.05)
     m = {"launch_workers": n,
          "launch_first_accepting_s": mon.first(lambda x: bool(x.accepting)) - run.started,
          "launch_half_accepting_s": mon.first(lambda x: len(x.accepting) >= n // 2) - run.started,
@@ -660,12 +662,7 @@ def memory(ctx: Context, server: Server) -> dict:
         for n in s.memory_workers:
             prefix = f"mem_{app}{n}_"
             run = ctx.start(server, Options(workers=n, app=f"{app}:app"))
-            mon = Monitor(run, 0.02)
-            mon.start()
-            ok = wait_until(lambda: mon.samples and len(mon.samples[-1].accepting) >= n, 120, 0.02)
-            mon.stop()
-            if not ok:
-                raise RuntimeError(f"{app}:app, {n} workers not accepting after 120 s")
+            mon = _wait_accepting(run, n, 0.02, what=f"{app}:app, ")
             m[prefix + "boot_s"] = mon.first(lambda x: len(x.accepting) >= n) - run.started
             time.sleep(s.settle_seconds)
             m.update({prefix + k: v for k, v in _memory(run).items()})
@@ -793,12 +790,7 @@ def ops(ctx: Context, server: Server) -> dict:
 
     n, ops_port = s.status_workers, free_port()
     run = ctx.start(server, Options(workers=n, drover_args=["--ops-bind", f"127.0.0.1:{ops_port}"]))
-    mon = Monitor(run, 0.05)
-    mon.start()
-    ok = wait_until(lambda: mon.samples and len(mon.samples[-1].accepting) >= n, 120, 0.05)
-    mon.stop()
-    if not ok:
-        raise RuntimeError(f"{n} workers not accepting after 120 s")
+    _wait_accepting(run, n, 0.05)
     time.sleep(s.settle_seconds)
     get(ops_port, "/metrics", timeout=5.0)  # the first scrape builds the per-worker series
     times, size = [], 0
