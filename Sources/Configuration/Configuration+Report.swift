@@ -25,6 +25,7 @@ extension Configuration {
             ("shutdown_delay", Self.number(shutdownDelay.seconds)),
             ("cpu_from_request", .bool(cpuFromRequest)),
             ("follow_cpu_limit", .bool(followCPULimit)),
+            ("page_out_code", .bool(pageOutCode)),
             (
                 "cpu_budget",
                 .object([

@@ -301,6 +301,9 @@ public enum ConfigurationResolver {
             followCPULimit: try merged[.followCPULimit].map { entry throws(ConfigurationError) in
                 try ValueParser.boolean(entry, "follow_cpu_limit")
             } ?? false,
+            pageOutCode: try merged[.pageOutCode].map { entry throws(ConfigurationError) in
+                try ValueParser.boolean(entry, "page_out_code")
+            } ?? true,
             cpuBudget: cpuBudget,
             appMetrics: try merged[.appMetrics].map { entry throws(ConfigurationError) in
                 try ValueParser.boolean(entry, "app_metrics")

@@ -57,6 +57,7 @@ enum SeedEnvironment {
             Setting.controlSocket, .controlGroup, .opsBind, .appMetrics, .bootTimeout, .readyProbe, .maxWorkerLifetime,
             .lifetimeJitter, .spawn, .preloadApp, .maxWorkerMemory, .memoryInterval, .memorySamples,
             .requestTimeout, .poolMemoryLimit, .memoryPressure, .shutdownDelay, .cpuFromRequest, .followCPULimit,
+            .pageOutCode,
         ] {
             guard let name = SettingRegistry.spec(setting)?.environment.first, let value = nonEmpty(name) else {
                 continue

@@ -12,6 +12,7 @@ extension Setting {
     static let maxWorkers = Setting(rawValue: "max_workers")
     static let cpuFromRequest = Setting(rawValue: "cpu_from_request")
     static let followCPULimit = Setting(rawValue: "follow_cpu_limit")
+    static let pageOutCode = Setting(rawValue: "page_out_code")
     static let workerClass = Setting(rawValue: "worker_class")
     static let maxRequests = Setting(rawValue: "max_requests")
     static let maxRequestsJitter = Setting(rawValue: "max_requests_jitter")
@@ -109,6 +110,16 @@ extension SettingRegistry {
             defaultText: "no",
             help:
                 "Re-read the CPU budget every 30 s and resize the pools sized from it (surge first) when it changes, e.g. after an in-place pod resize."
+        ),
+        SettingSpec(
+            setting: .pageOutCode,
+            flags: ["--page-out-code"],
+            inversion: "--no-page-out-code",
+            environment: ["DROVER_PAGE_OUT_CODE"],
+            shape: .flag,
+            defaultText: "on",
+            help:
+                "Once the pools are up, and after each rollout, page out the code droverd and the templates ran only while starting (MADV_PAGEOUT; as root)."
         ),
         SettingSpec(
             setting: .workerClass,

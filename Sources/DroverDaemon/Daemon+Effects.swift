@@ -87,6 +87,7 @@ extension Daemon {
         logger.log(level: level, "\(line)")
         broadcast(notice)
         perform(templates.noticed(notice, now: now))  // a generation done: its template goes
+        pageOutColdCode(after: notice)
     }
 
     func notifySystemd(_ notification: SystemdNotification) { systemd.send(notification) }

@@ -33,6 +33,9 @@ public struct Configuration: Sendable {
     public var cpuFromRequest: Bool
     /// `follow_cpu_limit`: re-read the CPU budget periodically and resize automatic pools when it changes.
     public var followCPULimit: Bool
+    /// `page_out_code`: once the pools are up, page out the code droverd and the templates ran
+    /// only while starting.
+    public var pageOutCode: Bool
     /// The CPU budget automatic pools were sized for, and the rule that decided it.
     public var cpuBudget: CPUBudgetDecision
     /// `app_metrics`: whether droverd owns the app's `prometheus_client` multiprocess directories
@@ -81,6 +84,7 @@ public struct Configuration: Sendable {
         shutdownDelay: Duration = .zero,
         cpuFromRequest: Bool = false,
         followCPULimit: Bool = false,
+        pageOutCode: Bool = true,
         cpuBudget: CPUBudgetDecision = CPUBudgetDecision(cpus: 1, rule: .host, detail: "1 online CPU"),
         appMetrics: Bool = true,
         prestart: String = "prestart.sh",
@@ -110,6 +114,7 @@ public struct Configuration: Sendable {
         self.shutdownDelay = shutdownDelay
         self.cpuFromRequest = cpuFromRequest
         self.followCPULimit = followCPULimit
+        self.pageOutCode = pageOutCode
         self.cpuBudget = cpuBudget
         self.appMetrics = appMetrics
         self.prestart = prestart

@@ -101,4 +101,15 @@ int cdrover_epoll_priority(int fd);
 /// Takes one pending event from an epoll instance without waiting; returns how many (0 or 1).
 int cdrover_epoll_take(int epoll_fd);
 
+/// Pages out the calling process's own mapping [address, address + length) (its code): first
+/// madvise(MADV_RANDOM), so that touching a page again reads that page alone rather than a
+/// readahead window, then madvise(MADV_PAGEOUT). 0, or -errno (EINVAL before Linux 5.4).
+int cdrover_page_out_own(uint64_t address, uint64_t length);
+/// madvise(MADV_PAGEOUT) alone on the calling process's [address, address + length). 0, or -errno.
+int cdrover_page_out_range(uint64_t address, uint64_t length);
+/// process_madvise(MADV_PAGEOUT) on `count` ranges of process `pid` (start, length pairs in
+/// `ranges`), in batches the kernel takes; the bytes advised, or -errno (EPERM without
+/// CAP_SYS_NICE, ESRCH when the process is gone, ENOSYS/EINVAL before Linux 5.10).
+long cdrover_page_out_process(int pid, const uint64_t *ranges, size_t count);
+
 #endif
