@@ -129,7 +129,7 @@ class Uvicorn(Server):
 
 class Drover(Server):
     name, label = "drover", "Drover --spawn exec"
-    extra: list[str] = ["--spawn", "exec"]  # each worker a fresh exec (fork is droverd's default)
+    extra: list[str] = ["--spawn", "exec"]  # each worker a fresh exec (droverd's default; named for clarity)
 
     def command(self, port: int, rundir: Path, opts: Options) -> list[str]:
         cmd = [str(self.paths.droverd), "-w", str(opts.workers), "-b", f"127.0.0.1:{port}",
