@@ -18,8 +18,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -206,12 +204,6 @@ int cdrover_epoll_take(int epoll_fd) {
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
 #endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_process_madvise
-#define SYS_process_madvise 440
-#endif
 
 int cdrover_page_out_own(uint64_t address, uint64_t length) {
     if (madvise((void *)(uintptr_t)address, (size_t)length, MADV_RANDOM) != 0) return -errno;
@@ -221,29 +213,4 @@ int cdrover_page_out_own(uint64_t address, uint64_t length) {
 
 int cdrover_page_out_range(uint64_t address, uint64_t length) {
     return madvise((void *)(uintptr_t)address, (size_t)length, MADV_PAGEOUT) == 0 ? 0 : -errno;
-}
-
-long cdrover_page_out_process(int pid, const uint64_t *ranges, size_t count) {
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pidfd < 0) return -errno;
-    enum { batch = 512 };  // under UIO_MAXIOV (1024)
-    struct iovec vectors[batch];
-    long advised = 0;
-    for (size_t done = 0; done < count;) {
-        size_t n = count - done < batch ? count - done : batch;
-        for (size_t i = 0; i < n; i++) {
-            vectors[i].iov_base = (void *)(uintptr_t)ranges[2 * (done + i)];
-            vectors[i].iov_len = (size_t)ranges[2 * (done + i) + 1];
-        }
-        long result = syscall(SYS_process_madvise, pidfd, vectors, n, MADV_PAGEOUT, 0u);
-        if (result < 0) {
-            int error = errno;
-            close(pidfd);
-            return advised > 0 ? advised : -error;
-        }
-        advised += result;
-        done += n;
-    }
-    close(pidfd);
-    return advised;
 }

@@ -13,7 +13,8 @@ import Glibc
 /// and runs every extension's initialisation. Those clean file pages stay mapped, in RSS and PSS,
 /// though nothing runs them again. Paging them out frees them (`MADV_PAGEOUT`); a page needed later
 /// is read back from the file, one page at a time for droverd's own code (`MADV_RANDOM`: no
-/// readahead window), so what stays resident is what runs.
+/// readahead window), so what stays resident is what runs. A template pages out its own (droverd
+/// sends it the ranges: ``TemplateProcess/pageOut(_:)``), which needs no privilege over it.
 ///
 /// The kernel pages out only what it can give back without a cost to anyone else: pages no other
 /// process maps (a template's pages shared with its workers stay), of files the caller may write
@@ -51,13 +52,15 @@ enum ColdPages {
         return nil
     }
 
-    /// Pages out a template's file pages; nil, or why not (EPERM: droverd lacks CAP_SYS_NICE).
-    static func pageOut(pid: Int32) -> String? {
-        guard let text = readTextFile("/proc/\(pid)/maps") else { return "/proc/\(pid)/maps: \(errnoText())" }
-        let ranges = candidates(MemoryMapping.parse(text), swap: machineHasSwap).flatMap { [$0.start, $0.length] }
-        guard !ranges.isEmpty else { return nil }
-        let result = ranges.withUnsafeBufferPointer { cdrover_page_out_process(pid, $0.baseAddress, ranges.count / 2) }
-        return result < 0 ? "process_madvise: \(String(cString: strerror(Int32(-result))))" : nil
+    /// The mappings of process `pid` worth paging out (a template asks its own kernel for them).
+    static func candidates(pid: Int32) -> [MemoryMapping] {
+        guard let text = readTextFile("/proc/\(pid)/maps") else { return [] }
+        return candidates(MemoryMapping.parse(text), swap: machineHasSwap)
+    }
+
+    /// The processes' PSS added up, in bytes (those gone count 0).
+    static func proportionalSet(of pids: [Int32]) -> UInt64 {
+        pids.compactMap { SmapsRollup.read(pid: $0)?.proportional }.reduce(0, +)
     }
 
     /// A symbolic link's target (`/proc/self/exe`: this executable), nil when it cannot be read.

@@ -13,22 +13,26 @@ import Logging
 
 extension Daemon {
     /// After droverd started and after each rollout: page out droverd's start-up code and the
-    /// live templates' import-time file pages (see ``ColdPages``), off the event loop.
+    /// live templates' import-time file pages (see ``ColdPages``): each template pages out its own
+    /// when asked on its socket (on the loop, a few milliseconds), droverd its own off the loop.
     func pageOutColdCode(after notice: Notice) {
         switch notice {
         case .started, .rolloutFinished: break
         default: return
         }
         guard configuration.pageOutCode else { return }
-        let templates = templateProcesses.values.map(\.pid)
-        scrapeQueue.async { [logger] in
-            let before = ([getpid()] + templates).compactMap { SmapsRollup.read(pid: $0)?.proportional }.reduce(0, +)
-            var problems: [String] = []
-            if let problem = ColdPages.pageOutOwnCode() { problems.append("droverd: \(problem)") }
-            for pid in templates {
-                if let problem = ColdPages.pageOut(pid: pid) { problems.append("template \(pid): \(problem)") }
+        let before = ColdPages.proportionalSet(of: [getpid()] + templateProcesses.values.map(\.pid))
+        var problems: [String] = []
+        for template in templateProcesses.values {  // on the loop, as fork requests are: one socket
+            if let problem = template.pageOut(ColdPages.candidates(pid: template.pid)) {
+                problems.append("the template of \(template.key): \(problem)")
             }
-            let after = ([getpid()] + templates).compactMap { SmapsRollup.read(pid: $0)?.proportional }.reduce(0, +)
+        }
+        let templates = templateProcesses.values.map(\.pid)
+        scrapeQueue.async { [logger, problems] in
+            var problems = problems
+            if let problem = ColdPages.pageOutOwnCode() { problems.append("droverd: \(problem)") }
+            let after = ColdPages.proportionalSet(of: [getpid()] + templates)
             logger.debug(
                 "Paged out start-up code: PSS of droverd and \(templates.count) template(s) \(before >> 10) → \(after >> 10) KiB\(problems.isEmpty ? "" : "; " + problems.joined(separator: "; "))"
             )

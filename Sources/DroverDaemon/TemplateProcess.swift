@@ -16,7 +16,9 @@ import Glibc
 /// - the template → droverd, once: `{"ready": true, "pid": P, "preload": B}` when it has imported;
 /// - droverd → the template: `{"argv": [...], "env": [["NAME", "value"], ...], "fds": ["stderr",
 ///   "heartbeat", "probe"]}` with those fds (SCM_RIGHTS); the answer `{"pid": W}` (a worker that
-///   is droverd's child now: the template forks twice) or `{"error": "..."}`.
+///   is droverd's child now: the template forks twice) or `{"error": "..."}`;
+/// - droverd → the template: `{"page_out": [[start, length], ...]}` (`page_out_code`); the answer
+///   `{"paged_out": N}`, with `"error"` when a range failed.
 final class TemplateProcess: @unchecked Sendable {
     let key: TemplateKey
     let pid: Int32
@@ -131,6 +133,39 @@ final class TemplateProcess: @unchecked Sendable {
         }
         if let pid = answer.pid, pid > 1 { return pid }
         throw SpawnError("the template of \(key) could not fork: \(answer.error ?? "no reason given")")
+    }
+
+    struct PageOutRequest: Encodable {
+        var ranges: [[UInt64]]
+        enum CodingKeys: String, CodingKey { case ranges = "page_out" }
+    }
+
+    struct PageOutAnswer: Decodable {
+        var pagedOut: Int?
+        var error: String?
+        enum CodingKeys: String, CodingKey {
+            case pagedOut = "paged_out"
+            case error
+        }
+    }
+
+    /// Asks the ready template to page out these ranges of its own memory (its madvise needs no
+    /// privilege over another process); nil, or why not.
+    func pageOut(_ mappings: [MemoryMapping]) -> String? {
+        guard !closed, state == .ready else { return "not ready" }
+        guard !mappings.isEmpty else { return nil }
+        let bytes = JSONValueEncoder().lineBytes(PageOutRequest(ranges: mappings.map { [$0.start, $0.length] }))
+        let sent = bytes.withUnsafeBytes { cdrover_template_send(socket, $0.baseAddress, $0.count, nil, 0) }
+        guard sent >= 0 else { return errnoText(Int32(-sent)) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes {
+            cdrover_template_receive(socket, $0.baseAddress, $0.count, Self.forkTimeoutMilliseconds)
+        }
+        guard count > 0 else { return count == 0 ? "it closed its socket" : "no answer: \(errnoText(Int32(-count)))" }
+        guard let answer = try? JSONValueDecoder().decode(PageOutAnswer.self, utf8: Array(buffer[0..<count])) else {
+            return "it answered something else"
+        }
+        return answer.error
     }
 
     /// Stops it: SIGKILL (it serves no one; its workers are in process groups of their own), and

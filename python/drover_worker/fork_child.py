@@ -38,6 +38,17 @@ def set_parent_death_signal(sig: int) -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG)")
 
 
+MADV_PAGEOUT = 21
+_libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+
+
+def page_out(start: int, length: int) -> None:
+    """madvise(MADV_PAGEOUT) on this process's [start, start + length) (the template's own pages)."""
+    if _libc.madvise(start, length, MADV_PAGEOUT) != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, os.strerror(errno))
+
+
 def move_fds(moves: list[tuple[int, int]]) -> None:
     """Put each received fd at its place (inheritable, as droverd passes them), out of each other's way first."""
     floor = max(target for _, target in moves) + 1

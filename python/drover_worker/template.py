@@ -20,7 +20,9 @@ one message: ``{"ready": true, "pid": <pid>, "preload": <bool>}``.
 
 Requests (JSON in UTF-8, one message of at most 1 MiB with at most 8 fds, one at a time; each is answered
 by exactly one message).  An empty message (EOF) ends the template with status 0; forked workers go on.
-A fork request::
+A page-out request, ``{"page_out": [[START, LENGTH], ...]}`` (droverd's ``page_out_code``, once the pool is
+up: ranges of the template's own file mappings, at most 4096), is answered ``{"paged_out": N}``, N the
+ranges madvise(MADV_PAGEOUT) took, with ``"error"`` naming the first that failed.  A fork request::
 
     {"argv": ["drover-worker", "--log-level", "info", ..., "main:app"],   # the worker's full argv
      "env": [["NAME", "value"], ...],                                     # the worker's whole environment
@@ -63,6 +65,7 @@ from typing import Any
 from .fork_child import (
     dispositions,
     move_fds,
+    page_out,
     process_name,
     replace_environ,
     reset_signals,
@@ -73,6 +76,7 @@ from .fork_child import (
 EXIT_USAGE = 2
 MAX_MESSAGE = 1 << 20
 MAX_FDS = 8
+MAX_RANGES = 4096
 FD_NAMES = ("stderr", "heartbeat", "probe")
 PIPE_BUF = 4096  # the helper's answer is shorter: one atomic write
 TEMPLATE_NAME = b"drover-template"
@@ -185,7 +189,12 @@ def _loop(template: Template) -> int | list[str]:
         try:
             if flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC):
                 raise RequestError(f"request longer than {MAX_MESSAGE} bytes or with more than {MAX_FDS} fds")
-            argv = _fork(template, _parse(data, fds, template.listen_count))
+            message = _decode(data)
+            if "page_out" in message:
+                _close(fds)
+                _answer(template.sock, _page_out(message["page_out"]))
+                continue
+            argv = _fork(template, _parse(message, fds, template.listen_count))
         except RequestError as exc:
             _close(fds)
             _answer(template.sock, {"error": str(exc)})
@@ -207,13 +216,37 @@ def _receive(sock: socket.socket) -> tuple[bytes, list[int], int]:
     return data, list(fds), flags
 
 
-def _parse(data: bytes, fds: list[int], listen_count: int) -> Request:
+def _decode(data: bytes) -> dict[str, Any]:
     try:
         message = json.loads(data)
     except ValueError as exc:  # includes UnicodeDecodeError
         raise RequestError(f"request is not JSON: {exc}") from None
     if not isinstance(message, dict):
         raise RequestError("request is not a JSON object")
+    return message
+
+
+def _page_out(ranges: object) -> dict[str, Any]:
+    """Page out these ranges of our own memory; the answer."""
+    if (
+        not isinstance(ranges, list)
+        or len(ranges) > MAX_RANGES
+        or not all(
+            isinstance(pair, list) and len(pair) == 2 and all(type(n) is int and n >= 0 for n in pair) for pair in ranges
+        )
+    ):
+        raise RequestError(f'"page_out" must be a list of at most {MAX_RANGES} [start, length] pairs')
+    done, answer = 0, {}
+    for start, length in ranges:
+        try:
+            page_out(start, length)
+            done += 1
+        except OSError as exc:
+            answer.setdefault("error", f"madvise({start:#x}, {length}): {exc.strerror}")
+    return {"paged_out": done, **answer}
+
+
+def _parse(message: dict[str, Any], fds: list[int], listen_count: int) -> Request:
     argv, env, names = message.get("argv"), message.get("env"), message.get("fds")
     if not isinstance(argv, list) or not argv or not all(isinstance(arg, str) and "\0" not in arg for arg in argv):
         raise RequestError('"argv" must be a non-empty list of strings')

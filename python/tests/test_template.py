@@ -495,6 +495,42 @@ def test_bad_requests_are_answered_and_the_template_goes_on(driver):
     assert worker.get()["pid"] == worker.pid
 
 
+def _file_mappings(pid: int) -> list[list[int]]:
+    """[start, length] of the process's private read-only file mappings, as droverd picks them without swap."""
+    ranges = []
+    with open(f"/proc/{pid}/maps") as maps:
+        for line in maps:
+            fields = line.split(maxsplit=5)
+            if len(fields) == 6 and fields[1] in ("r-xp", "r--p") and fields[5].startswith("/"):
+                start, end = (int(n, 16) for n in fields[0].split("-"))
+                ranges.append([start, end - start])
+    return ranges
+
+
+def _private_clean_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        return next(int(line.split()[1]) for line in rollup if line.startswith("Private_Clean:"))
+
+
+def test_page_out_frees_the_templates_own_file_pages_and_it_forks_on(driver):
+    driver.start()
+    driver.ready()
+    pid = driver.proc.pid
+    ranges = _file_mappings(pid)
+    before = _private_clean_kib(pid)
+    answer = driver.request({"page_out": ranges}, [])
+    assert answer == {"paged_out": len(ranges)}, answer
+    if os.geteuid() == 0:  # freeing file pages needs write access to the files
+        assert _private_clean_kib(pid) < before / 2, (before, _private_clean_kib(pid))
+    assert "error" in driver.request({"page_out": [[1, 2, 3]]}, [])
+    assert "error" in driver.request({"page_out": "all"}, [])
+    unmapped = driver.request({"page_out": [[4096, 4096]]}, [])
+    assert unmapped["paged_out"] == 0 and "madvise(0x1000, 4096)" in unmapped["error"], unmapped
+    worker = driver.fork(0)
+    worker.wait_ready()
+    assert worker.get()["pid"] == worker.pid
+
+
 def test_bad_arguments_exit_2(driver):
     template = driver.start("--no-such-option")
     assert template.wait(TIMEOUT) == 2

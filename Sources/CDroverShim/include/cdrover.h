@@ -107,9 +107,5 @@ int cdrover_epoll_take(int epoll_fd);
 int cdrover_page_out_own(uint64_t address, uint64_t length);
 /// madvise(MADV_PAGEOUT) alone on the calling process's [address, address + length). 0, or -errno.
 int cdrover_page_out_range(uint64_t address, uint64_t length);
-/// process_madvise(MADV_PAGEOUT) on `count` ranges of process `pid` (start, length pairs in
-/// `ranges`), in batches the kernel takes; the bytes advised, or -errno (EPERM without
-/// CAP_SYS_NICE, ESRCH when the process is gone, ENOSYS/EINVAL before Linux 5.10).
-long cdrover_page_out_process(int pid, const uint64_t *ranges, size_t count);
 
 #endif
