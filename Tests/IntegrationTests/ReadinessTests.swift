@@ -112,6 +112,9 @@ extension Integration {
                 """
                 graceful_timeout = 5
                 timeout = 0
+                # The page-out of start-up code runs once the pools are up, and its page faults
+                # would land in the idle window below (the benchmarks count idle wake-ups with it on).
+                page_out_code = false
 
                 [pools.web]
                 kind = "command"
