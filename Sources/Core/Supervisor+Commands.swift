@@ -172,12 +172,13 @@ extension Supervisor {
             fallthrough
         case .idle, .starting, .running:
             phase = .stopping(mode, exitCode: exitCode)
-            notice(.stopping(mode))
             let served = pools.filter {
                 if case .command = $0.configuration.kind { return false }
                 return true
             }
+            // The listeners shut first: when "Stopping" is logged, new connections are refused.
             emit(.stopAccepting(served.flatMap(\.configuration.binds)))
+            notice(.stopping(mode))
             if !toldSystemd { emit(.notifySystemd(.stopping)) }
             let drain = workers.values.map {
                 mode == .quick ? policy.quickStopTimeout : $0.configuration.gracefulTimeout
