@@ -22,7 +22,23 @@ def main() -> None:
         status = _run(sys.argv[1:])
     except KeyboardInterrupt:  # SIGINT before serving started
         status = 130
+    except Exception as exc:
+        if not interrupted(exc):
+            raise
+        status = 130  # the same, wrapped: Python 3.11 turns it into a RuntimeError inside __set_name__
     sys.exit(status)
+
+
+def interrupted(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt caused `exc` (its __cause__ or __context__ chain)."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _run(argv: Sequence[str]) -> int:

@@ -127,3 +127,28 @@ def test_factory_call_failure_exits_4(spawn):
     worker = spawn("raw:broken_factory()")
     assert worker.wait_exit() == 4
     assert _load_error(worker)[0] == "RuntimeError: the factory is broken"
+
+
+def test_sigint_while_importing_exits_130_even_when_python_wraps_it(monkeypatch):
+    """A KeyboardInterrupt raised inside __set_name__ reaches us as a RuntimeError (Python 3.11):
+    still a stop before serving, so exit 130 and no traceback, as droverd's quick stop expects."""
+    import drover_worker.__main__ as entry
+
+    def interrupted_import(argv):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise RuntimeError("Error calling __set_name__ on 'cached_property' instance") from exc
+
+    monkeypatch.setattr(entry, "_run", interrupted_import)
+    monkeypatch.setattr(entry.faulthandler, "enable", lambda **_: None)
+    with pytest.raises(SystemExit) as stopped:
+        entry.main()
+    assert stopped.value.code == 130
+
+    def failing_import(argv):
+        raise RuntimeError("a real error")
+
+    monkeypatch.setattr(entry, "_run", failing_import)
+    with pytest.raises(RuntimeError, match="a real error"):
+        entry.main()
