@@ -24,7 +24,7 @@ extension Integration {
             try drover.waitForLog("All pools ready")
             let port = try drover.port()
             let fds = ProcessStats.fdCount(drover.pid)
-            let rss = ProcessStats.rss(drover.pid)
+            let rss = ProcessStats.anonymousRSS(drover.pid)
             let load = LoadGenerator(port: port, fresh: 2, keepAlive: 4, limit: 120)
             let seconds = 30 * reliabilityScale
             let start = Date()
@@ -50,9 +50,9 @@ extension Integration {
                 ProcessStats.fdCount(drover.pid) <= fds ? true : nil
             }
             #expect(ProcessStats.fdCount(drover.pid) <= fds)
-            let growth = ProcessStats.rss(drover.pid) - rss
+            let growth = ProcessStats.anonymousRSS(drover.pid) - rss
             print(
-                "chaos: \(kills) kills in \(Int(seconds)) s; \(load.succeeded) answers, \(load.failureList.count) failed (killed workers' connections); droverd RSS +\(growth / 1024) KiB, fds \(fds) → \(ProcessStats.fdCount(drover.pid))"
+                "chaos: \(kills) kills in \(Int(seconds)) s; \(load.succeeded) answers, \(load.failureList.count) failed (killed workers' connections); droverd anonymous RSS +\(growth / 1024) KiB, fds \(fds) → \(ProcessStats.fdCount(drover.pid))"
             )
             #expect(growth < 4 << 20)
             #expect(try httpGet(port: port).status == 200)
@@ -352,7 +352,7 @@ extension Integration {
             #expect(try drover.ctl("scale", "web", "2").status == 0)
             try waitFor("the old workers to drain") { drover.workers.count == 2 ? true : nil }
             let fds = ProcessStats.fdCount(drover.pid)
-            let rss = ProcessStats.rss(drover.pid)
+            let rss = ProcessStats.anonymousRSS(drover.pid)
             let seconds = Int(60 * reliabilityScale)
             let keepAlive = try Process.background(
                 wrk,
@@ -378,13 +378,13 @@ extension Integration {
             try waitFor("wrk to finish", timeout: 30) { keepAlive.process.isRunning ? nil : true }
             #expect(try drover.ctl("scale", "web", "2").status == 0)
             try waitFor("the old workers to drain") { drover.workers.count == 2 ? true : nil }
-            let growth = ProcessStats.rss(drover.pid) - rss
+            let growth = ProcessStats.anonymousRSS(drover.pid) - rss
             let report = keepAlive.output.split(separator: "\n").filter {
                 $0.contains("requests in") || $0.contains("Requests/sec") || $0.contains("errors")
                     || $0.contains("Non-2xx")
             }
             print(
-                "soak: \(seconds) s, \(reloads) reloads, \(scales) scale changes; fresh connections: \(fresh.succeeded) answers, \(fresh.failureList.count) failed; wrk (8 keep-alive connections): \(report.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; ")); droverd RSS +\(growth / 1024) KiB, fds \(fds) → \(ProcessStats.fdCount(drover.pid))"
+                "soak: \(seconds) s, \(reloads) reloads, \(scales) scale changes; fresh connections: \(fresh.succeeded) answers, \(fresh.failureList.count) failed; wrk (8 keep-alive connections): \(report.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "; ")); droverd anonymous RSS +\(growth / 1024) KiB, fds \(fds) → \(ProcessStats.fdCount(drover.pid))"
             )
             #expect(fresh.failureList == [])
             #expect(fresh.succeeded > 0)

@@ -39,6 +39,14 @@ enum ProcessStats {
         return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
     }
 
+    /// Anonymous resident memory in bytes (`RssAnon`: heap and stacks, what a leak grows; not the
+    /// code droverd pages out once the pools are up and pages back in as it runs).
+    static func anonymousRSS(_ pid: Int32) -> Int {
+        let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("RssAnon:") } ?? ""
+        return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+    }
+
     /// Unique memory in bytes (USS: `Private_Clean` + `Private_Dirty` of smaps_rollup), what droverd's
     /// `max_worker_memory` samples; 0 when the process is gone.
     static func uss(_ pid: Int32) -> Int {
