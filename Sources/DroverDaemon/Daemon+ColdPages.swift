@@ -21,20 +21,23 @@ extension Daemon {
         default: return
         }
         guard configuration.pageOutCode else { return }
-        let before = ColdPages.proportionalSet(of: [getpid()] + templateProcesses.values.map(\.pid))
+        // The PSS figures only feed the debug line: each read walks a process's page tables.
+        let measure = logger.logLevel <= .debug
+        let pids = [getpid()] + templateProcesses.values.map(\.pid)
+        let before = measure ? ColdPages.proportionalSet(of: pids) : 0
         var problems: [String] = []
         for template in templateProcesses.values {  // on the loop, as fork requests are: one socket
             if let problem = template.pageOut(ColdPages.candidates(pid: template.pid)) {
                 problems.append("the template of \(template.key): \(problem)")
             }
         }
-        let templates = templateProcesses.values.map(\.pid)
         scrapeQueue.async { [logger, problems] in
             var problems = problems
             if let problem = ColdPages.pageOutOwnCode() { problems.append("droverd: \(problem)") }
-            let after = ColdPages.proportionalSet(of: [getpid()] + templates)
+            guard measure || !problems.isEmpty else { return }
+            let after = measure ? ColdPages.proportionalSet(of: pids) : 0
             logger.debug(
-                "Paged out start-up code: PSS of droverd and \(templates.count) template(s) \(before >> 10) → \(after >> 10) KiB\(problems.isEmpty ? "" : "; " + problems.joined(separator: "; "))"
+                "Paged out start-up code: PSS of droverd and \(pids.count - 1) template(s) \(before >> 10) → \(after >> 10) KiB\(problems.isEmpty ? "" : "; " + problems.joined(separator: "; "))"
             )
         }
     }
